@@ -1,0 +1,33 @@
+package dev.ferry;
+
+/**
+ * Thrown by a handler (or by Ferry itself) to answer with a given status. The message is sent as a
+ * plain-text body, so it must be fit for the client; any other exception becomes a generic 500.
+ */
+public class HttpException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Status status;
+
+    /** Creates an exception that answers with this status and message. */
+    public HttpException(Status status, String message) {
+        super(message, null, false, false);
+        this.status = status;
+    }
+
+    /** Creates an exception that answers with this status and its reason phrase as the message. */
+    public HttpException(Status status) {
+        this(status, status.reason());
+    }
+
+    /** Creates an exception that answers with this code and message. */
+    public HttpException(int code, String message) {
+        this(Status.of(code), message);
+    }
+
+    /** Returns the status to answer with. */
+    public Status status() {
+        return status;
+    }
+}

@@ -1,0 +1,135 @@
+package dev.ferry.internal;
+
+import dev.ferry.HttpException;
+import dev.ferry.Status;
+import java.util.Arrays;
+
+/**
+ * A parsed request target: its path as raw (still percent-encoded) segments and as decoded
+ * segments, with dot-segments resolved, and the raw query. Each segment is decoded once, on its own,
+ * so an encoded slash stays inside its segment.
+ *
+ * @param raw the path segments as sent, without slashes; {@code "/"} is one empty segment
+ * @param decoded the same segments percent-decoded as UTF-8
+ * @param query the raw query after {@code ?}, or {@code null} when there is none
+ */
+public record Target(String[] raw, String[] decoded, String query) {
+
+    private static final String[] ROOT = {""};
+    private static final Target ASTERISK = new Target(new String[] {"*"}, new String[] {"*"}, null);
+
+    /**
+     * Parses an origin-form ({@code /a/b?q}), absolute-form ({@code http://host/a?q}) or asterisk-form
+     * ({@code *}) target.
+     *
+     * @throws HttpException 400 for any other form, a bad escape, invalid UTF-8, a NUL, or a
+     *     {@code ..} that climbs above the root
+     */
+    public static Target parse(String target) {
+        if (target.equals("*")) {
+            return ASTERISK;
+        }
+        int start = 0;
+        if (!target.startsWith("/")) {
+            int scheme = target.indexOf("://");
+            if (scheme <= 0) {
+                throw bad("request target must start with '/'");
+            }
+            start = target.indexOf('/', scheme + 3);
+            if (start < 0) {
+                int question = target.indexOf('?', scheme + 3);
+                String query = question < 0 ? null : target.substring(question + 1);
+                return new Target(ROOT, ROOT, query);
+            }
+        }
+        int question = target.indexOf('?', start);
+        int end = question < 0 ? target.length() : question;
+        int hash = target.indexOf('#', start);
+        if (hash >= 0) {
+            throw bad("a request target has no fragment");
+        }
+        String query = question < 0 ? null : target.substring(question + 1);
+        return new Target(segments(target, start, end), null, query).decode();
+    }
+
+    private static String[] segments(String target, int start, int end) {
+        if (end - start == 1) {
+            return ROOT;
+        }
+        int count = 0;
+        for (int i = start; i < end; i++) {
+            if (target.charAt(i) == '/') {
+                count++;
+            }
+        }
+        String[] raw = new String[count];
+        int n = 0;
+        int from = start + 1;
+        for (int i = from; i <= end; i++) {
+            if (i == end || target.charAt(i) == '/') {
+                raw[n++] = target.substring(from, i);
+                from = i + 1;
+            }
+        }
+        return raw;
+    }
+
+    private Target decode() {
+        String[] decodedSegments = new String[raw.length];
+        boolean dots = false;
+        for (int i = 0; i < raw.length; i++) {
+            String segment = PercentCodec.decode(raw[i], false);
+            if (segment.indexOf('\0') >= 0) {
+                throw bad("NUL in path");
+            }
+            decodedSegments[i] = segment;
+            dots |= segment.equals(".") || segment.equals("..");
+        }
+        if (!dots) {
+            return new Target(raw, decodedSegments, query);
+        }
+        String[] keptRaw = new String[raw.length + 1];
+        String[] keptDecoded = new String[raw.length + 1];
+        int n = 0;
+        for (int i = 0; i < raw.length; i++) {
+            String segment = decodedSegments[i];
+            boolean last = i == raw.length - 1;
+            if (segment.equals("..")) {
+                if (n == 0) {
+                    throw bad("path climbs above the root");
+                }
+                n--;
+            } else if (!segment.equals(".")) {
+                keptRaw[n] = raw[i];
+                keptDecoded[n++] = segment;
+                continue;
+            }
+            if (last) {
+                keptRaw[n] = "";
+                keptDecoded[n++] = "";
+            }
+        }
+        return new Target(Arrays.copyOf(keptRaw, n), Arrays.copyOf(keptDecoded, n), query);
+    }
+
+    private static HttpException bad(String message) {
+        return new HttpException(Status.BAD_REQUEST, "Bad Request: " + message);
+    }
+
+    /** Joins the segments from {@code from} on, each preceded by a slash; {@code /} when there are none. */
+    public static String join(String[] segments, int from) {
+        int to = segments.length;
+        if (to == from) {
+            return "/";
+        }
+        if (to - from == 1) {
+            String only = segments[from];
+            return only.isEmpty() ? "/" : "/".concat(only);
+        }
+        StringBuilder path = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            path.append('/').append(segments[i]);
+        }
+        return path.toString();
+    }
+}

@@ -1,0 +1,396 @@
+package dev.ferry.server;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Function;
+
+/**
+ * Where a server listens, its limits, timeouts and shutdown grace, and how it runs handlers. Every
+ * server maps these onto its own options and answers the same way when a limit is exceeded. Build
+ * one with {@link #builder()}, or take the defaults overridden by {@code ferry.*} system properties
+ * and {@code FERRY_*} environment variables with {@link #fromEnvironment()}.
+ *
+ * <table>
+ * <caption>Settings, their property and default</caption>
+ * <tr><th>setting</th><th>property (variable)</th><th>default</th></tr>
+ * <tr><td>host</td><td>ferry.host (FERRY_HOST)</td><td>the server's own: 127.0.0.1 for the dev server, every interface otherwise</td></tr>
+ * <tr><td>port</td><td>ferry.port (FERRY_PORT)</td><td>8080; 0 picks a free port</td></tr>
+ * <tr><td>server</td><td>ferry.server (FERRY_SERVER)</td><td>chosen from the class path</td></tr>
+ * <tr><td>max request line</td><td>ferry.max-request-line</td><td>8 KiB, else 414</td></tr>
+ * <tr><td>max header bytes / count</td><td>ferry.max-header-bytes, ferry.max-header-count</td><td>16 KiB / 100, else 431</td></tr>
+ * <tr><td>max request body</td><td>ferry.max-request-body</td><td>10 MiB, else 413</td></tr>
+ * <tr><td>request header timeout</td><td>ferry.request-header-timeout</td><td>10 s</td></tr>
+ * <tr><td>idle timeout</td><td>ferry.idle-timeout</td><td>60 s</td></tr>
+ * <tr><td>max connections</td><td>ferry.max-connections</td><td>10,000</td></tr>
+ * <tr><td>shutdown grace</td><td>ferry.shutdown-grace</td><td>30 s</td></tr>
+ * <tr><td>execution</td><td>ferry.execution: virtual or io</td><td>virtual threads</td></tr>
+ * </table>
+ *
+ * <p>Sizes accept a number of bytes or a number with KiB, MiB or GiB; durations accept ISO-8601
+ * ({@code PT10S}) or a number with ms, s, m or h.
+ */
+public final class ServerConfig {
+
+    private static final ServerConfig DEFAULTS = new Builder().build();
+
+    private final String host;
+    private final int port;
+    private final String server;
+    private final int maxRequestLine;
+    private final int maxHeaderBytes;
+    private final int maxHeaderCount;
+    private final long maxRequestBody;
+    private final Duration requestHeaderTimeout;
+    private final Duration idleTimeout;
+    private final int maxConnections;
+    private final Duration shutdownGrace;
+    private final Execution execution;
+
+    private ServerConfig(Builder b) {
+        host = b.host;
+        port = b.port;
+        server = b.server;
+        maxRequestLine = b.maxRequestLine;
+        maxHeaderBytes = b.maxHeaderBytes;
+        maxHeaderCount = b.maxHeaderCount;
+        maxRequestBody = b.maxRequestBody;
+        requestHeaderTimeout = b.requestHeaderTimeout;
+        idleTimeout = b.idleTimeout;
+        maxConnections = b.maxConnections;
+        shutdownGrace = b.shutdownGrace;
+        execution = b.execution;
+    }
+
+    /** Returns the defaults of the limits table. */
+    public static ServerConfig defaults() {
+        return DEFAULTS;
+    }
+
+    /** Returns a builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the defaults overridden by {@code FERRY_*} environment variables, then by {@code ferry.*} system properties. */
+    public static ServerConfig fromEnvironment() {
+        return from(System.getenv(), System.getProperties());
+    }
+
+    /**
+     * Returns the defaults overridden by these environment variables, then by these properties.
+     *
+     * @throws IllegalArgumentException naming the setting whose value is malformed
+     */
+    public static ServerConfig from(Map<String, String> environment, Properties properties) {
+        Function<String, String> lookup = key -> {
+            String value = properties.getProperty("ferry." + key);
+            if (value == null) {
+                value = environment.get("FERRY_" + key.replace('-', '_').toUpperCase(Locale.ROOT));
+            }
+            return value == null || value.isBlank() ? null : value.trim();
+        };
+        Builder b = builder();
+        apply(lookup, "host", v -> b.host(v));
+        apply(lookup, "port", v -> b.port(Integer.parseInt(v)));
+        apply(lookup, "server", v -> b.server(v));
+        apply(lookup, "max-request-line", v -> b.maxRequestLine(Math.toIntExact(parseSize(v))));
+        apply(lookup, "max-header-bytes", v -> b.maxHeaderBytes(Math.toIntExact(parseSize(v))));
+        apply(lookup, "max-header-count", v -> b.maxHeaderCount(Integer.parseInt(v)));
+        apply(lookup, "max-request-body", v -> b.maxRequestBody(parseSize(v)));
+        apply(lookup, "request-header-timeout", v -> b.requestHeaderTimeout(parseDuration(v)));
+        apply(lookup, "idle-timeout", v -> b.idleTimeout(parseDuration(v)));
+        apply(lookup, "max-connections", v -> b.maxConnections(Integer.parseInt(v)));
+        apply(lookup, "shutdown-grace", v -> b.shutdownGrace(parseDuration(v)));
+        apply(lookup, "execution", v -> b.execution(parseExecution(v)));
+        return b.build();
+    }
+
+    private static void apply(Function<String, String> lookup, String key, java.util.function.Consumer<String> setter) {
+        String value = lookup.apply(key);
+        if (value != null) {
+            try {
+                setter.accept(value);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("ferry." + key + " (FERRY_" + key.replace('-', '_').toUpperCase(Locale.ROOT)
+                        + "): cannot use '" + value + "': " + e.getMessage(), e);
+            }
+        }
+    }
+
+    static long parseSize(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        for (String[] suffix : new String[][] {{"gib", "1073741824"}, {"mib", "1048576"}, {"kib", "1024"}, {"b", "1"}}) {
+            if (t.endsWith(suffix[0])) {
+                unit = Long.parseLong(suffix[1]);
+                t = t.substring(0, t.length() - suffix[0].length()).trim();
+                break;
+            }
+        }
+        return Math.multiplyExact(Long.parseLong(t), unit);
+    }
+
+    static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.startsWith("pt") || t.startsWith("p")) {
+                return Duration.parse(text.trim());
+            }
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("not a duration");
+        }
+        if (t.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
+        }
+        char unit = t.charAt(t.length() - 1);
+        long amount = Character.isDigit(unit) ? Long.parseLong(t) : Long.parseLong(t.substring(0, t.length() - 1).trim());
+        return switch (unit) {
+            case 's' -> Duration.ofSeconds(amount);
+            case 'm' -> Duration.ofMinutes(amount);
+            case 'h' -> Duration.ofHours(amount);
+            default -> {
+                if (Character.isDigit(unit)) {
+                    yield Duration.ofSeconds(amount);
+                }
+                throw new IllegalArgumentException("not a duration");
+            }
+        };
+    }
+
+    private static Execution parseExecution(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "virtual", "virtual-threads", "virtual_threads" -> Execution.VIRTUAL_THREADS;
+            case "io", "io-thread", "io_thread", "inline" -> Execution.IO_THREAD;
+            default -> throw new IllegalArgumentException("expected 'virtual' or 'io'");
+        };
+    }
+
+    /** Returns the host to bind, if set; otherwise the server picks its own default. */
+    public Optional<String> host() {
+        return Optional.ofNullable(host);
+    }
+
+    /** Returns the port to bind; 0 picks a free one. */
+    public int port() {
+        return port;
+    }
+
+    /** Returns the name of the server asked for, if any ({@code dev}, {@code undertow}, {@code netty}, {@code tomcat}). */
+    public Optional<String> server() {
+        return Optional.ofNullable(server);
+    }
+
+    /** Returns the longest request line accepted, in bytes; longer gets 414. */
+    public int maxRequestLine() {
+        return maxRequestLine;
+    }
+
+    /** Returns the most header bytes accepted, request line excluded; more gets 431. */
+    public int maxHeaderBytes() {
+        return maxHeaderBytes;
+    }
+
+    /** Returns the most header fields accepted; more gets 431. */
+    public int maxHeaderCount() {
+        return maxHeaderCount;
+    }
+
+    /** Returns the largest request body accepted, in bytes; larger gets 413. */
+    public long maxRequestBody() {
+        return maxRequestBody;
+    }
+
+    /** Returns how long a client may take to send a request's line and headers. */
+    public Duration requestHeaderTimeout() {
+        return requestHeaderTimeout;
+    }
+
+    /** Returns how long an idle keep-alive connection stays open. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Returns the most connections open at once. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Returns how long a stop waits for requests in flight before closing connections. */
+    public Duration shutdownGrace() {
+        return shutdownGrace;
+    }
+
+    /** Returns where handlers run. */
+    public Execution execution() {
+        return execution;
+    }
+
+    /** Returns a builder holding these settings. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ServerConfig c && Objects.equals(host, c.host) && port == c.port
+                && Objects.equals(server, c.server) && maxRequestLine == c.maxRequestLine
+                && maxHeaderBytes == c.maxHeaderBytes && maxHeaderCount == c.maxHeaderCount
+                && maxRequestBody == c.maxRequestBody && requestHeaderTimeout.equals(c.requestHeaderTimeout)
+                && idleTimeout.equals(c.idleTimeout) && maxConnections == c.maxConnections
+                && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(host, port, server, maxRequestLine, maxHeaderBytes, maxHeaderCount, maxRequestBody,
+                requestHeaderTimeout, idleTimeout, maxConnections, shutdownGrace, execution);
+    }
+
+    @Override
+    public String toString() {
+        return "ServerConfig[host=" + host + ", port=" + port + ", server=" + server + ", maxRequestLine="
+                + maxRequestLine + ", maxHeaderBytes=" + maxHeaderBytes + ", maxHeaderCount=" + maxHeaderCount
+                + ", maxRequestBody=" + maxRequestBody + ", requestHeaderTimeout=" + requestHeaderTimeout
+                + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", shutdownGrace="
+                + shutdownGrace + ", execution=" + execution + "]";
+    }
+
+    /** Sets what differs from the defaults. */
+    public static final class Builder {
+        private String host;
+        private int port = 8080;
+        private String server;
+        private int maxRequestLine = 8 * 1024;
+        private int maxHeaderBytes = 16 * 1024;
+        private int maxHeaderCount = 100;
+        private long maxRequestBody = 10L * 1024 * 1024;
+        private Duration requestHeaderTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private int maxConnections = 10_000;
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+        private Execution execution = Execution.VIRTUAL_THREADS;
+
+        private Builder() {
+        }
+
+        private Builder(ServerConfig c) {
+            host = c.host;
+            port = c.port;
+            server = c.server;
+            maxRequestLine = c.maxRequestLine;
+            maxHeaderBytes = c.maxHeaderBytes;
+            maxHeaderCount = c.maxHeaderCount;
+            maxRequestBody = c.maxRequestBody;
+            requestHeaderTimeout = c.requestHeaderTimeout;
+            idleTimeout = c.idleTimeout;
+            maxConnections = c.maxConnections;
+            shutdownGrace = c.shutdownGrace;
+            execution = c.execution;
+        }
+
+        /** Sets the host or address to bind. */
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        /** Sets the port; 0 picks a free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("a port is 0 to 65535");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Asks for a server by name. */
+        public Builder server(String server) {
+            this.server = server;
+            return this;
+        }
+
+        /** Sets the longest request line, in bytes. */
+        public Builder maxRequestLine(int bytes) {
+            this.maxRequestLine = positive(bytes);
+            return this;
+        }
+
+        /** Sets the most header bytes. */
+        public Builder maxHeaderBytes(int bytes) {
+            this.maxHeaderBytes = positive(bytes);
+            return this;
+        }
+
+        /** Sets the most header fields. */
+        public Builder maxHeaderCount(int count) {
+            this.maxHeaderCount = positive(count);
+            return this;
+        }
+
+        /** Sets the largest request body, in bytes. */
+        public Builder maxRequestBody(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("must not be negative");
+            }
+            this.maxRequestBody = bytes;
+            return this;
+        }
+
+        /** Sets how long a client may take to send a request's line and headers. */
+        public Builder requestHeaderTimeout(Duration timeout) {
+            this.requestHeaderTimeout = positive(timeout);
+            return this;
+        }
+
+        /** Sets how long an idle keep-alive connection stays open. */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive(timeout);
+            return this;
+        }
+
+        /** Sets the most connections open at once. */
+        public Builder maxConnections(int count) {
+            this.maxConnections = positive(count);
+            return this;
+        }
+
+        /** Sets how long a stop waits for requests in flight. */
+        public Builder shutdownGrace(Duration grace) {
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("must not be negative");
+            }
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        /** Sets where handlers run. */
+        public Builder execution(Execution execution) {
+            this.execution = Objects.requireNonNull(execution);
+            return this;
+        }
+
+        /** Returns the settings. */
+        public ServerConfig build() {
+            return new ServerConfig(this);
+        }
+
+        private static int positive(int value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException("must be positive");
+            }
+            return value;
+        }
+
+        private static Duration positive(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("must be positive");
+            }
+            return value;
+        }
+    }
+}
