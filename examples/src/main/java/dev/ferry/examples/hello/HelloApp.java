@@ -1,0 +1,42 @@
+package dev.ferry.examples.hello;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.Body;
+import dev.ferry.Handler;
+import dev.ferry.Response;
+import dev.ferry.routing.Router;
+import dev.ferry.server.Ferry;
+
+/** The hello example: the app the README runs, on whichever server the class path and settings choose. */
+public final class HelloApp {
+
+    /** The JSON document of {@code /json}. */
+    public record Message(String message) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HelloApp() {
+    }
+
+    /** Returns the app's routes. */
+    public static Handler app() {
+        return Router.builder()
+                .get("/", request -> Response.text("Hello, World!"))
+                .get("/plaintext", request -> Response.text("Hello, World!"))
+                .get("/json", request -> Response.json(JSON.writeValueAsString(new Message("Hello, World!"))))
+                .get("/hello/{name}", request -> Response.text("Hello, " + request.pathParam("name") + "!"))
+                .post("/echo", request -> Response.ok()
+                        .withContentType(request.header("Content-Type").orElse("application/octet-stream"))
+                        .withBody(Body.of(request.body().stream(), request.body().length())))
+                .get("/boom", request -> {
+                    throw new IllegalStateException("boom: this handler always fails");
+                })
+                .build();
+    }
+
+    /** Serves the hello example. */
+    public static void main(String[] args) {
+        Ferry.serve("hello", app());
+    }
+}
