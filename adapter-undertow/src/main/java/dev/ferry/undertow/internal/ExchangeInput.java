@@ -1,5 +1,7 @@
 package dev.ferry.undertow.internal;
 
+import dev.ferry.HttpException;
+import dev.ferry.Status;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpContinue;
 import java.io.IOException;
@@ -11,12 +13,13 @@ import org.xnio.channels.StreamSourceChannel;
 final class ExchangeInput extends InputStream {
 
     private final HttpServerExchange exchange;
-    private final Readiness readiness = new Readiness();
+    private final Readiness readiness;
     private StreamSourceChannel channel;
     private boolean finished;
 
-    ExchangeInput(HttpServerExchange exchange) {
+    ExchangeInput(HttpServerExchange exchange, long stallNanos) {
         this.exchange = exchange;
+        this.readiness = new Readiness(exchange, stallNanos);
     }
 
     @Override
@@ -45,15 +48,25 @@ final class ExchangeInput extends InputStream {
             }
         }
         ByteBuffer target = ByteBuffer.wrap(buffer, offset, length);
-        while (true) {
-            int n = channel.read(target);
-            if (n != 0) {
-                if (n < 0) {
-                    finished = true;
+        try {
+            while (true) {
+                int n = channel.read(target);
+                if (n != 0) {
+                    if (n < 0) {
+                        finished = true;
+                    }
+                    return n;
                 }
-                return n;
+                if (HeadGuard.malformedBody(exchange)) {
+                    throw new IOException("malformed chunked framing");
+                }
+                readiness.awaitReadable(channel);
             }
-            readiness.awaitReadable(channel);
+        } catch (IOException e) {
+            if (HeadGuard.malformedBody(exchange)) {
+                throw new HttpException(Status.BAD_REQUEST, "Bad Request");
+            }
+            throw e;
         }
     }
 

@@ -12,11 +12,12 @@ import org.xnio.channels.StreamSinkChannel;
  */
 final class ExchangeOutput extends OutputStream {
 
-    private final Readiness readiness = new Readiness();
+    private final Readiness readiness;
     private final StreamSinkChannel channel;
     private boolean closed;
 
-    ExchangeOutput(HttpServerExchange exchange) {
+    ExchangeOutput(HttpServerExchange exchange, long stallNanos) {
+        this.readiness = new Readiness(exchange, stallNanos);
         this.channel = exchange.getResponseChannel();
     }
 

@@ -2,6 +2,7 @@ package dev.ferry.undertow.internal;
 
 import dev.ferry.Body;
 import dev.ferry.Headers;
+import dev.ferry.HttpException;
 import dev.ferry.Method;
 import dev.ferry.Request;
 import dev.ferry.Response;
@@ -36,12 +37,14 @@ final class FerryHandler implements HttpHandler {
     private final Dispatcher dispatcher;
     private final Executor virtualThreads;
     private final boolean inline;
+    private final long stallNanos;
     private final ExchangeCompletionListener finisher;
 
-    FerryHandler(Dispatcher dispatcher, Executor virtualThreads, boolean inline) {
+    FerryHandler(Dispatcher dispatcher, Executor virtualThreads, boolean inline, long stallNanos) {
         this.dispatcher = dispatcher;
         this.virtualThreads = virtualThreads;
         this.inline = inline;
+        this.stallNanos = stallNanos;
         this.finisher = (exchange, next) -> {
             dispatcher.finished();
             next.proceed();
@@ -70,10 +73,14 @@ final class FerryHandler implements HttpHandler {
                 .headers(headers(exchange.getRequestHeaders()))
                 .remoteAddress(exchange.getSourceAddress());
         if (!exchange.isRequestComplete()) {
-            request.body(Body.of(new ExchangeInput(exchange), exchange.getRequestContentLength()));
+            request.body(Body.of(new ExchangeInput(exchange, stallNanos), exchange.getRequestContentLength()));
         }
         exchange.addExchangeCompleteListener(finisher);
-        send(exchange, dispatcher.dispatch(request));
+        Response response = dispatcher.dispatch(request);
+        if (response.status().code() == 400 && HeadGuard.malformedBody(exchange)) {
+            response = response.withHeader("Connection", "close");
+        }
+        send(exchange, response);
     }
 
     private static String target(HttpServerExchange exchange) {
@@ -160,7 +167,7 @@ final class FerryHandler implements HttpHandler {
             // chunked even when the connection closes afterwards, so the client can tell a complete body
             exchange.getResponseHeaders().put(io.undertow.util.Headers.TRANSFER_ENCODING, "chunked");
         }
-        try (OutputStream out = new ExchangeOutput(exchange)) {
+        try (OutputStream out = new ExchangeOutput(exchange, stallNanos)) {
             if (body instanceof Body.Streamed streamed) {
                 OutputStream buffered = new BufferedOutputStream(out, 8192);
                 streamed.writer().writeTo(new FilterOutputStream(buffered) {
@@ -193,10 +200,13 @@ final class FerryHandler implements HttpHandler {
             exchange.endExchange();
             return;
         }
-        LOG.log(System.Logger.Level.ERROR, "could not send the response to " + exchange.getRequestURI(), e);
+        Status status = e instanceof HttpException http ? http.status() : Status.INTERNAL_SERVER_ERROR;
+        if (status == Status.INTERNAL_SERVER_ERROR) {
+            LOG.log(System.Logger.Level.ERROR, "could not send the response to " + exchange.getRequestURI(), e);
+        }
         exchange.getResponseHeaders().clear();
         exchange.setPersistent(false);
-        send(exchange, Response.error(Status.INTERNAL_SERVER_ERROR, "Internal Server Error").withHeader("Connection", "close"));
+        send(exchange, Response.error(status, status.reason()).withHeader("Connection", "close"));
     }
 
     static void closeQuietly(Closeable closeable) {

@@ -31,6 +31,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     /** The method of the request that stands in for a rejected head. */
     static final HttpString REJECT = new HttpString("FERRY-REJECTED-HEAD");
     private static final byte[] REJECT_HEAD = (REJECT + " / HTTP/1.1\r\nHost: ferry\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    private static final long HTTP_SLASH = 0x485454502FL;
     private static final long HTTP_1_1 = ByteBuffer.wrap("HTTP/1.1".getBytes(StandardCharsets.US_ASCII)).getLong();
     private static final String[] FRAMING = {"content-length", "transfer-encoding", "host"};
     private static final boolean[] TOKEN = new boolean[256];
@@ -66,6 +67,8 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private boolean chunked;
     private long remaining;
     private int sizeDigits;
+    private int chunkLineBytes;
+    private boolean malformedBody;
 
     private ByteBuffer held;
     private ByteBuffer ready;
@@ -92,6 +95,12 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         return null;
     }
 
+    /** Returns whether the connection's request body broke its chunked framing, which makes the request a 400. */
+    static boolean malformedBody(HttpServerExchange exchange) {
+        return exchange.getConnection() instanceof HttpServerConnection c
+                && c.getOriginalSourceConduit() instanceof HeadGuard guard && guard.malformedBody;
+    }
+
     /** Returns how many bytes a head may take at most, so Undertow's own limit never comes first. */
     static int maxHead(ServerConfig config) {
         return config.maxRequestLine() + config.maxHeaderBytes() + 64;
@@ -103,7 +112,8 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             return drain(dst);
         }
         if (state == CLOSED) {
-            return -1;
+            // a broken body reads as "nothing yet", so Undertow keeps the connection for the 400
+            return malformedBody ? 0 : -1;
         }
         if (held == null || held.position() == 0) {
             int from = dst.position();
@@ -122,7 +132,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
                     ready = ByteBuffer.wrap(REJECT_HEAD);
                     return safe > from ? safe - from : drain(dst);
                 }
-                return safe > from ? safe - from : -1;
+                return safe > from ? safe - from : malformedBody ? 0 : -1;
             }
             if (safe < end) {
                 hold(dst, safe, end);
@@ -215,12 +225,18 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
                 continue;
             }
             int b = buf.get(i++) & 0xFF;
+            if (state >= SIZE && state != DATA_CR && state != DATA_LF && ++chunkLineBytes > maxHeaderBytes) {
+                malformedBody = true;
+                state = CLOSED;
+                return i - 1;
+            }
             if (state < FIXED) {
                 head(b, i);
                 if (state == CLOSED) {
                     return headStart;
                 }
             } else if (!chunk(b, i)) {
+                malformedBody = true;
                 state = CLOSED;
                 return i - 1;
             }
@@ -266,6 +282,8 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             case LINE_LF -> {
                 if (b != '\n') {
                     reject(Status.BAD_REQUEST);
+                } else if ((versionTail >>> 24) == HTTP_SLASH && (versionTail >>> 16 & 0xFF) != '1') {
+                    reject(Status.HTTP_VERSION_NOT_SUPPORTED);
                 } else {
                     state = FIELD;
                 }
@@ -371,6 +389,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             state = SIZE;
             remaining = 0;
             sizeDigits = 0;
+            chunkLineBytes = 0;
         } else if (contentLength > 0) {
             state = FIXED;
             remaining = contentLength;
@@ -407,6 +426,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
                     return false;
                 }
                 state = remaining == 0 ? TRAILER : DATA;
+                chunkLineBytes = state == DATA ? 0 : chunkLineBytes;
             }
             case DATA_CR -> {
                 if (b != '\r') {

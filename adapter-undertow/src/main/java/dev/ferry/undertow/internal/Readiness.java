@@ -1,5 +1,6 @@
 package dev.ferry.undertow.internal;
 
+import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
 import java.nio.channels.Channel;
 import java.util.concurrent.TimeUnit;
@@ -17,8 +18,16 @@ final class Readiness implements ChannelListener<Channel> {
 
     private static final long RECHECK = TimeUnit.MILLISECONDS.toNanos(500);
 
+    private final HttpServerExchange exchange;
+    private final long stallNanos;
     private volatile Thread waiter;
     private volatile boolean fired;
+
+    /** Waits for the exchange's connection, closing it when it makes no progress for {@code stallNanos}. */
+    Readiness(HttpServerExchange exchange, long stallNanos) {
+        this.exchange = exchange;
+        this.stallNanos = stallNanos;
+    }
 
     @Override
     public void handleEvent(Channel channel) {
@@ -51,8 +60,14 @@ final class Readiness implements ChannelListener<Channel> {
     }
 
     private void park(Channel channel) throws IOException {
+        long deadline = System.nanoTime() + stallNanos;
         while (!fired) {
-            LockSupport.parkNanos(this, RECHECK);
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                FerryHandler.closeQuietly(exchange.getConnection());
+                throw new IOException("the client made no progress for " + stallNanos / 1_000_000 + " ms");
+            }
+            LockSupport.parkNanos(this, Math.min(left, RECHECK));
             if (!fired && !channel.isOpen()) {
                 throw new IOException("connection closed");
             }

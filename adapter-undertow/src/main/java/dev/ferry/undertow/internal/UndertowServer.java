@@ -67,7 +67,7 @@ public final class UndertowServer implements Server {
             Dispatcher dispatcher = Dispatcher.create(app, config);
             ThreadFactory threads = Thread.ofVirtual().name("ferry-undertow-handler").factory();
             FerryHandler handler = new FerryHandler(dispatcher, task -> threads.newThread(task).start(),
-                    config.execution() == Execution.IO_THREAD);
+                    config.execution() == Execution.IO_THREAD, config.idleTimeout().toNanos());
             HttpOpenListener listener = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024, -1, 4),
                     undertowOptions(config));
             listener.setRootHandler(handler);
