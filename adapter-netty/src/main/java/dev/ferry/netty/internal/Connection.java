@@ -869,7 +869,11 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         if (ctx.executor().inEventLoop()) {
             pause(PAUSE_BODY);
         } else {
-            ctx.executor().execute(() -> pause(PAUSE_BODY));
+            try {
+                ctx.executor().execute(() -> pause(PAUSE_BODY));
+            } catch (RejectedExecutionException e) {
+                // the loop is gone and the connection with it
+            }
         }
     }
 
@@ -878,7 +882,11 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         if (ctx.executor().inEventLoop()) {
             resume(PAUSE_BODY);
         } else {
-            ctx.executor().execute(() -> resume(PAUSE_BODY));
+            try {
+                ctx.executor().execute(() -> resume(PAUSE_BODY));
+            } catch (RejectedExecutionException e) {
+                // the loop is gone and the connection with it
+            }
         }
     }
 
