@@ -14,6 +14,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -96,6 +97,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
     private boolean draining;
     private boolean closing;
     private boolean headPending;
+    private boolean inputClosed;
 
     private int timerKind;
     private long deadline;
@@ -121,6 +123,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         final long length;
         RequestBody body;
         long received;
+        long drained;
         boolean requestDone;
         boolean dispatched;
         boolean responseDone;
@@ -170,6 +173,29 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         }
         signalWriters();
         super.channelInactive(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof ChannelInputShutdownEvent) {
+            // the client sent all it will send: answer what it asked, then close
+            inputClosed = true;
+            if (closing || (current == null && backlog.isEmpty())) {
+                closeAfterWrites();
+            }
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    /** Closes once everything written so far has left. */
+    private void closeAfterWrites() {
+        closing = true;
+        disarm();
+        if (flushPending) {
+            flushPending = false;
+        }
+        channel.pipeline().firstContext().writeAndFlush(Unpooled.EMPTY_BUFFER)
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
@@ -420,6 +446,14 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         }
         ByteBuf bytes = content.content();
         exchange.received += bytes.readableBytes();
+        if (exchange.responseDone) {
+            exchange.drained += bytes.readableBytes();
+            if (exchange.drained > DRAIN_LIMIT) {
+                content.release();
+                closeGracefully();
+                return;
+            }
+        }
         if (exchange.body != null && bytes.isReadable()) {
             exchange.body.offer(bytes);
         } else {
@@ -521,7 +555,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
 
     /** Writes the end of a response and moves on: to the next request, or to closing. */
     private void ended(Exchange exchange, Object last, boolean close) {
-        if (close) {
+        if (close || (inputClosed && backlog.isEmpty())) {
             ctx.writeAndFlush(last).addListener((ChannelFutureListener) future -> {
                 finish(exchange);
                 closeGracefully();
@@ -747,11 +781,12 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         if (exchange.body != null) {
             exchange.body.close();
         }
-        long remaining = exchange.length < 0 ? Long.MAX_VALUE : exchange.length - exchange.received;
+        long remaining = exchange.length < 0 ? 0 : exchange.length - exchange.received;
         if (remaining > DRAIN_LIMIT || exchange.body == null) {
             closeGracefully();
         }
-        // else the rest of the body is read and dropped, then next() runs on its last content
+        // else the rest of the body is read and dropped (a chunked one up to DRAIN_LIMIT), then next()
+        // runs on its last content
     }
 
     private void next() {
@@ -825,6 +860,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         disarm();
         paused = 0;
         if (!channel.isActive()) {
+            return;
+        }
+        if (inputClosed) {
+            closeAfterWrites();
             return;
         }
         channel.config().setAutoRead(true);
