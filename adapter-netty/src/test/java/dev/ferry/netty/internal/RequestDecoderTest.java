@@ -21,9 +21,9 @@ class RequestDecoderTest {
 
     @ParameterizedTest(name = "{0}: Netty {1}")
     @CsvSource(delimiter = '|', textBlock = """
-            bare LF line ends      | accepted | GET / HTTP/1.1\\nHost: t\\n\\n
+            bare LF line ends      | refused  | GET / HTTP/1.1\\nHost: t\\n\\n
             obs-fold               | accepted | GET / HTTP/1.1\\r\\nHost: t\\r\\nX: a\\r\\n  b\\r\\n\\r\\n
-            line without a colon   | accepted | GET / HTTP/1.1\\r\\nHost: t\\r\\nNoColon\\r\\n\\r\\n
+            line without a colon   | refused  | GET / HTTP/1.1\\r\\nHost: t\\r\\nNoColon\\r\\n\\r\\n
             double space           | accepted | GET  / HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n
             space before colon     | refused  | GET / HTTP/1.1\\r\\nHost : t\\r\\n\\r\\n
             bare CR                | refused  | GET / HTTP/1.1\\r\\nHost: t\\rX: y\\r\\n\\r\\n
