@@ -278,7 +278,7 @@ class NettyServerTest {
     @Test
     void streamsLargeBodiesBothWays() throws Exception {
         start(ServerConfig.builder().maxRequestBody(1L << 40));
-        long size = 64L * 1024 * 1024;
+        long size = 16L * 1024 * 1024;
         try (Wire wire = new Wire(server.port())) {
             CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
                 try {
