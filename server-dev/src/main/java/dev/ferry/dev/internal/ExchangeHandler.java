@@ -198,8 +198,8 @@ final class ExchangeHandler implements HttpHandler {
     private static boolean write(HttpExchange exchange, boolean head, Response response, Counter counter)
             throws IOException {
         com.sun.net.httpserver.Headers out = exchange.getResponseHeaders();
-        for (String name : response.headers().names()) {
-            out.remove(name); // the JDK may have set Connection for HTTP/1.0; the response's own value wins
+        if (response.headers().contains("Connection")) {
+            out.remove("Connection"); // the JDK may have set one for HTTP/1.0; the response's own value wins
         }
         response.headers().forEach(out::add);
         Status status = response.status();
