@@ -69,11 +69,6 @@ public final class JdkServer implements Server {
         return new JdkServer(http, dispatcher, config, executor, log, resource, host);
     }
 
-    /** Returns the dispatcher, for tests that watch requests in flight. */
-    Dispatcher dispatcher() {
-        return dispatcher;
-    }
-
     @Override
     public String name() {
         return "dev";
