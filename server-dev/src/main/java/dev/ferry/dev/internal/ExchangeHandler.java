@@ -49,7 +49,9 @@ final class ExchangeHandler implements HttpHandler {
             Response rejected = check(method, target, version, jdkHeaders, headers);
             if (rejected != null) {
                 status = rejected.status().code();
-                write(exchange, false, rejected, counter);
+                if (!write(exchange, false, rejected, counter)) {
+                    throw new ClosedAfterResponse();
+                }
                 return;
             }
             Headers built = headers.build();
@@ -61,12 +63,19 @@ final class ExchangeHandler implements HttpHandler {
                     .body(body(exchange, built))
                     .remoteAddress(exchange.getRemoteAddress());
             Response response = dispatcher.dispatch(request);
+            if (asksToClose(built) && !response.headers().contains("Connection")) {
+                response = response.withHeader("Connection", "close"); // the JDK closes but does not say so
+            }
             try {
                 status = response.status().code();
-                write(exchange, method.equals("HEAD"), response, counter);
+                if (!write(exchange, method.equals("HEAD"), response, counter)) {
+                    throw new ClosedAfterResponse();
+                }
             } finally {
                 dispatcher.finished();
             }
+        } catch (ClosedAfterResponse e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             // the response could not be written in full: the JDK closes the connection when a
             // handler throws, so a client never mistakes a cut-off body for a complete one
@@ -100,6 +109,9 @@ final class ExchangeHandler implements HttpHandler {
         for (Map.Entry<String, List<String>> field : jdk.entrySet()) {
             String name = field.getKey();
             for (String value : field.getValue()) {
+                if (hasControl(value)) {
+                    return close(Status.BAD_REQUEST, "Bad Request: control character in a header value");
+                }
                 count++;
                 bytes += name.length() + value.length() + 4;
                 copy.add(name, value);
@@ -118,6 +130,28 @@ final class ExchangeHandler implements HttpHandler {
             return close(Status.BAD_REQUEST, "Bad Request: invalid Content-Length");
         }
         return null;
+    }
+
+    /** The JDK's parser lets NUL and other control characters through in header values; RFC 9110 does not. */
+    private static boolean hasControl(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean asksToClose(Headers headers) {
+        for (String value : headers.all("Connection")) {
+            for (String token : value.split(",")) {
+                if (token.trim().equalsIgnoreCase("close")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean digits(String text) {
@@ -139,35 +173,48 @@ final class ExchangeHandler implements HttpHandler {
             return Body.of(exchange.getRequestBody(), -1);
         }
         String length = headers.firstOrNull("Content-Length");
-        if (length == null) {
-            return Body.empty();
-        }
-        long n = Long.parseLong(length);
+        long n = length == null ? 0 : Long.parseLong(length);
         return n == 0 ? Body.empty() : Body.of(exchange.getRequestBody(), n);
+    }
+
+    /** Thrown once a complete response was flushed, so that the JDK closes the connection without draining. */
+    private static final class ClosedAfterResponse extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedAfterResponse() {
+            super("connection closed after the response", null, false, false);
+        }
     }
 
     /**
      * Writes the response as the dispatcher returned it: the Content-Length header when present,
      * else the body's known length, else chunked; no body for HEAD, 1xx, 204 and 304. The JDK adds
      * {@code Date} and closes the connection after a response carrying {@code Connection: close}.
+     *
+     * @return false when a complete response with {@code Connection: close} was flushed and the
+     *     exchange left open, for the caller to close the connection without the JDK's wait for
+     *     an unread request body to arrive
      */
-    private static void write(HttpExchange exchange, boolean head, Response response, Counter counter)
+    private static boolean write(HttpExchange exchange, boolean head, Response response, Counter counter)
             throws IOException {
         com.sun.net.httpserver.Headers out = exchange.getResponseHeaders();
+        if (response.headers().contains("Connection")) {
+            out.remove("Connection"); // the JDK may have set one for HTTP/1.0; the response's own value wins
+        }
         response.headers().forEach(out::add);
         Status status = response.status();
         Body body = response.body();
         if (head || status.forbidsBody()) {
             exchange.sendResponseHeaders(status.code(), -1);
             exchange.close();
-            return;
+            return true;
         }
         String declared = response.headers().firstOrNull("Content-Length");
         long length = declared != null ? Long.parseLong(declared.trim()) : body.length();
         if (length == 0) {
             exchange.sendResponseHeaders(status.code(), -1);
             exchange.close();
-            return;
+            return true;
         }
         exchange.sendResponseHeaders(status.code(), length > 0 ? length : 0);
         counter.out = exchange.getResponseBody();
@@ -175,7 +222,12 @@ final class ExchangeHandler implements HttpHandler {
             case Body.Streamed streamed -> streamed.writer().writeTo(counter);
             default -> body.writeTo(counter);
         }
+        if (length > 0 && "close".equalsIgnoreCase(response.headers().firstOrNull("Connection"))) {
+            counter.out.flush();
+            return false;
+        }
         counter.out.close();
+        return true;
     }
 
     /** Counts the body bytes written and passes writes and flushes straight through. */
