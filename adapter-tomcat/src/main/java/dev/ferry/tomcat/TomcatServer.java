@@ -6,6 +6,7 @@ import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.tomcat.internal.ErrorValve;
 import dev.ferry.tomcat.internal.Files2;
+import dev.ferry.tomcat.internal.Http11Protocol;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -31,7 +32,6 @@ import org.apache.catalina.connector.ResponseFacade;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.coyote.ActionCode;
-import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.apache.tomcat.util.buf.ByteChunk;
 import org.apache.tomcat.util.http.MimeHeaders;
 
@@ -225,7 +225,9 @@ public final class TomcatServer implements Server {
 
     /** Maps the contract's limits, timeouts and execution onto a new HTTP/1.1 NIO connector. */
     static Connector connector(ServerConfig config) {
-        Connector connector = new Connector("HTTP/1.1");
+        Http11Protocol http = new Http11Protocol();
+        http.headerTimeout(config.requestHeaderTimeout());
+        Connector connector = new Connector(http);
         connector.setThrowOnFailure(true);
         connector.setPort(config.port());
         config.host().ifPresent(host -> connector.setProperty("address", host));
@@ -234,7 +236,6 @@ public final class TomcatServer implements Server {
         connector.setEncodedSolidusHandling("passthrough");
         connector.setEncodedReverseSolidusHandling("passthrough");
         connector.setMaxPostSize((int) Math.min(Integer.MAX_VALUE, config.maxRequestBody()));
-        AbstractHttp11Protocol<?> http = (AbstractHttp11Protocol<?>) connector.getProtocolHandler();
         http.setMaxHttpRequestHeaderSize(config.maxRequestLine() + config.maxHeaderBytes() + 64);
         http.setMaxHttpResponseHeaderSize(64 * 1024);
         http.setMaxHeaderCount(-1);
