@@ -231,6 +231,16 @@ public final class Request {
         return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams);
     }
 
+    /** Returns a copy seen as coming from this address, as a trusted proxy reports it. */
+    public Request withRemoteAddress(InetSocketAddress remoteAddress) {
+        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams);
+    }
+
+    /** Returns a copy with this scheme, {@code http} or {@code https}, as a trusted proxy reports it. */
+    public Request withScheme(String scheme) {
+        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams);
+    }
+
     Request mounted(int segments, Map<String, String> params) {
         return new Request(method, version, scheme, target, first + segments, headers, body, remoteAddress, params);
     }
