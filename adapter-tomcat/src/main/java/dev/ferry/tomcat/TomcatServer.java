@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.catalina.Context;
@@ -50,6 +51,7 @@ import org.apache.tomcat.util.http.MimeHeaders;
  */
 public final class TomcatServer implements Server {
 
+    private static final System.Logger LOG = System.getLogger("dev.ferry.tomcat");
     private static final Logger TOMCAT_LOG = Logger.getLogger("org.apache");
     private static final int MAX_SWALLOW = 2 * 1024 * 1024;
 
@@ -58,7 +60,9 @@ public final class TomcatServer implements Server {
     private final List<FerryServlet> servlets;
     private final ServerConfig config;
     private final Path base;
-    private boolean stopped;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private boolean stopping;
+    private long deadline;
 
     private TomcatServer(Tomcat tomcat, Connector connector, List<FerryServlet> servlets, ServerConfig config,
                          Path base) {
@@ -94,29 +98,47 @@ public final class TomcatServer implements Server {
         return connector.getLocalPort();
     }
 
+    /**
+     * Stops gracefully: the listener closes, requests still arriving on open connections get 503 with
+     * {@code Connection: close}, requests in flight may finish until the grace period ends, then
+     * Tomcat stops and closes every connection. A second call with a shorter grace shortens the wait.
+     */
     @Override
-    public synchronized void stop(Duration grace) {
-        if (stopped) {
+    public void stop(Duration grace) {
+        long wanted = System.nanoTime() + grace.toNanos();
+        boolean first;
+        synchronized (this) {
+            first = !stopping;
+            deadline = first ? wanted : Math.min(deadline, wanted);
+            stopping = true;
+        }
+        if (!first) {
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
-        stopped = true;
-        servlets.forEach(servlet -> servlet.dispatcher().beginShutdown());
-        connector.getProtocolHandler().closeServerSocketGraceful();
-        long deadline = System.nanoTime() + grace.toNanos();
         try {
-            for (FerryServlet servlet : servlets) {
-                servlet.dispatcher().awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            servlets.forEach(servlet -> servlet.dispatcher().beginShutdown());
+            connector.getProtocolHandler().closeServerSocketGraceful();
+            while (servlets.stream().anyMatch(servlet -> servlet.dispatcher().inFlight() > 0)
+                    && System.nanoTime() - deadline < 0) {
+                Thread.sleep(5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        try {
-            tomcat.stop();
-            tomcat.destroy();
-        } catch (LifecycleException e) {
-            throw new IllegalStateException("Tomcat did not stop cleanly", e);
         } finally {
-            Files2.deleteTree(base);
+            try {
+                tomcat.stop();
+                tomcat.destroy();
+            } catch (LifecycleException e) {
+                LOG.log(System.Logger.Level.WARNING, "Tomcat did not stop cleanly", e);
+            } finally {
+                Files2.deleteTree(base);
+                stopped.countDown();
+            }
         }
     }
 
@@ -215,7 +237,7 @@ public final class TomcatServer implements Server {
         Context context = tomcat.addContext(tomcat.getHost(), path, null);
         context.setMapperContextRootRedirectEnabled(false);
         context.setCookies(false);
-        ((org.apache.catalina.core.StandardContext) context).setUnloadDelay(0);
+        ((org.apache.catalina.core.StandardContext) context).setUnloadDelay(20);
         FerryServlet servlet = new FerryServlet(app, config);
         servlet.container(Embedded.INSTANCE);
         Tomcat.addServlet(context, "ferry", servlet).setAsyncSupported(false);

@@ -51,6 +51,10 @@ public final class RawServlet extends HttpServlet {
         Http11NioProtocol http = new Http11NioProtocol();
         Connector connector = new Connector(http);
         connector.setPort(port);
+        String host = System.getProperty("ferry.host");
+        if (host != null) {
+            connector.setProperty("address", host);
+        }
         http.setMaxHttpRequestHeaderSize(8 * 1024 + 16 * 1024 + 64);
         http.setMaxHttpResponseHeaderSize(64 * 1024);
         http.setMaxHeaderCount(-1);
