@@ -83,8 +83,19 @@ public class FerryServlet extends HttpServlet {
             return false;
         }
 
-        /** Tells the container that the connection closes after this response and its unread body can be dropped. */
+        /**
+         * Tells the container that the connection closes after this error response and its unread
+         * body can be dropped (on Tomcat this marks the exchange as failed, hence errors only).
+         */
         default void closing(HttpServletResponse response) {
+        }
+
+        /**
+         * Makes the container answer an HTTP/0.9 request (a request line without a version) with a
+         * status line and headers, so that it can be refused with 400; returns whether it can.
+         */
+        default boolean answerAsHttp11(HttpServletResponse response) {
+            return false;
         }
     }
 
@@ -134,6 +145,12 @@ public class FerryServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (req.getProtocol().isEmpty()) {
+            if (container.answerAsHttp11(resp)) {
+                write(req, resp, closing(Status.BAD_REQUEST));
+            }
+            return;
+        }
         Response refused = tooLarge(req);
         if (refused != null) {
             write(req, resp, refused);
@@ -254,7 +271,8 @@ public class FerryServlet extends HttpServlet {
             } else if (name.equalsIgnoreCase("Content-Type")) {
                 container.contentType(resp, value);
             } else {
-                if (name.equalsIgnoreCase("Connection") && value.equalsIgnoreCase("close")) {
+                if (name.equalsIgnoreCase("Connection") && value.equalsIgnoreCase("close")
+                        && response.status().code() >= 400) {
                     container.closing(resp);
                 }
                 resp.addHeader(name, value);

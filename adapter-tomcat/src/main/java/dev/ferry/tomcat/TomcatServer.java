@@ -33,6 +33,8 @@ import org.apache.catalina.connector.ResponseFacade;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.coyote.ActionCode;
+import org.apache.coyote.ActionHook;
+import org.apache.coyote.http11.Http11Processor;
 import org.apache.tomcat.util.buf.ByteChunk;
 import org.apache.tomcat.util.http.MimeHeaders;
 
@@ -291,6 +293,8 @@ public final class TomcatServer implements Server {
                 org.apache.catalina.connector.Response.class);
         private static final MethodHandle REQUEST = field(RequestFacade.class, "request",
                 org.apache.catalina.connector.Request.class);
+        private static final MethodHandle HOOK = field(org.apache.coyote.Response.class, "hook", ActionHook.class);
+        private static final MethodHandle HTTP09 = setter(Http11Processor.class, "http09", boolean.class);
         private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
 
         private static MethodHandle field(Class<?> facade, String name, Class<?> type) {
@@ -299,6 +303,32 @@ public final class TomcatServer implements Server {
             } catch (ReflectiveOperationException | RuntimeException e) {
                 return null;
             }
+        }
+
+        private static MethodHandle setter(Class<?> owner, String name, Class<?> type) {
+            try {
+                return MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findSetter(owner, name, type);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** Tomcat serves a request line without a version as HTTP/0.9, without status line or headers. */
+        @Override
+        public boolean answerAsHttp11(HttpServletResponse response) {
+            org.apache.coyote.Response coyote = coyote(response);
+            if (coyote == null || HOOK == null || HTTP09 == null) {
+                return false;
+            }
+            try {
+                if ((ActionHook) HOOK.invokeExact(coyote) instanceof Http11Processor processor) {
+                    HTTP09.invokeExact(processor, false);
+                    return true;
+                }
+            } catch (Throwable e) {
+                return false;
+            }
+            return false;
         }
 
         /**

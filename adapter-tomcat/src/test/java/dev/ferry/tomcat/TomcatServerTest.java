@@ -119,4 +119,36 @@ class TomcatServerTest {
             assertEquals("served root ", body(get(server.port(), "/")));
         }
     }
+
+    @Test
+    void aClientDrippingItsHeadersIsClosedAtTheHeaderDeadline() throws Exception {
+        ServerConfig config = LOCAL.toBuilder().requestHeaderTimeout(Duration.ofSeconds(1)).build();
+        try (TomcatServer server = TomcatServer.start(named("x"), config);
+             java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write("GET /info HTTP/1.1\r\nHost: t\r\nX-Slow: ".getBytes());
+            long start = System.nanoTime();
+            boolean closed = false;
+            while (!closed && System.nanoTime() - start < 4_000_000_000L) {
+                try {
+                    out.write('a');
+                    out.flush();
+                    Thread.sleep(100);
+                } catch (java.io.IOException e) {
+                    closed = true;
+                }
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(closed, "still open after " + millis + " ms");
+            assertTrue(millis >= 900, "closed early, after " + millis + " ms");
+        }
+    }
+
+    @Test
+    void http09RequestLineIs400() throws Exception {
+        try (TomcatServer server = TomcatServer.start(named("x"), LOCAL)) {
+            String response = Raw.exchange(server.port(), "GET /info\r\nHost: t\r\n\r\n");
+            assertTrue(response.startsWith("HTTP/1.1 400 "), response);
+        }
+    }
 }

@@ -45,12 +45,15 @@ public final class Http11Protocol extends Http11NioProtocol {
 
     private void closeLateHeads() {
         long now = System.nanoTime();
+        // a processor parked on a connection with a started request is waiting for the rest of its head
         for (SocketWrapperBase<?> connection : getEndpoint().getConnections()) {
             if (connection.getCurrentProcessor() instanceof Processor processor) {
                 org.apache.coyote.Request request = processor.getRequest();
                 long started = request.getStartTimeNanos();
-                if (request.getRequestProcessor().getStage() == org.apache.coyote.Constants.STAGE_PARSE
-                        && started != -1 && now - started > headerTimeoutNanos) {
+                int stage = request.getRequestProcessor().getStage();
+                boolean readingHead = stage == org.apache.coyote.Constants.STAGE_PARSE
+                        || stage == org.apache.coyote.Constants.STAGE_ENDED;
+                if (readingHead && started != -1 && now - started > headerTimeoutNanos) {
                     close(connection);
                 }
             }
