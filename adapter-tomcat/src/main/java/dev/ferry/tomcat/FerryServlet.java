@@ -78,8 +78,11 @@ public class FerryServlet extends HttpServlet {
             response.setContentType(value);
         }
 
-        /** Returns whether the request carried a Content-Length that the container dropped for its Transfer-Encoding. */
-        default boolean droppedContentLength(HttpServletRequest request) {
+        /**
+         * Returns whether the request head broke framing rules the container tolerates: bare LF line
+         * ends, obs-fold, or (when {@code chunked}) a Content-Length it dropped for the Transfer-Encoding.
+         */
+        default boolean malformedHead(HttpServletRequest request, boolean chunked) {
             return false;
         }
 
@@ -197,7 +200,7 @@ public class FerryServlet extends HttpServlet {
         return Response.error(status, status.reason()).withHeader("Connection", "close");
     }
 
-    /** Returns the request to dispatch, or null when its framing is ambiguous (Content-Length with Transfer-Encoding). */
+    /** Returns the request to dispatch, or null when its framing is malformed or ambiguous. */
     private Request.Builder parse(HttpServletRequest req) throws IOException {
         Headers.Builder headers = Headers.builder();
         boolean chunked = false;
@@ -208,7 +211,7 @@ public class FerryServlet extends HttpServlet {
                 headers.add(name, values.nextElement());
             }
         }
-        long length = chunked && (req.getHeader("Content-Length") != null || container.droppedContentLength(req))
+        long length = chunked && req.getHeader("Content-Length") != null || container.malformedHead(req, chunked)
                 ? -2 : req.getContentLengthLong();
         if (length == -2) {
             return null;

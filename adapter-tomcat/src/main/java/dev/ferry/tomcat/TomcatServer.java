@@ -332,36 +332,47 @@ public final class TomcatServer implements Server {
         }
 
         /**
-         * Tomcat removes a Content-Length sent with Transfer-Encoding before the servlet sees the
-         * request; its name is still in the header buffer, where header names stay as they came.
+         * Checks the request head in Tomcat's input buffer, where header names and every line end
+         * stay as they came (Tomcat moves only value bytes, and only leftwards within their line):
+         * Tomcat accepts bare LF line ends and unfolds obs-fold, and it removes a Content-Length sent
+         * with Transfer-Encoding before the servlet sees the request. The contract refuses all three.
          */
         @Override
-        public boolean droppedContentLength(HttpServletRequest request) {
+        public boolean malformedHead(HttpServletRequest request, boolean chunked) {
             if (REQUEST == null || !(request instanceof RequestFacade facade)) {
                 return false;
             }
-            org.apache.coyote.Request coyote;
+            MimeHeaders headers;
             try {
-                coyote = ((org.apache.catalina.connector.Request) REQUEST.invokeExact(facade)).getCoyoteRequest();
+                headers = ((org.apache.catalina.connector.Request) REQUEST.invokeExact(facade)).getCoyoteRequest()
+                        .getMimeHeaders();
             } catch (Throwable e) {
                 return false;
             }
-            MimeHeaders headers = coyote.getMimeHeaders();
             if (headers.size() == 0) {
                 return false;
             }
             ByteChunk first = headers.getName(0).getByteChunk();
             byte[] buffer = first.getBuffer();
-            if (buffer == null) {
-                return false;
-            }
             int from = first.getStart();
-            for (int i = from; i + CONTENT_LENGTH.length < buffer.length; i++) {
-                byte b = buffer[i];
-                if (b == '\n' && (buffer[i + 1] == '\r' || buffer[i + 1] == '\n')) {
+            if (buffer == null || from < 2 || buffer[from - 1] != '\n' || buffer[from - 2] != '\r') {
+                return buffer != null && from >= 2;
+            }
+            if (chunked && startsWithName(buffer, from)) {
+                return true;
+            }
+            for (int i = from; i + 2 < buffer.length; i++) {
+                if (buffer[i] != '\n') {
+                    continue;
+                }
+                byte next = buffer[i + 1];
+                if (buffer[i - 1] != '\r' || next == ' ' || next == '\t' || next == '\n') {
+                    return true;
+                }
+                if (next == '\r' && buffer[i + 2] == '\n') {
                     return false;
                 }
-                if ((i == from || b == '\n') && startsWithName(buffer, i == from ? i : i + 1)) {
+                if (chunked && startsWithName(buffer, i + 1)) {
                     return true;
                 }
             }

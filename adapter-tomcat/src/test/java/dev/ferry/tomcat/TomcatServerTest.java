@@ -151,4 +151,21 @@ class TomcatServerTest {
             assertTrue(response.startsWith("HTTP/1.1 400 "), response);
         }
     }
+
+    @Test
+    void framingTomcatToleratesIsRefusedAs400() throws Exception {
+        try (TomcatServer server = TomcatServer.start(named("x"), LOCAL)) {
+            for (String head : new String[] {
+                "GET /info HTTP/1.1\nHost: t\n\n",
+                "GET /info HTTP/1.1\r\nHost: t\r\nX-A: 1\nX-B: 2\r\n\r\n",
+                "GET /info HTTP/1.1\r\nHost: t\r\nX-Folded: a\r\n  b\r\n\r\n",
+                "POST /info HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                "POST /info HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\ncontent-length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n"}) {
+                String response = Raw.exchange(server.port(), head);
+                assertTrue(response.startsWith("HTTP/1.1 400 "), head + " -> " + response);
+                assertTrue(response.contains("Connection: close"), response);
+            }
+            assertTrue(get(server.port(), "/info").startsWith("HTTP/1.1 200 "));
+        }
+    }
 }
