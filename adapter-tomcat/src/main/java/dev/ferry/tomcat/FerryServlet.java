@@ -294,7 +294,11 @@ public class FerryServlet extends HttpServlet {
         }
         ServletOutputStream out = resp.getOutputStream();
         if (body instanceof Body.Streamed streamed) {
-            resp.flushBuffer();
+            try {
+                resp.flushBuffer();
+            } catch (IOException gone) {
+                // the client is gone; the writer still runs, so that it ends (its writes fail) and cleans up
+            }
             streamed.writer().writeTo(new Unclosable(out));
         } else {
             body.writeTo(out);

@@ -168,4 +168,33 @@ class TomcatServerTest {
             assertTrue(get(server.port(), "/info").startsWith("HTTP/1.1 200 "));
         }
     }
+
+    @Test
+    void aStreamingResponseEndsWhenTheClientResets() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        Handler endless = r -> Response.ok().withBody(Body.streamed(out -> {
+            running.incrementAndGet();
+            try {
+                byte[] block = new byte[8192];
+                for (int i = 0; i < 64 * 128; i++) {
+                    out.write(block);
+                }
+            } finally {
+                running.decrementAndGet();
+            }
+        }));
+        try (TomcatServer server = TomcatServer.start(endless, LOCAL)) {
+            for (int i = 0; i < 5; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port());
+                socket.getOutputStream().write("GET /endless HTTP/1.1\r\nHost: t\r\n\r\n".getBytes());
+                socket.setSoLinger(true, 0);
+                socket.close();
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (running.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, running.get(), "writers still running after their clients reset");
+        }
+    }
 }
