@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The part of serving a request that is the same on every server, so that every server answers the
  * same way: it builds the request, enforces the body limit, maps exceptions to error responses,
- * strips bodies that must not be sent, answers 503 once a shutdown has begun, and counts requests in
- * flight for a graceful stop.
+ * strips bodies that must not be sent, answers 503 once a shutdown has begun, marks the responses
+ * after which the connection closes (400, 408, 411, 413, 414, 500, 501, 503, and any during a
+ * shutdown) with {@code Connection: close}, and counts requests in flight for a graceful stop.
  *
  * <p>A server calls {@link #dispatch} for each request and {@link #finished()} once the response is
  * written (or failed). It then writes the response as is: the {@code Content-Length} header when the
@@ -68,6 +69,24 @@ public final class Dispatcher {
     }
 
     private Response run(Request request) {
+        Response response = respond(request);
+        return shuttingDown || dropsConnection(response.status().code())
+                ? response.withHeader("Connection", "close") : response;
+    }
+
+    /**
+     * The statuses after which every server closes the connection. Tomcat does so unconditionally
+     * for these, so the others follow: a client sees the same connection behaviour everywhere, and
+     * a connection that just carried a malformed, refused or failed exchange is not reused.
+     */
+    private static boolean dropsConnection(int status) {
+        return switch (status) {
+            case 400, 408, 411, 413, 414, 500, 501, 503 -> true;
+            default -> false;
+        };
+    }
+
+    private Response respond(Request request) {
         if (shuttingDown) {
             return Response.error(Status.SERVICE_UNAVAILABLE, "Service Unavailable").withHeader("Connection", "close");
         }
@@ -99,8 +118,7 @@ public final class Dispatcher {
             LOG.log(System.Logger.Level.ERROR, "handler failed on " + request, e);
             return Response.error(Status.INTERNAL_SERVER_ERROR, "Internal Server Error");
         }
-        response = wireReady(request.method(), response);
-        return shuttingDown ? response.withHeader("Connection", "close") : response;
+        return wireReady(request.method(), response);
     }
 
     private static Response wireReady(Method method, Response response) {

@@ -103,7 +103,8 @@ abstract class SemanticsTests extends Tier {
             RawResponse response = client.send(request("BREW", "/hello")).read();
             assertEquals(501, response.status());
             assertReason(501, response);
-            assertReusable(client);
+            assertTrue(response.saysClose(), "every server closes after a 501: " + response.head());
+            assertClosed(client, "after a 501");
         }
     }
 
@@ -502,7 +503,8 @@ abstract class SemanticsTests extends Tier {
             assertReason(500, response);
             assertEquals("Internal Server Error", response.text(), "a generic body without details");
             assertFalse(response.text().contains("secret-detail-42"));
-            assertReusable(client);
+            assertTrue(response.saysClose(), "every server closes after a 500: " + response.head());
+            assertClosed(client, "after a 500");
         }
     }
 
