@@ -42,14 +42,22 @@ def wait_ready(port):
     raise SystemExit("server on %d did not start" % port)
 
 
-def wrk(port, path, seconds):
+def cpu_seconds(pid):
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port, path, seconds, pid=None):
+    before = cpu_seconds(pid) if pid else 0
     out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c%d" % CONNECTIONS, "-d%ds" % seconds, "--latency",
                           "http://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
-    return rps, float(p99.group(1)) * scale, errors.group(0) if errors else ""
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    cpu_us = (cpu_seconds(pid) - before) * 1e6 / max(requests, 1) if pid else 0
+    return rps, float(p99.group(1)) * scale, cpu_us, errors.group(0) if errors else ""
 
 
 def main():
@@ -68,19 +76,22 @@ def main():
             rotated = order[r % len(order):] + order[:r % len(order)]
             for path in paths:
                 for name in rotated:
-                    rps, p99, err = wrk(SERVERS[name][0], path, SECONDS)
-                    results[(name, path)].append((rps, p99))
-                    print("round %d %-10s %-9s %9.0f req/s  p99 %7.2f ms %s" % (r + 1, path, name, rps, p99, err), flush=True)
-        print("\nratios Ferry/raw per round (throughput; p99 latency), wrk -t1 -c%d -d%ds" % (CONNECTIONS, SECONDS))
+                    rps, p99, cpu, err = wrk(SERVERS[name][0], path, SECONDS, procs[name].pid)
+                    results[(name, path)].append((rps, p99, cpu))
+                    print("round %d %-10s %-9s %9.0f req/s  p99 %7.2f ms  server CPU %6.1f us/req %s" % (
+                        r + 1, path, name, rps, p99, cpu, err), flush=True)
+        print("\nratios Ferry/raw over %d rounds: mean (min..max); wrk -t1 -c%d -d%ds" % (ROUNDS, CONNECTIONS, SECONDS))
         for path in paths:
             raw = results[("raw", path)]
             for name in ["ferry-io", "ferry-vt"]:
                 b = results[(name, path)]
                 tput = [b[i][0] / raw[i][0] for i in range(ROUNDS)]
                 lat = [b[i][1] / raw[i][1] for i in range(ROUNDS)]
-                print("%-10s %-9s throughput %.3f (min %.3f max %.3f)  p99 %.2fx (min %.2f max %.2f)  raw %.0f req/s" % (
+                cpu = [raw[i][2] / b[i][2] for i in range(ROUNDS)]
+                print("%-10s %-9s throughput %.3f (%.3f..%.3f)  p99 %.2fx (%.2f..%.2f)  raw/ferry CPU per request %.3f (%.3f..%.3f)"
+                      "  [raw %.0f req/s, %.1f us/req]" % (
                     path, name, statistics.mean(tput), min(tput), max(tput), statistics.mean(lat), min(lat), max(lat),
-                    statistics.mean(x[0] for x in raw)))
+                    statistics.mean(cpu), min(cpu), max(cpu), statistics.mean(x[0] for x in raw), statistics.mean(x[2] for x in raw)))
     finally:
         for p in procs.values():
             p.send_signal(signal.SIGTERM)
