@@ -15,7 +15,7 @@ public interface Filter {
         return handler -> apply(next.apply(handler));
     }
 
-    /** Returns the handler wrapped by this filter. */
+    /** Returns the handler wrapped by this filter; give an inline lambda its type ({@code (Handler) r -> ...}). */
     default Handler then(Handler handler) {
         return apply(handler);
     }

@@ -35,13 +35,15 @@ public final class Ferry {
 
     /**
      * Serves the app with these settings on the chosen server and prints one line:
-     * {@code Ferry <name> on <server> at http://HOST:PORT/}.
+     * {@code Ferry <name> on <server> at http://HOST:PORT/}. When the JVM is asked to exit (SIGTERM,
+     * Ctrl-C), the server stops gracefully within the configured shutdown grace period.
      *
      * @throws IllegalStateException when no server, or more than one production server, can be chosen
      */
     public static Server serve(String name, Handler app, ServerConfig config) {
         ServerProvider provider = select(installed(), config.server());
         Server server = provider.start(app, config);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("ferry-shutdown").unstarted(server::close));
         System.out.println("Ferry " + name + " on " + server.name() + " at " + url(server));
         return server;
     }

@@ -1,0 +1,267 @@
+package dev.ferry.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Measures the overhead of a Ferry server against its raw baseline as a ratio, in one run: both
+ * servers start in their own JVM with the same flags, pinned to one core, and wrk, pinned to the
+ * other, loads them in turn (A B B A ...) after a warm-up, so that drift on a shared machine hits
+ * both alike. Prints throughput and p99 per round and the ratio B/A with its spread.
+ *
+ * <pre>
+ * java -cp bench/target/ferry-bench.jar dev.ferry.bench.AbRatio --a raw-undertow --b undertow-io \
+ *     [--paths /plaintext,/json] [--rounds 4] [--seconds 8] [--warmup 8] [--connections 64]
+ * </pre>
+ *
+ * <p>Targets: {@code raw-jdk}, {@code raw-undertow}, {@code raw-netty}, {@code raw-servlet} (plain
+ * servers answering {@code /plaintext} and {@code /json} like the hello example), and
+ * {@code SERVER[-io]} for the hello example on Ferry with that server ({@code dev}, {@code undertow},
+ * {@code netty}, {@code tomcat}), on virtual threads or, with {@code -io}, on the IO threads.
+ */
+public final class AbRatio {
+
+    private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern P99 = Pattern.compile("\\s99%\\s+([0-9.]+)(us|ms|s)");
+    private static final Pattern ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)|Socket errors: (.*)");
+
+    private AbRatio() {
+    }
+
+    /** One load run's figures. */
+    record Run(double requestsPerSecond, double p99Millis, String errors) {
+    }
+
+    /** A server started for measuring. */
+    static final class Target implements AutoCloseable {
+        final String name;
+        final int port;
+        final Process process;
+
+        Target(String name, int port, Process process) {
+            this.name = name;
+            this.port = port;
+            this.process = process;
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = options(args);
+        String a = required(options, "a");
+        String b = required(options, "b");
+        List<String> paths = List.of(options.getOrDefault("paths", "/plaintext,/json").split(","));
+        int rounds = Integer.parseInt(options.getOrDefault("rounds", "4"));
+        int seconds = Integer.parseInt(options.getOrDefault("seconds", "8"));
+        int warmup = Integer.parseInt(options.getOrDefault("warmup", "8"));
+        int connections = Integer.parseInt(options.getOrDefault("connections", "64"));
+        String serverCpu = options.getOrDefault("server-cpu", "0");
+        String loadCpu = options.getOrDefault("load-cpu", "1");
+        List<String> jvmFlags = List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" "));
+        requireTool("wrk", "apt-get install -y wrk");
+        requireTool("taskset", "apt-get install -y util-linux");
+
+        System.out.printf(Locale.ROOT, "A=%s B=%s paths=%s rounds=%d seconds=%d warmup=%d connections=%d jvm=%s%n",
+                a, b, paths, rounds, seconds, warmup, connections, String.join(" ", jvmFlags));
+        try (Target first = start(a, serverCpu, jvmFlags); Target second = start(b, serverCpu, jvmFlags)) {
+            for (String path : paths) {
+                for (Target target : List.of(first, second)) {
+                    wrk(target, path, warmup, connections, loadCpu);
+                }
+                List<Run> runsA = new ArrayList<>();
+                List<Run> runsB = new ArrayList<>();
+                for (int round = 0; round < rounds; round++) {
+                    boolean aFirst = round % 2 == 0;
+                    Run x = wrk(aFirst ? first : second, path, seconds, connections, loadCpu);
+                    Run y = wrk(aFirst ? second : first, path, seconds, connections, loadCpu);
+                    Run runA = aFirst ? x : y;
+                    Run runB = aFirst ? y : x;
+                    runsA.add(runA);
+                    runsB.add(runB);
+                    System.out.printf(Locale.ROOT, "%s round %d: A %.0f req/s p99 %.2f ms%s | B %.0f req/s p99 %.2f ms%s | B/A %.3f%n",
+                            path, round + 1, runA.requestsPerSecond, runA.p99Millis, runA.errors,
+                            runB.requestsPerSecond, runB.p99Millis, runB.errors,
+                            runB.requestsPerSecond / runA.requestsPerSecond);
+                }
+                report(path, a, b, runsA, runsB);
+            }
+        }
+    }
+
+    static void report(String path, String a, String b, List<Run> runsA, List<Run> runsB) {
+        double[] ratios = new double[runsA.size()];
+        double[] p99Ratios = new double[runsA.size()];
+        for (int i = 0; i < ratios.length; i++) {
+            ratios[i] = runsB.get(i).requestsPerSecond / runsA.get(i).requestsPerSecond;
+            p99Ratios[i] = runsB.get(i).p99Millis / runsA.get(i).p99Millis;
+        }
+        System.out.printf(Locale.ROOT, "RESULT %s %s/%s throughput ratio median %.3f (min %.3f, max %.3f); p99 ratio median %.2f (min %.2f, max %.2f)%n",
+                path, b, a, median(ratios), min(ratios), max(ratios), median(p99Ratios), min(p99Ratios), max(p99Ratios));
+    }
+
+    static Target start(String name, String cpu, List<String> jvmFlags) throws IOException, InterruptedException {
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of("taskset", "-c", cpu, javaExecutable()));
+        command.addAll(jvmFlags);
+        command.add("-Dferry.port=" + port);
+        command.add("-Dferry.host=127.0.0.1");
+        String main;
+        if (name.startsWith("raw-")) {
+            main = switch (name) {
+                case "raw-jdk" -> "dev.ferry.bench.raw.RawJdkServer";
+                case "raw-undertow" -> "dev.ferry.bench.raw.RawUndertow";
+                case "raw-netty" -> "dev.ferry.bench.raw.RawNetty";
+                case "raw-servlet" -> "dev.ferry.bench.raw.RawServlet";
+                default -> throw new IllegalArgumentException("unknown raw target " + name);
+            };
+        } else {
+            boolean io = name.endsWith("-io");
+            command.add("-Dferry.server=" + (io ? name.substring(0, name.length() - 3) : name));
+            command.add("-Dferry.execution=" + (io ? "io" : "virtual"));
+            main = "dev.ferry.examples.hello.HelloApp";
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
+        Path log = Files.createTempFile("ferry-ab-" + name + "-", ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Target target = new Target(name, port, process);
+        awaitReady(target, log);
+        return target;
+    }
+
+    private static void awaitReady(Target target, Path log) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        URI uri = URI.create("http://127.0.0.1:" + target.port + "/plaintext");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!target.process.isAlive()) {
+                throw new IllegalStateException(target.name + " exited: " + Files.readString(log));
+            }
+            try {
+                HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(50);
+        }
+        target.close();
+        throw new IllegalStateException(target.name + " did not answer within 30 s: " + Files.readString(log));
+    }
+
+    static Run wrk(Target target, String path, int seconds, int connections, String cpu) throws IOException, InterruptedException {
+        List<String> command = List.of("taskset", "-c", cpu, "wrk", "-t1", "-c" + connections, "-d" + seconds + "s",
+                "--latency", "http://127.0.0.1:" + target.port + path);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(seconds + 30L, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException("wrk failed on " + target.name + ": " + output);
+        }
+        return parse(output);
+    }
+
+    static Run parse(String output) {
+        Matcher rps = RPS.matcher(output);
+        Matcher p99 = P99.matcher(output);
+        if (!rps.find() || !p99.find()) {
+            throw new IllegalStateException("unexpected wrk output: " + output);
+        }
+        double latency = Double.parseDouble(p99.group(1));
+        latency = switch (p99.group(2)) {
+            case "us" -> latency / 1000;
+            case "s" -> latency * 1000;
+            default -> latency;
+        };
+        StringBuilder errors = new StringBuilder();
+        Matcher error = ERRORS.matcher(output);
+        while (error.find()) {
+            errors.append(" [").append(error.group().trim()).append(']');
+        }
+        return new Run(Double.parseDouble(rps.group(1)), latency, errors.toString());
+    }
+
+    static String javaExecutable() {
+        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void requireTool(String tool, String install) throws IOException, InterruptedException {
+        Process which = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
+        if (which.waitFor() != 0) {
+            throw new IllegalStateException(tool + " is not installed: " + install);
+        }
+    }
+
+    static Map<String, String> options(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 == args.length) {
+                throw new IllegalArgumentException("expected --name value pairs, got " + Arrays.toString(args));
+            }
+            options.put(args[i].substring(2), args[++i]);
+        }
+        return options;
+    }
+
+    private static String required(Map<String, String> options, String name) {
+        String value = options.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("--" + name + " is required; see the class documentation");
+        }
+        return value;
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    static double min(double[] values) {
+        return Arrays.stream(values).min().orElse(Double.NaN);
+    }
+
+    static double max(double[] values) {
+        return Arrays.stream(values).max().orElse(Double.NaN);
+    }
+}
