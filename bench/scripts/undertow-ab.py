@@ -33,7 +33,7 @@ def start(name):
 
 
 def wait_ready(port):
-    for _ in range(100):
+    for _ in range(600):
         try:
             urllib.request.urlopen("http://127.0.0.1:%d/plaintext" % port, timeout=1).read()
             return
@@ -80,7 +80,7 @@ def main():
                     results[(name, path)].append((rps, p99, cpu))
                     print("round %d %-10s %-9s %9.0f req/s  p99 %7.2f ms  server CPU %6.1f us/req %s" % (
                         r + 1, path, name, rps, p99, cpu, err), flush=True)
-        print("\nratios Ferry/raw over %d rounds: mean (min..max); wrk -t1 -c%d -d%ds" % (ROUNDS, CONNECTIONS, SECONDS))
+        print("\nratios Ferry/raw over %d rounds: median (min..max); wrk -t1 -c%d -d%ds" % (ROUNDS, CONNECTIONS, SECONDS))
         for path in paths:
             raw = results[("raw", path)]
             for name in ["ferry-io", "ferry-vt"]:
@@ -90,8 +90,8 @@ def main():
                 cpu = [raw[i][2] / b[i][2] for i in range(ROUNDS)]
                 print("%-10s %-9s throughput %.3f (%.3f..%.3f)  p99 %.2fx (%.2f..%.2f)  raw/ferry CPU per request %.3f (%.3f..%.3f)"
                       "  [raw %.0f req/s, %.1f us/req]" % (
-                    path, name, statistics.mean(tput), min(tput), max(tput), statistics.mean(lat), min(lat), max(lat),
-                    statistics.mean(cpu), min(cpu), max(cpu), statistics.mean(x[0] for x in raw), statistics.mean(x[2] for x in raw)))
+                    path, name, statistics.median(tput), min(tput), max(tput), statistics.median(lat), min(lat), max(lat),
+                    statistics.median(cpu), min(cpu), max(cpu), statistics.median(x[0] for x in raw), statistics.median(x[2] for x in raw)))
     finally:
         for p in procs.values():
             p.send_signal(signal.SIGTERM)
