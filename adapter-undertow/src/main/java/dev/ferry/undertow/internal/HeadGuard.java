@@ -167,7 +167,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         }
         updateTimer();
         if (valid.length == 0) {
-            return -1;
+            return malformedBody ? 0 : -1;
         }
         ready = ByteBuffer.wrap(valid);
         return drain(dst);
