@@ -16,6 +16,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
+import io.undertow.util.StatusCodes;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.FilterOutputStream;
@@ -111,7 +112,9 @@ final class FerryHandler implements HttpHandler {
         try {
             Status status = response.status();
             exchange.setStatusCode(status.code());
-            exchange.setReasonPhrase(status.reason());
+            if (!status.reason().equals(StatusCodes.getReason(status.code()))) {
+                exchange.setReasonPhrase(status.reason());
+            }
             HeaderMap out = exchange.getResponseHeaders();
             response.headers().forEach((name, value) -> out.add(name(name), value));
             String connection = response.headers().firstOrNull("Connection");
