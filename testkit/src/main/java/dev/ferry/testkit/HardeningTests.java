@@ -31,8 +31,6 @@ abstract class HardeningTests extends Tier {
     static final int MAX_HEADER_BYTES = 4096;
     static final int MAX_HEADER_COUNT = 32;
     static final int MAX_BODY = 64 * 1024;
-    static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);
-    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(2);
 
     HardeningTests(ConformanceSuite suite) {
         super(suite);
@@ -40,9 +38,8 @@ abstract class HardeningTests extends Tier {
 
     @Override
     ServerConfig config() {
-        return ServerConfig.builder().maxRequestLine(MAX_REQUEST_LINE).maxHeaderBytes(MAX_HEADER_BYTES)
-                .maxHeaderCount(MAX_HEADER_COUNT).maxRequestBody(MAX_BODY).requestHeaderTimeout(HEADER_TIMEOUT)
-                .idleTimeout(IDLE_TIMEOUT).shutdownGrace(Duration.ofSeconds(1)).build();
+        return base().maxRequestLine(MAX_REQUEST_LINE).maxHeaderBytes(MAX_HEADER_BYTES)
+                .maxHeaderCount(MAX_HEADER_COUNT).maxRequestBody(MAX_BODY).build();
     }
 
     /**
@@ -372,7 +369,7 @@ abstract class HardeningTests extends Tier {
         try (RawClient client = connect()) {
             client.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n");
             long start = System.nanoTime();
-            assertClosedAfterTimeout(client, HEADER_TIMEOUT.plus(CLOSE_SLACK));
+            assertClosedAfterTimeout(client, HEADER_TIMEOUT.plus(CLOSE_AT_ONCE));
             long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(elapsed >= HEADER_TIMEOUT.toMillis() / 2, "closed at the deadline, not before: " + elapsed + " ms");
         }
@@ -405,7 +402,7 @@ abstract class HardeningTests extends Tier {
                 long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
                 assertTrue(took < 1000, "another client was served in " + took + " ms while a slow one dripped");
             }
-            assertClosedAfterTimeout(slow, HEADER_TIMEOUT.plus(CLOSE_SLACK).minus(Duration.ofNanos(System.nanoTime() - start)));
+            assertClosedAfterTimeout(slow, HEADER_TIMEOUT.plus(CLOSE_AT_ONCE).minus(Duration.ofNanos(System.nanoTime() - start)));
             int sent = dripping.get(10, TimeUnit.SECONDS);
             assertTrue(sent < request.length(), "the server stopped reading before the slow client finished");
         }
