@@ -27,8 +27,6 @@ import org.xnio.channels.AcceptingChannel;
 /** A Ferry app running on Undertow's HTTP/1.1 listener, with Ferry's limits, timeouts and shutdown. */
 public final class UndertowServer implements Server {
 
-    private static final System.Logger LOG = System.getLogger("dev.ferry.undertow");
-
     private final XnioWorker worker;
     private final AcceptingChannel<StreamConnection> acceptor;
     private final HttpOpenListener listener;
@@ -133,15 +131,7 @@ public final class UndertowServer implements Server {
             return;
         }
         FerryHandler.closeQuietly(acceptor);
-        dispatcher.beginShutdown();
-        try {
-            if (!dispatcher.awaitIdle(grace)) {
-                LOG.log(System.Logger.Level.WARNING, dispatcher.inFlight() + " requests still running after "
-                        + grace + "; closing their connections");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        dispatcher.drain(grace);
         listener.closeConnections();
         worker.shutdown();
         try {
