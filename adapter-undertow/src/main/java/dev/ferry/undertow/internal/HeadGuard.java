@@ -56,6 +56,10 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private int headStart;
     private int lineBytes;
     private long versionTail;
+    private int linePart;
+    private int partStart;
+    private int versionStart;
+    private int escape;
     private int headerBytes;
     private int fields;
     private int candidates;
@@ -249,6 +253,10 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         headStart = at;
         lineBytes = 0;
         versionTail = 0;
+        linePart = 0;
+        partStart = 0;
+        versionStart = 0;
+        escape = 0;
         headerBytes = 0;
         fields = 0;
         hosts = 0;
@@ -271,12 +279,18 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             case LINE -> {
                 if (b == '\r') {
                     state = LINE_LF;
+                    if (linePart != 2 || lineBytes - versionStart != 8 || (versionTail >>> 24) != HTTP_SLASH
+                            || !digit((int) (versionTail >>> 16 & 0xFF)) || (versionTail >>> 8 & 0xFF) != '.'
+                            || !digit((int) (versionTail & 0xFF))) {
+                        reject(Status.BAD_REQUEST);
+                    }
                 } else if (b == '\n' || b < 0x20 || b == 0x7F) {
                     reject(Status.BAD_REQUEST);
                 } else if (++lineBytes > maxLine) {
                     reject(Status.URI_TOO_LONG);
                 } else {
                     versionTail = versionTail << 8 | b;
+                    requestLine(b);
                 }
             }
             case LINE_LF -> {
@@ -346,6 +360,33 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             }
             default -> throw new IllegalStateException();
         }
+    }
+
+    /** Checks the request line's shape: a method token, one space, a target with sound escapes, one space, a version. */
+    private void requestLine(int b) {
+        if (b == ' ') {
+            if (escape > 0 || linePart == 2 || lineBytes - partStart == 1) {
+                reject(Status.BAD_REQUEST);
+            }
+            linePart++;
+            partStart = lineBytes;
+            versionStart = lineBytes;
+        } else if (linePart == 0 && !TOKEN[b]) {
+            reject(Status.BAD_REQUEST);
+        } else if (linePart == 1) {
+            if (escape > 0) {
+                if (Character.digit(b, 16) < 0) {
+                    reject(Status.BAD_REQUEST);
+                }
+                escape--;
+            } else if (b == '%') {
+                escape = 2;
+            }
+        }
+    }
+
+    private static boolean digit(int b) {
+        return b >= '0' && b <= '9';
     }
 
     private void name(int b) {
