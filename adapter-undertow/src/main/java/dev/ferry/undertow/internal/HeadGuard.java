@@ -77,6 +77,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private ByteBuffer held;
     private ByteBuffer ready;
     private volatile Status rejection;
+    private volatile String badEscape;
     private XnioExecutor.Key timer;
 
     HeadGuard(StreamSourceConduit next, StreamConnection connection, ServerConfig config) {
@@ -97,6 +98,15 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             return guard.rejection;
         }
         return null;
+    }
+
+    /**
+     * Returns a target with the same kind of malformed percent escape as the rejected head's, so that the
+     * core can word the 400 as on every server, or null when the head failed for another reason.
+     */
+    static String badEscape(HttpServerExchange exchange) {
+        return exchange.getConnection() instanceof HttpServerConnection c
+                && c.getOriginalSourceConduit() instanceof HeadGuard guard ? guard.badEscape : null;
     }
 
     /** Returns whether the connection's request body broke its chunked framing, which makes the request a 400. */
@@ -365,6 +375,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     /** Checks the request line's shape: a method token, one space, a target with sound escapes, one space, a version. */
     private void requestLine(int b) {
         if (b == ' ') {
+            badEscape = escape > 0 ? "/%" : null;
             if (escape > 0 || linePart == 2 || lineBytes - partStart == 1) {
                 reject(Status.BAD_REQUEST);
             }
@@ -376,6 +387,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         } else if (linePart == 1) {
             if (escape > 0) {
                 if (Character.digit(b, 16) < 0) {
+                    badEscape = "/%zz";
                     reject(Status.BAD_REQUEST);
                 }
                 escape--;
