@@ -130,8 +130,10 @@ public final class UndertowServer implements Server {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        FerryHandler.closeQuietly(acceptor);
+        // keep accepting while draining: a new connection gets a clean 503 + close, where closing the
+        // listener first resets the connections still waiting in its backlog
         dispatcher.drain(grace);
+        FerryHandler.closeQuietly(acceptor);
         listener.closeConnections();
         worker.shutdown();
         try {
