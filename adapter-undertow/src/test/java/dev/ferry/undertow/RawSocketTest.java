@@ -109,6 +109,11 @@ class RawSocketTest {
         "missing Host | GET / HTTP/1.1\\r\\n\\r\\n | 400",
         "two Hosts | GET / HTTP/1.1\\r\\nHost: x\\r\\nHost: y\\r\\n\\r\\n | 400",
         "NUL in value | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: b\\0c\\r\\n\\r\\n | 400",
+        "bad escape | GET /a%zz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n | 400",
+        "truncated escape | GET /a%2 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n | 400",
+        "no version | GET /hello\\r\\nHost: x\\r\\n\\r\\n | 400",
+        "double space | GET  / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n | 400",
+        "bad version | GET / HTTP/x.y\\r\\nHost: x\\r\\n\\r\\n | 400",
         "body over limit | POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 5000\\r\\n\\r\\n | 413",
     })
     void rejects(String name, String request, int status) throws IOException {

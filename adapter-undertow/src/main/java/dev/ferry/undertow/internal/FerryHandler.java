@@ -16,6 +16,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
+import io.undertow.util.StatusCodes;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.FilterOutputStream;
@@ -54,7 +55,12 @@ final class FerryHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         Status rejected = HeadGuard.rejection(exchange);
-        if (rejected != null) {
+        String badEscape = rejected == null ? null : HeadGuard.badEscape(exchange);
+        if (badEscape != null) {
+            // the core rejects the escape in its own words, as it does on every server
+            exchange.addExchangeCompleteListener(finisher);
+            send(exchange, dispatcher.dispatch(Request.builder().target(badEscape)));
+        } else if (rejected != null) {
             send(exchange, Response.error(rejected, rejected.reason()).withHeader("Connection", "close"));
         } else if (inline && exchange.isRequestComplete()) {
             serve(exchange);
@@ -80,7 +86,15 @@ final class FerryHandler implements HttpHandler {
         if (response.status().code() == 400 && HeadGuard.malformedBody(exchange)) {
             response = response.withHeader("Connection", "close");
         }
-        send(exchange, response);
+        Body body = response.body();
+        if (exchange.isInIoThread() || body instanceof Body.Stream || body instanceof Body.Streamed) {
+            send(exchange, response);
+        } else {
+            // finish on the IO thread: completing an exchange from another thread races Undertow's read
+            // listener, which spins until the completing thread is done
+            Response done = response;
+            exchange.dispatch(exchange.getIoThread(), () -> send(exchange, done));
+        }
     }
 
     private static String target(HttpServerExchange exchange) {
@@ -103,7 +117,9 @@ final class FerryHandler implements HttpHandler {
         try {
             Status status = response.status();
             exchange.setStatusCode(status.code());
-            exchange.setReasonPhrase(status.reason());
+            if (!status.reason().equals(StatusCodes.getReason(status.code()))) {
+                exchange.setReasonPhrase(status.reason());
+            }
             HeaderMap out = exchange.getResponseHeaders();
             response.headers().forEach((name, value) -> out.add(name(name), value));
             String connection = response.headers().firstOrNull("Connection");

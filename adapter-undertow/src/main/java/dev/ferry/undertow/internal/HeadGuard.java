@@ -56,6 +56,10 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private int headStart;
     private int lineBytes;
     private long versionTail;
+    private int linePart;
+    private int partStart;
+    private int versionStart;
+    private int escape;
     private int headerBytes;
     private int fields;
     private int candidates;
@@ -73,6 +77,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private ByteBuffer held;
     private ByteBuffer ready;
     private volatile Status rejection;
+    private volatile String badEscape;
     private XnioExecutor.Key timer;
 
     HeadGuard(StreamSourceConduit next, StreamConnection connection, ServerConfig config) {
@@ -93,6 +98,15 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             return guard.rejection;
         }
         return null;
+    }
+
+    /**
+     * Returns a target with the same kind of malformed percent escape as the rejected head's, so that the
+     * core can word the 400 as on every server, or null when the head failed for another reason.
+     */
+    static String badEscape(HttpServerExchange exchange) {
+        return exchange.getConnection() instanceof HttpServerConnection c
+                && c.getOriginalSourceConduit() instanceof HeadGuard guard ? guard.badEscape : null;
     }
 
     /** Returns whether the connection's request body broke its chunked framing, which makes the request a 400. */
@@ -167,7 +181,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         }
         updateTimer();
         if (valid.length == 0) {
-            return -1;
+            return malformedBody ? 0 : -1;
         }
         ready = ByteBuffer.wrap(valid);
         return drain(dst);
@@ -249,6 +263,10 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         headStart = at;
         lineBytes = 0;
         versionTail = 0;
+        linePart = 0;
+        partStart = 0;
+        versionStart = 0;
+        escape = 0;
         headerBytes = 0;
         fields = 0;
         hosts = 0;
@@ -271,12 +289,18 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             case LINE -> {
                 if (b == '\r') {
                     state = LINE_LF;
+                    if (linePart != 2 || lineBytes - versionStart != 8 || (versionTail >>> 24) != HTTP_SLASH
+                            || !digit((int) (versionTail >>> 16 & 0xFF)) || (versionTail >>> 8 & 0xFF) != '.'
+                            || !digit((int) (versionTail & 0xFF))) {
+                        reject(Status.BAD_REQUEST);
+                    }
                 } else if (b == '\n' || b < 0x20 || b == 0x7F) {
                     reject(Status.BAD_REQUEST);
                 } else if (++lineBytes > maxLine) {
                     reject(Status.URI_TOO_LONG);
                 } else {
                     versionTail = versionTail << 8 | b;
+                    requestLine(b);
                 }
             }
             case LINE_LF -> {
@@ -348,6 +372,35 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         }
     }
 
+    /** Checks the request line's shape: a method token, one space, a target with sound escapes, one space, a version. */
+    private void requestLine(int b) {
+        if (b == ' ') {
+            badEscape = escape > 0 ? "/%" : null;
+            if (escape > 0 || linePart == 2 || lineBytes - partStart == 1) {
+                reject(Status.BAD_REQUEST);
+            }
+            linePart++;
+            partStart = lineBytes;
+            versionStart = lineBytes;
+        } else if (linePart == 0 && !TOKEN[b]) {
+            reject(Status.BAD_REQUEST);
+        } else if (linePart == 1) {
+            if (escape > 0) {
+                if (Character.digit(b, 16) < 0) {
+                    badEscape = "/%zz";
+                    reject(Status.BAD_REQUEST);
+                }
+                escape--;
+            } else if (b == '%') {
+                escape = 2;
+            }
+        }
+    }
+
+    private static boolean digit(int b) {
+        return b >= '0' && b <= '9';
+    }
+
     private void name(int b) {
         int lower = b >= 'A' && b <= 'Z' ? b + 32 : b;
         for (int k = 0; k < FRAMING.length; k++) {
@@ -360,7 +413,10 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     }
 
     private void framingField() {
-        String text = value.toString().strip();
+        if (field < 0) {
+            return;
+        }
+        String text = field < 2 ? value.toString().strip() : "";
         switch (field) {
             case 0 -> {
                 if (contentLength >= 0 || text.isEmpty() || text.length() > 18 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {

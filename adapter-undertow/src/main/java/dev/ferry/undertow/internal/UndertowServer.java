@@ -7,7 +7,6 @@ import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Dispatcher;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
-import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,8 +26,6 @@ import org.xnio.channels.AcceptingChannel;
 
 /** A Ferry app running on Undertow's HTTP/1.1 listener, with Ferry's limits, timeouts and shutdown. */
 public final class UndertowServer implements Server {
-
-    private static final System.Logger LOG = System.getLogger("dev.ferry.undertow");
 
     private final XnioWorker worker;
     private final AcceptingChannel<StreamConnection> acceptor;
@@ -68,7 +65,7 @@ public final class UndertowServer implements Server {
             ThreadFactory threads = Thread.ofVirtual().name("ferry-undertow-handler").factory();
             FerryHandler handler = new FerryHandler(dispatcher, task -> threads.newThread(task).start(),
                     config.execution() == Execution.IO_THREAD, config.idleTimeout().toNanos());
-            HttpOpenListener listener = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024, -1, 4),
+            HttpOpenListener listener = new HttpOpenListener(new BufferPool(),
                     undertowOptions(config));
             listener.setRootHandler(handler);
             ChannelListener<StreamConnection> guarded = connection -> {
@@ -133,16 +130,10 @@ public final class UndertowServer implements Server {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
+        // keep accepting while draining: a new connection gets a clean 503 + close, where closing the
+        // listener first resets the connections still waiting in its backlog
+        dispatcher.drain(grace);
         FerryHandler.closeQuietly(acceptor);
-        dispatcher.beginShutdown();
-        try {
-            if (!dispatcher.awaitIdle(grace)) {
-                LOG.log(System.Logger.Level.WARNING, dispatcher.inFlight() + " requests still running after "
-                        + grace + "; closing their connections");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         listener.closeConnections();
         worker.shutdown();
         try {
