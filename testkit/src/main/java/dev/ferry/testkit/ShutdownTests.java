@@ -89,7 +89,7 @@ abstract class ShutdownTests extends Tier {
         RawClient client;
         try {
             client = RawClient.connect(port);
-        } catch (ConnectException e) {
+        } catch (SocketException e) {
             return true;
         }
         try (client) {
