@@ -293,12 +293,16 @@ public class FerryServlet extends HttpServlet {
             return;
         }
         ServletOutputStream out = resp.getOutputStream();
-        if (body instanceof Body.Streamed streamed) {
+        if (length < 0 && !hasLength[0]) {
+            // commit the head now: a body of unknown length goes out chunked, as on every other server,
+            // even when it would fit Tomcat's buffer and so get a Content-Length
             try {
                 resp.flushBuffer();
             } catch (IOException gone) {
-                // the client is gone; the writer still runs, so that it ends (its writes fail) and cleans up
+                // the client is gone; the body is still produced, so that it ends (its writes fail) and cleans up
             }
+        }
+        if (body instanceof Body.Streamed streamed) {
             streamed.writer().writeTo(new Unclosable(out));
         } else {
             body.writeTo(out);

@@ -32,6 +32,7 @@ import org.apache.catalina.connector.RequestFacade;
 import org.apache.catalina.connector.ResponseFacade;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.modeler.Registry;
 import org.apache.coyote.ActionCode;
 import org.apache.coyote.ActionHook;
 import org.apache.coyote.http11.Http11Processor;
@@ -196,6 +197,8 @@ public final class TomcatServer implements Server {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            // no JMX MBeans: registering them parses Tomcat's XML descriptors, which dominates start-up
+            Registry.disableRegistry();
             Tomcat tomcat = new Tomcat();
             tomcat.setBaseDir(base.toString());
             Connector connector = connector(config);
