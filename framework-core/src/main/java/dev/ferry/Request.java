@@ -259,8 +259,18 @@ public final class Request {
         private Headers headers = Headers.empty();
         private Body body = Body.empty();
         private InetSocketAddress remoteAddress = UNKNOWN;
+        private String contextPath = "";
 
         private Builder() {
+        }
+
+        /**
+         * Sets the prefix of the target under which the app is deployed, raw as in the target, such as
+         * a servlet context path; the request's {@link Request#path()} is then what follows it.
+         */
+        public Builder contextPath(String contextPath) {
+            this.contextPath = contextPath;
+            return this;
         }
 
         /** Sets the method; GET if not set. */
@@ -311,8 +321,17 @@ public final class Request {
          * @throws HttpException 400 when the target is malformed
          */
         public Request build() {
-            return new Request(method, version, scheme, Target.parse(target), 0, headers, body, remoteAddress,
-                    Map.of());
+            Target parsed = Target.parse(target);
+            int first = 0;
+            if (!contextPath.isEmpty() && !contextPath.equals("/")) {
+                String[] prefix = Target.parse(contextPath).raw();
+                String[] raw = parsed.raw();
+                if (prefix.length > raw.length || !Arrays.equals(prefix, 0, prefix.length, raw, 0, prefix.length)) {
+                    throw new HttpException(Status.BAD_REQUEST, "Bad Request: the path leaves the context path");
+                }
+                first = prefix.length;
+            }
+            return new Request(method, version, scheme, parsed, first, headers, body, remoteAddress, Map.of());
         }
     }
 }

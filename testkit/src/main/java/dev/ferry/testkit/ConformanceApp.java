@@ -1,0 +1,305 @@
+package dev.ferry.testkit;
+
+import dev.ferry.Body;
+import dev.ferry.Cookie;
+import dev.ferry.Handler;
+import dev.ferry.Headers;
+import dev.ferry.HttpException;
+import dev.ferry.Lint;
+import dev.ferry.Method;
+import dev.ferry.Parameters;
+import dev.ferry.Request;
+import dev.ferry.Response;
+import dev.ferry.Status;
+import dev.ferry.routing.Router;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * The app every conformance test talks to: routes that echo what the server delivered (method, path,
+ * query, headers, body, peer address) and routes that stream, hold, hang or fail on purpose. It
+ * counts handler invocations, completions and work still in progress, so that tests can tell whether
+ * a handler ran and whether anything was left behind, and it runs behind {@link Lint#lint()}, whose
+ * violations are recorded.
+ */
+public final class ConformanceApp {
+
+    /** The text of {@code GET /hello}. */
+    public static final String HELLO = "Hello, World!";
+
+    private final AtomicInteger invocations = new AtomicInteger();
+    private final AtomicInteger completions = new AtomicInteger();
+    private final AtomicInteger inProgress = new AtomicInteger();
+    private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    private final Set<String> completed = ConcurrentHashMap.newKeySet();
+    private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+    private volatile CountDownLatch hold = new CountDownLatch(1);
+    private final Handler linted = Lint.lint().then(routes());
+
+    /** Creates the app with fresh counters. */
+    public ConformanceApp() {
+    }
+
+    /** Returns the app's handler, to start on a server. */
+    public Handler handler() {
+        return this::counting;
+    }
+
+    /** Returns how many requests reached the app since the last {@link #reset()}. */
+    public int invocations() {
+        return invocations.get();
+    }
+
+    /** Returns how many requests the app answered without throwing since the last {@link #reset()}. */
+    public int completions() {
+        return completions.get();
+    }
+
+    /** Returns how many handlers, and streamed bodies being written, have not finished yet. */
+    public int inProgress() {
+        return inProgress.get();
+    }
+
+    /** Returns the ids of the {@code /hold/{id}} and {@code /flush/{id}} requests that finished. */
+    public Set<String> completed() {
+        return Set.copyOf(completed);
+    }
+
+    /** Returns the lint violations recorded so far. */
+    public List<String> violations() {
+        synchronized (violations) {
+            return List.copyOf(violations);
+        }
+    }
+
+    /** Resets the counters (not the work in progress) and re-arms the hold gate. */
+    public void reset() {
+        invocations.set(0);
+        completions.set(0);
+        violations.clear();
+        completed.clear();
+        gates.clear();
+        hold = new CountDownLatch(1);
+    }
+
+    /** Lets every {@code /hold/{id}} request finish. */
+    public void releaseHeld() {
+        hold.countDown();
+    }
+
+    /** Lets the {@code /flush/{id}} request with this id finish its body. */
+    public void release(String id) {
+        gate(id).countDown();
+    }
+
+    /** Releases every held, gated and hanging request, so none is left behind after a test. */
+    public void releaseAll() {
+        hold.countDown();
+        gates.values().forEach(CountDownLatch::countDown);
+        gate("hang").countDown();
+    }
+
+    /** Polls until the condition holds or the time is up; returns whether it held. */
+    public static boolean await(BooleanSupplier condition, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    /** Returns the deterministic content of {@code /bytes/{n}}: byte i is {@code 'a' + i % 26}. */
+    public static byte[] pattern(int length) {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            bytes[i] = (byte) ('a' + i % 26);
+        }
+        return bytes;
+    }
+
+    private CountDownLatch gate(String id) {
+        return gates.computeIfAbsent(id, key -> new CountDownLatch(1));
+    }
+
+    private Response counting(Request request) throws Exception {
+        invocations.incrementAndGet();
+        inProgress.incrementAndGet();
+        boolean streaming = false;
+        try {
+            Response response = linted.handle(request);
+            completions.incrementAndGet();
+            if (response.body() instanceof Body.Streamed streamed) {
+                streaming = true;
+                return response.withBody(Body.streamed(out -> {
+                    try {
+                        streamed.writer().writeTo(out);
+                    } catch (Lint.Violation e) {
+                        violations.add(e.getMessage());
+                        throw e;
+                    } finally {
+                        inProgress.decrementAndGet();
+                    }
+                }));
+            }
+            return response;
+        } catch (Lint.Violation e) {
+            violations.add(e.getMessage());
+            throw e;
+        } finally {
+            if (!streaming) {
+                inProgress.decrementAndGet();
+            }
+        }
+    }
+
+    private Handler routes() {
+        Handler method = request -> Response.text("method=" + request.method());
+        Handler echo = request -> {
+            byte[] body = request.body().bytes();
+            Response response = Response.of(Status.OK, Headers.of(
+                    "Content-Type", request.header("Content-Type").orElse("application/octet-stream"),
+                    "X-Body-Length", Integer.toString(body.length)), Body.of(body));
+            return response;
+        };
+        Handler admin = Router.builder()
+                .get("/", request -> Response.text("context=" + request.contextPath() + " path=" + request.path()))
+                .get("/users/{id}", request -> Response.text("context=" + request.contextPath() + " path="
+                        + request.path() + " id=" + request.pathParam("id")))
+                .build();
+        return Router.builder()
+                .get("/hello", request -> Response.text(HELLO))
+                .get("/empty", request -> Response.ok())
+                .get("/method", method).post("/method", method).put("/method", method).delete("/method", method)
+                .patch("/method", method).route(Method.TRACE, "/method", method)
+                .route(Method.of("PURGE"), "/method", method)
+                .post("/echo", echo).put("/echo", echo)
+                .get("/headers", request -> {
+                    StringBuilder text = new StringBuilder();
+                    request.headers().forEach((name, value) -> text.append(name.toLowerCase(java.util.Locale.ROOT))
+                            .append(": ").append(value).append('\n'));
+                    return Response.text(text.toString())
+                            .withAddedHeader("X-Multi", "a").withAddedHeader("X-Multi", "b")
+                            .withHeader("X-Mixed-Case", "Value-With-CASE");
+                })
+                .get("/header/{name}", request -> Response.text(String.join("|", request.headers().all(request.pathParam("name")))))
+                .get("/query", request -> {
+                    Parameters query = request.query();
+                    StringBuilder text = new StringBuilder();
+                    for (String name : query.names()) {
+                        text.append(name).append('=').append(String.join(",", query.all(name))).append('\n');
+                    }
+                    return Response.text(text.append("raw=").append(request.rawQuery()).toString());
+                })
+                .get("/path/{p}", request -> Response.text("param=" + request.pathParam("p") + "\npath=" + request.path()
+                        + "\nsegments=" + String.join("|", request.segments())))
+                .get("/rest/{rest...}", request -> Response.text("rest=" + request.pathParam("rest")))
+                .get("/bytes/{n}", request -> Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream"),
+                        Body.of(pattern(Integer.parseInt(request.pathParam("n"))))))
+                .get("/stream-bytes/{n}", request -> {
+                    byte[] content = pattern(Integer.parseInt(request.pathParam("n")));
+                    return Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream"),
+                            Body.of(new java.io.ByteArrayInputStream(content)));
+                })
+                .get("/flush/{id}", request -> {
+                    String id = request.pathParam("id");
+                    CountDownLatch gate = gate(id);
+                    return Response.of(Status.OK, Headers.of("Content-Type", "text/plain"), Body.streamed(out -> {
+                        out.write("first\n".getBytes());
+                        out.flush();
+                        try {
+                            if (!gate.await(20, TimeUnit.SECONDS)) {
+                                throw new IOException("the test never released " + id);
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException(e);
+                        }
+                        out.write("second\n".getBytes());
+                        completed.add(id);
+                    }));
+                })
+                .get("/endless", request -> Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream"),
+                        Body.streamed(ConformanceApp::endless)))
+                .get("/cookies", request -> Response.text("session=" + request.cookie("session").orElse("-")
+                                + " theme=" + request.cookie("theme").orElse("-"))
+                        .withCookie(Cookie.of("a", "1").withPath("/"))
+                        .withCookie(Cookie.of("b", "2").withHttpOnly(true)))
+                .get("/status/{code}", request -> {
+                    Status status = Status.of(Integer.parseInt(request.pathParam("code")));
+                    return status.forbidsBody() ? Response.of(status) : Response.error(status, "status " + status.code());
+                })
+                .get("/no-content", request -> Response.of(Status.NO_CONTENT).withHeader("X-Done", "yes"))
+                .get("/not-modified", request -> Response.of(Status.NOT_MODIFIED).withHeader("ETag", "\"v1\""))
+                .get("/fail", request -> {
+                    throw new IllegalStateException("secret-detail-42");
+                })
+                .get("/refuse/{code}", request -> {
+                    int code = Integer.parseInt(request.pathParam("code"));
+                    throw new HttpException(code, "refused " + code);
+                })
+                .get("/remote", request -> Response.text("remote=" + request.remoteAddress().getAddress().getHostAddress()
+                        + ":" + request.remoteAddress().getPort() + "\nscheme=" + request.scheme()
+                        + "\nversion=" + request.version()))
+                .post("/form", request -> {
+                    Parameters form = Parameters.form(request);
+                    return Response.text(form.names().stream().map(n -> n + "=" + String.join(",", form.all(n)))
+                            .collect(Collectors.joining(" ")));
+                })
+                .post("/ignore", request -> Response.text("ignored"))
+                .post("/read", request -> {
+                    long total = 0;
+                    try (InputStream in = request.body().stream()) {
+                        byte[] buffer = new byte[8192];
+                        int n;
+                        while ((n = in.read(buffer)) >= 0) {
+                            total += n;
+                        }
+                    }
+                    return Response.text("read=" + total);
+                })
+                .get("/hold/{id}", request -> {
+                    String id = request.pathParam("id");
+                    if (!hold.await(30, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the test never released the held requests");
+                    }
+                    completed.add(id);
+                    return Response.text("done " + id);
+                })
+                .get("/hang", request -> {
+                    CountDownLatch gate = gate("hang");
+                    while (true) {
+                        try {
+                            if (gate.await(60, TimeUnit.SECONDS)) {
+                                return Response.text("released");
+                            }
+                        } catch (InterruptedException e) {
+                            // a handler that hangs ignores interruption too; only the test's release ends it
+                        }
+                    }
+                })
+                .mount("/admin", admin)
+                .build();
+    }
+
+    private static void endless(OutputStream out) throws IOException {
+        byte[] block = pattern(8192);
+        for (int i = 0; i < 64 * 128; i++) {
+            out.write(block);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ferry.testkit;
+
+import dev.ferry.Handler;
+import dev.ferry.server.Server;
+import dev.ferry.server.ServerConfig;
+import dev.ferry.spi.ServerProvider;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The conformance suite every Ferry server must pass. A server module runs all of it with one empty
+ * subclass in its tests, such as {@code class UndertowConformanceTest extends ConformanceSuite {}}:
+ * the server under test is the one {@link ServerProvider} on the class path, started on port 0 for each
+ * tier with short deadlines so the suite takes seconds to a few minutes.
+ *
+ * <p>Three tiers run as nested test classes: {@link Semantics} (required of every server),
+ * {@link Hardening} and {@link Shutdown} (required of production servers). A server that is known not
+ * to meet a test lists it in {@link #knownGaps()} with the reason; such a test is reported as skipped
+ * with that reason when it fails, and fails when it passes, so the list stays honest.
+ */
+@ExtendWith(KnownGaps.class)
+public abstract class ConformanceSuite {
+
+    /** Creates the suite; subclasses are empty or override {@link #provider()} and {@link #knownGaps()}. */
+    protected ConformanceSuite() {
+    }
+
+    /**
+     * Returns the server under test: by default the one provider on the class path.
+     *
+     * @throws IllegalStateException naming what was found when there is not exactly one
+     */
+    protected ServerProvider provider() {
+        List<ServerProvider> found = new ArrayList<>();
+        ServiceLoader.load(ServerProvider.class).forEach(found::add);
+        if (found.size() != 1) {
+            throw new IllegalStateException("The conformance suite needs exactly one dev.ferry.spi.ServerProvider on the "
+                    + "test class path, found " + found.size() + ": "
+                    + found.stream().map(p -> p.name() + " (" + p.getClass().getName() + ")").collect(Collectors.joining(", "))
+                    + ". Keep one server dependency in the module that runs it, or override provider().");
+        }
+        return found.get(0);
+    }
+
+    /**
+     * Returns the tests this server is known to fail, as {@code Tier.method} (for example
+     * {@code Hardening.obsFoldIs400}) mapped to the reason. Empty by default: production servers list
+     * nothing.
+     */
+    protected Map<String, String> knownGaps() {
+        return Map.of();
+    }
+
+    /** Starts the app on the server under test with these settings, on 127.0.0.1 and a free port. */
+    protected Server start(Handler app, ServerConfig config) {
+        return provider().start(app, config.toBuilder().host("127.0.0.1").port(0).build());
+    }
+
+    /** The behaviour every server must have, the dev server included. */
+    @Nested
+    class Semantics extends SemanticsTests {
+        Semantics() {
+            super(ConformanceSuite.this);
+        }
+    }
+
+    /** Limits, timeouts and malformed input: required of production servers. */
+    @Nested
+    class Hardening extends HardeningTests {
+        Hardening() {
+            super(ConformanceSuite.this);
+        }
+    }
+
+    /** Graceful and forced stop: required of production servers. */
+    @Nested
+    class Shutdown extends ShutdownTests {
+        Shutdown() {
+            super(ConformanceSuite.this);
+        }
+    }
+
+    /** Checks that every entry of {@link #knownGaps()} names a test of the suite. */
+    @Test
+    void knownGapsNameTests() {
+        for (String id : knownGaps().keySet()) {
+            String[] parts = id.split("\\.", 2);
+            Class<?> tier = switch (parts[0]) {
+                case "Semantics" -> SemanticsTests.class;
+                case "Hardening" -> HardeningTests.class;
+                case "Shutdown" -> ShutdownTests.class;
+                default -> null;
+            };
+            if (tier == null || parts.length < 2) {
+                fail("knownGaps() entry '" + id + "' does not start with Semantics., Hardening. or Shutdown.");
+            }
+            boolean exists = false;
+            for (Method method : tier.getDeclaredMethods()) {
+                exists |= method.getName().equals(parts[1]);
+            }
+            assertTrue(exists, "knownGaps() entry '" + id + "' names no test of " + tier.getSimpleName());
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package dev.ferry.testkit;
+
+import dev.ferry.server.Server;
+import dev.ferry.server.ServerConfig;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Graceful and forced stop, required of production servers: requests in flight finish within the
+ * grace period, new ones are refused or answered 503 with {@code Connection: close}, and a handler
+ * that hangs is cut off at the deadline. Each test starts and stops its own server.
+ */
+abstract class ShutdownTests extends Tier {
+
+    static final int IN_FLIGHT = 100;
+
+    private final List<Server> started = new ArrayList<>();
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+
+    ShutdownTests(ConformanceSuite suite) {
+        super(suite);
+    }
+
+    @Override
+    ServerConfig config() {
+        return ServerConfig.builder().shutdownGrace(Duration.ofSeconds(2)).requestHeaderTimeout(Duration.ofSeconds(10))
+                .idleTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    @Override
+    boolean sharesServer() {
+        return false;
+    }
+
+    Server startOwn(ServerConfig config) {
+        Server own = suite.start(app.handler(), config);
+        started.add(own);
+        port = own.port();
+        return own;
+    }
+
+    @AfterEach
+    void stopOwn() {
+        app.releaseAll();
+        for (Server own : started) {
+            own.stop(Duration.ZERO);
+        }
+        started.clear();
+    }
+
+    /** Sends GET /hold/id on its own connection and returns the response's body, or the failure. */
+    private Future<String> held(String id) {
+        return threads.submit(() -> {
+            try (RawClient client = RawClient.connect(port)) {
+                client.timeout(Duration.ofSeconds(30));
+                RawResponse response = client.send(get("/hold/" + id)).read();
+                return response.status() + " " + response.text();
+            }
+        });
+    }
+
+    private Future<?> stopLater(Server own, Duration grace) {
+        return threads.submit(() -> own.stop(grace));
+    }
+
+    /** Asserts that a new connection is refused, closed without an answer, or answered 503 with close. */
+    private void assertNewRequestRefused() throws IOException {
+        RawClient client;
+        try {
+            client = RawClient.connect(port);
+        } catch (ConnectException e) {
+            return;
+        }
+        try (client) {
+            client.send(get("/hello"));
+            RawResponse response;
+            try {
+                response = client.read();
+            } catch (java.io.EOFException | SocketException e) {
+                return;
+            }
+            assertEquals(503, response.status(), "a request arriving during the grace period: " + response.head());
+            assertTrue(response.saysClose(), "a 503 during shutdown says Connection: close: " + response.head());
+            assertClosed(client, "after the 503 during shutdown");
+        } catch (SocketException e) {
+            // reset while sending: refused
+        }
+    }
+
+    @Test
+    void inFlightRequestsCompleteWithinTheGracePeriod() throws Exception {
+        Server own = startOwn(config());
+        List<Future<String>> responses = new ArrayList<>();
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            responses.add(held("r" + i));
+        }
+        assertTrue(await(() -> app.inProgress() == IN_FLIGHT, Duration.ofSeconds(20)),
+                "all requests in flight before the stop: " + app.inProgress());
+        long start = System.nanoTime();
+        Future<?> stopping = stopLater(own, Duration.ofSeconds(20));
+        assertNewRequestRefused();
+        assertEquals(IN_FLIGHT, app.inProgress(), "the stop waits for requests in flight");
+        app.releaseHeld();
+        Set<String> answered = new HashSet<>();
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            String response = responses.get(i).get(20, TimeUnit.SECONDS);
+            assertEquals("200 done r" + i, response);
+            answered.add("r" + i);
+        }
+        assertEquals(IN_FLIGHT, answered.size());
+        assertEquals(answered, app.completed(), "every request in flight completed, counted by id");
+        stopping.get(15, TimeUnit.SECONDS);
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(took < 15_000, "the stop returns once the last request is done, not at the deadline: " + took + " ms");
+    }
+
+    @Test
+    void newRequestsDuringTheGracePeriodAreRefused() throws Exception {
+        Server own = startOwn(config());
+        Future<String> inFlight = held("one");
+        assertTrue(await(() -> app.inProgress() == 1, Duration.ofSeconds(10)));
+        Future<?> stopping = stopLater(own, Duration.ofSeconds(10));
+        Thread.sleep(200);
+        for (int i = 0; i < 3; i++) {
+            assertNewRequestRefused();
+        }
+        app.releaseHeld();
+        assertEquals("200 done one", inFlight.get(10, TimeUnit.SECONDS));
+        stopping.get(10, TimeUnit.SECONDS);
+        assertEquals(1, app.invocations(), "no request that arrived during the stop reached the app");
+    }
+
+    @Test
+    void keepAliveRequestDuringTheGracePeriodIsRefused() throws Exception {
+        Server own = startOwn(config());
+        try (RawClient idle = connect()) {
+            assertEquals(200, idle.send(get("/hello")).read().status());
+            Future<String> inFlight = held("one");
+            assertTrue(await(() -> app.inProgress() == 1, Duration.ofSeconds(10)));
+            Future<?> stopping = stopLater(own, Duration.ofSeconds(10));
+            Thread.sleep(200);
+            try {
+                idle.send(get("/hello"));
+                RawResponse response = idle.read();
+                assertEquals(503, response.status(), response.head());
+                assertTrue(response.saysClose(), response.head());
+            } catch (java.io.EOFException | SocketException e) {
+                // closed as idle at the start of the stop: also a refusal
+            }
+            app.releaseHeld();
+            assertEquals("200 done one", inFlight.get(10, TimeUnit.SECONDS));
+            stopping.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void hangingHandlerIsCutOffAtTheDeadline() throws Exception {
+        Server own = startOwn(config());
+        try (RawClient client = connect()) {
+            client.send(get("/hang"));
+            assertTrue(await(() -> app.inProgress() == 1, Duration.ofSeconds(10)));
+            Duration grace = Duration.ofSeconds(1);
+            long start = System.nanoTime();
+            Future<?> stopping = stopLater(own, grace);
+            stopping.get(grace.plus(CLOSE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(took >= grace.toMillis() - 100, "the stop waited for the grace period: " + took + " ms");
+            assertTrue(client.closedWithin(CLOSE_SLACK), "the hanging request's connection is closed at the deadline");
+        }
+    }
+
+    @Test
+    void closeUsesTheConfiguredGracePeriod() throws Exception {
+        Server own = startOwn(config().toBuilder().shutdownGrace(Duration.ofSeconds(1)).build());
+        try (RawClient client = connect()) {
+            client.send(get("/hang"));
+            assertTrue(await(() -> app.inProgress() == 1, Duration.ofSeconds(10)));
+            long start = System.nanoTime();
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(own::close);
+            closing.get(1000 + CLOSE_SLACK.toMillis(), TimeUnit.MILLISECONDS);
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(took >= 900, "close() waited for the configured grace: " + took + " ms");
+            assertTrue(client.closedWithin(CLOSE_SLACK));
+        }
+    }
+
+    @Test
+    void stopWithNothingInFlightIsImmediate() throws Exception {
+        Server own = startOwn(config());
+        assertEquals(200, exchange(get("/hello")).status());
+        long start = System.nanoTime();
+        stopLater(own, Duration.ofSeconds(20)).get(5, TimeUnit.SECONDS);
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(took < 3000, "an idle server stops at once, whatever the grace: " + took + " ms");
+    }
+
+    @Test
+    void idleConnectionsAreClosedByTheStop() throws Exception {
+        Server own = startOwn(config());
+        List<RawClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                RawClient client = connect();
+                clients.add(client);
+                assertEquals(200, client.send(get("/hello")).read().status());
+            }
+            stopLater(own, Duration.ofSeconds(20)).get(5, TimeUnit.SECONDS);
+            for (RawClient client : clients) {
+                assertTrue(client.closedWithin(CLOSE_SLACK), "idle keep-alive connections are closed by the stop");
+            }
+        } finally {
+            for (RawClient client : clients) {
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    void portIsReleasedAfterTheStop() throws Exception {
+        Server own = startOwn(config());
+        int used = own.port();
+        own.stop(Duration.ofSeconds(1));
+        try (RawClient client = RawClient.connect(used)) {
+            client.send(get("/hello"));
+            try {
+                RawResponse response = client.read();
+                fail("a stopped server answered: " + response.head());
+            } catch (java.io.EOFException | SocketException e) {
+                // accepted by the kernel and dropped: nobody serves it
+            }
+        } catch (ConnectException e) {
+            // refused: the port is free
+        }
+    }
+
+    @Test
+    void streamingResponseInFlightCompletes() throws Exception {
+        Server own = startOwn(config());
+        try (RawClient client = connect()) {
+            client.send(get("/flush/s1"));
+            RawResponse head = client.readHeaders();
+            assertEquals(200, head.status());
+            assertEquals("first\n", new String(client.readChunk()));
+            Future<?> stopping = stopLater(own, Duration.ofSeconds(10));
+            Thread.sleep(200);
+            app.release("s1");
+            assertEquals("second\n", new String(client.readChunk()));
+            assertEquals(0, client.readChunk().length);
+            stopping.get(10, TimeUnit.SECONDS);
+            assertTrue(app.completed().contains("s1"));
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.ferry.testkit;
+
+import dev.ferry.server.Server;
+import dev.ferry.server.ServerConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the tiers share: one server per tier started on port 0 with the tier's settings, the app with
+ * its counters, and helpers that send raw requests and assert on the connection.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(60)
+abstract class Tier {
+
+    /** How long a server gets to close a connection it should close, beyond any deadline involved. */
+    static final Duration CLOSE_SLACK = Duration.ofSeconds(3);
+
+    final ConformanceSuite suite;
+    final ConformanceApp app = new ConformanceApp();
+    Server server;
+    int port;
+
+    Tier(ConformanceSuite suite) {
+        this.suite = suite;
+    }
+
+    /** Returns the settings of the tier's shared server. */
+    abstract ServerConfig config();
+
+    /** Returns whether the tier's tests share one server; tiers that stop servers start their own. */
+    boolean sharesServer() {
+        return true;
+    }
+
+    @BeforeAll
+    void startServer() {
+        if (!sharesServer()) {
+            return;
+        }
+        server = suite.start(app.handler(), config());
+        port = server.port();
+    }
+
+    @AfterAll
+    void stopServer() {
+        app.releaseAll();
+        if (server != null) {
+            server.stop(Duration.ofMillis(500));
+        }
+    }
+
+    @BeforeEach
+    void resetApp() {
+        app.reset();
+    }
+
+    @AfterEach
+    void checkLint() {
+        app.releaseAll();
+        assertEquals(java.util.List.of(), app.violations(), "the app's responses broke the lint rules");
+    }
+
+    RawClient connect() throws IOException {
+        return RawClient.connect(port);
+    }
+
+    /** Sends one request on a new connection and returns the final response. */
+    RawResponse exchange(String request) throws IOException {
+        try (RawClient client = connect()) {
+            return client.send(request).readFinal();
+        }
+    }
+
+    static String get(String target) {
+        return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    }
+
+    static String request(String method, String target, String... headers) {
+        StringBuilder text = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\nHost: localhost\r\n");
+        for (String header : headers) {
+            text.append(header).append("\r\n");
+        }
+        return text.append("\r\n").toString();
+    }
+
+    static String post(String target, String body) {
+        return "POST " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+                + body.getBytes(StandardCharsets.ISO_8859_1).length + "\r\n\r\n" + body;
+    }
+
+    static void assertClosed(RawClient client, String why) throws IOException {
+        assertTrue(client.closedWithin(CLOSE_SLACK), "the server should close the connection " + why
+                + (client.discarded().length > 0 ? "; it sent instead: "
+                + new String(client.discarded(), StandardCharsets.ISO_8859_1) : ""));
+        assertEquals(0, client.discarded().length, "the server sent more after it should have closed: "
+                + new String(client.discarded(), StandardCharsets.ISO_8859_1));
+    }
+
+    /** Asserts the connection still works by sending another request on it. */
+    static void assertReusable(RawClient client) throws IOException {
+        RawResponse again = client.send(get("/hello")).read();
+        assertEquals(200, again.status(), "a second request on the same connection");
+        assertEquals(ConformanceApp.HELLO, again.text());
+        assertFalse(again.saysClose(), "the connection should stay open: " + again.head());
+    }
+
+    static boolean await(java.util.function.BooleanSupplier condition, Duration limit) throws InterruptedException {
+        return ConformanceApp.await(condition, limit.toMillis());
+    }
+}

@@ -1,0 +1,721 @@
+package dev.ferry.testkit.reference;
+
+import dev.ferry.Body;
+import dev.ferry.Handler;
+import dev.ferry.Headers;
+import dev.ferry.HttpException;
+import dev.ferry.Method;
+import dev.ferry.Request;
+import dev.ferry.Response;
+import dev.ferry.Status;
+import dev.ferry.server.Server;
+import dev.ferry.server.ServerConfig;
+import dev.ferry.spi.Dispatcher;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A small blocking HTTP/1.1 server, one virtual thread per connection, written only to check the
+ * conformance suite itself: it meets the whole contract, and each {@link Flaw} breaks one thing so
+ * that tests can show the suite catches it. Not a product: no TLS, no tuning.
+ */
+public final class ReferenceServer implements Server {
+
+    /** A deliberate defect, to prove the suite notices it. */
+    public enum Flaw {
+        /** None: the server meets the contract. */
+        NONE,
+        /** Sends only the last value of a repeated response header, as a map-backed adapter would. */
+        DROPS_REPEATED_HEADERS,
+        /** Answers malformed framing with 400 but keeps the connection open and reads on. */
+        KEEPS_OPEN_AFTER_400,
+        /** Never times out a client that is slow to send its headers. */
+        NO_HEADER_TIMEOUT
+    }
+
+    private static final DateTimeFormatter DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    private static final int MAX_CHUNK_LINE = 1024;
+
+    private final ServerConfig config;
+    private final Flaw flaw;
+    private final Dispatcher dispatcher;
+    private final ServerSocket listener;
+    private final Semaphore permits;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private volatile boolean stopping;
+
+    ReferenceServer(Handler app, ServerConfig config, Flaw flaw) {
+        this.config = config;
+        this.flaw = flaw;
+        this.dispatcher = Dispatcher.create(app, config);
+        this.permits = new Semaphore(config.maxConnections());
+        try {
+            listener = new ServerSocket();
+            listener.bind(new InetSocketAddress(InetAddress.getByName(config.host().orElse("127.0.0.1")), config.port()), 1024);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        acceptor = Thread.ofPlatform().name("reference-acceptor").daemon().start(this::accept);
+    }
+
+    private void accept() {
+        while (!stopping) {
+            try {
+                permits.acquire();
+                Socket socket;
+                try {
+                    socket = listener.accept();
+                } catch (IOException e) {
+                    permits.release();
+                    return;
+                }
+                Connection connection = new Connection(socket);
+                connections.add(connection);
+                Thread.ofVirtual().start(connection::serve);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public String host() {
+        return listener.getInetAddress().getHostAddress();
+    }
+
+    @Override
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    @Override
+    public void stop(Duration grace) {
+        stopping = true;
+        dispatcher.beginShutdown();
+        try {
+            listener.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+        acceptor.interrupt();
+        connections.forEach(Connection::closeIfIdle);
+        try {
+            dispatcher.awaitIdle(grace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        connections.forEach(Connection::close);
+    }
+
+    @Override
+    public void close() {
+        stop(config.shutdownGrace());
+    }
+
+    /** Thrown by the parser: answer this status, then close. */
+    private static final class Reject extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Reject(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private final class Connection {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+        private volatile boolean idle = true;
+        private long deadline;
+        private boolean broken;
+
+        Connection(Socket socket) {
+            this.socket = socket;
+            try {
+                socket.setTcpNoDelay(true);
+                this.in = new BufferedInputStream(socket.getInputStream(), 8192);
+                this.out = new BufferedOutputStream(socket.getOutputStream(), 16384);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void closeIfIdle() {
+            if (idle) {
+                close();
+            }
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
+
+        void serve() {
+            try {
+                boolean first = true;
+                while (!stopping) {
+                    idle = true;
+                    int b = firstByte(first);
+                    idle = false;
+                    if (b < 0) {
+                        return;
+                    }
+                    first = false;
+                    if (!exchange(b)) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                // the client went away or timed out between requests
+            } finally {
+                close();
+                connections.remove(this);
+                permits.release();
+            }
+        }
+
+        private int firstByte(boolean first) throws IOException {
+            Duration wait = first ? config.requestHeaderTimeout() : config.idleTimeout();
+            if (flaw == Flaw.NO_HEADER_TIMEOUT && first) {
+                wait = Duration.ofMinutes(10);
+            }
+            deadline = System.nanoTime() + wait.toNanos();
+            try {
+                socket.setSoTimeout((int) wait.toMillis());
+                return in.read();
+            } catch (SocketTimeoutException e) {
+                return -1;
+            }
+        }
+
+        /** Reads and answers one request whose first byte was read; returns whether to go on. */
+        private boolean exchange(int firstByte) throws IOException {
+            Duration headerTime = flaw == Flaw.NO_HEADER_TIMEOUT ? Duration.ofMinutes(10) : config.requestHeaderTimeout();
+            deadline = System.nanoTime() + headerTime.toNanos();
+            Request.Builder request = Request.builder();
+            Method method;
+            boolean http10;
+            boolean wantsClose;
+            BodyStream body;
+            try {
+                String line = line(firstByte, config.maxRequestLine(), 414, "request line");
+                String[] parts = line.split(" ", -1);
+                if (parts.length != 3) {
+                    throw new Reject(400, "malformed request line");
+                }
+                String version = parts[2];
+                if (!version.matches("HTTP/\\d\\.\\d")) {
+                    throw new Reject(400, "malformed version");
+                }
+                if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
+                    throw new Reject(505, "HTTP Version Not Supported");
+                }
+                http10 = version.equals("HTTP/1.0");
+                try {
+                    method = Method.of(parts[0]);
+                } catch (IllegalArgumentException e) {
+                    throw new Reject(400, "bad method");
+                }
+                String target = parts[1];
+                if (target.isEmpty() || !(target.startsWith("/") || target.startsWith("http://")
+                        || target.startsWith("https://") || target.equals("*"))) {
+                    throw new Reject(400, "bad target");
+                }
+                List<String[]> fields = headers(config.maxHeaderBytes(), config.maxHeaderCount(), 431);
+                Headers.Builder headers = Headers.builder();
+                int hosts = 0;
+                List<String> lengths = new ArrayList<>();
+                List<String> codings = new ArrayList<>();
+                String connection = "";
+                boolean expectContinue = false;
+                for (String[] field : fields) {
+                    headers.add(field[0], field[1]);
+                    switch (field[0].toLowerCase(Locale.ROOT)) {
+                        case "host" -> hosts++;
+                        case "content-length" -> lengths.add(field[1]);
+                        case "transfer-encoding" -> codings.add(field[1]);
+                        case "connection" -> connection += "," + field[1].toLowerCase(Locale.ROOT);
+                        case "expect" -> expectContinue = field[1].equalsIgnoreCase("100-continue");
+                        default -> { }
+                    }
+                }
+                if (hosts > 1 || hosts == 0 && !http10) {
+                    throw new Reject(400, "a request needs one Host");
+                }
+                wantsClose = http10 || connection.contains("close");
+                if (!codings.isEmpty()) {
+                    if (!lengths.isEmpty() || http10) {
+                        throw new Reject(400, "Transfer-Encoding with Content-Length");
+                    }
+                    String all = String.join(",", codings).trim().toLowerCase(Locale.ROOT);
+                    if (!all.equals("chunked")) {
+                        throw new Reject(400, "unsupported transfer coding");
+                    }
+                    body = new Chunked();
+                } else if (!lengths.isEmpty()) {
+                    if (lengths.size() > 1) {
+                        throw new Reject(400, "duplicate Content-Length");
+                    }
+                    String text = lengths.get(0);
+                    if (text.isEmpty() || text.length() > 18 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                        throw new Reject(400, "invalid Content-Length");
+                    }
+                    body = new Fixed(Long.parseLong(text));
+                } else {
+                    body = new Fixed(0);
+                }
+                if (expectContinue && !http10 && body.declared() != 0 && body.declared() <= config.maxRequestBody()) {
+                    body.expectContinue = true;
+                }
+                request.method(method).target(target).version(version).headers(headers.build())
+                        .remoteAddress((InetSocketAddress) socket.getRemoteSocketAddress())
+                        .body(body.declared() == 0 ? Body.empty() : Body.of(body, body.declared()));
+            } catch (Reject reject) {
+                if (reject.status == 408 && reject.getMessage().equals("silent")) {
+                    return false;
+                }
+                writeError(reject.status);
+                return flaw == Flaw.KEEPS_OPEN_AFTER_400 && reject.status == 400;
+            }
+            socket.setSoTimeout((int) config.idleTimeout().toMillis());
+            Response response = dispatcher.dispatch(request);
+            try {
+                boolean close = wantsClose || broken || closes(response) || dispatcher.shuttingDown();
+                write(response, method.equals(Method.HEAD), http10, close);
+                if (close) {
+                    return false;
+                }
+                return body.drain();
+            } finally {
+                dispatcher.finished();
+            }
+        }
+
+        private boolean closes(Response response) {
+            for (String value : response.headers().all("Connection")) {
+                if (value.toLowerCase(Locale.ROOT).contains("close")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private void writeError(int code) throws IOException {
+            Status status = Status.of(code);
+            byte[] text = status.reason().getBytes(StandardCharsets.UTF_8);
+            String head = "HTTP/1.1 " + code + " " + status.reason() + "\r\nDate: " + date()
+                    + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " + text.length
+                    + (flaw == Flaw.KEEPS_OPEN_AFTER_400 && code == 400 ? "" : "\r\nConnection: close") + "\r\n\r\n";
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            out.write(text);
+            out.flush();
+        }
+
+        private void write(Response response, boolean headRequest, boolean http10, boolean close) throws IOException {
+            Status status = response.status();
+            StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status.code()).append(' ').append(status.reason())
+                    .append("\r\nDate: ").append(date()).append("\r\n");
+            Headers headers = response.headers();
+            Headers written = headers;
+            if (flaw == Flaw.DROPS_REPEATED_HEADERS) {
+                Headers.Builder last = Headers.builder();
+                for (String name : headers.names()) {
+                    List<String> values = headers.all(name);
+                    last.add(name, values.get(values.size() - 1));
+                }
+                written = last.build();
+            }
+            written.forEach((name, value) -> {
+                if (!name.equalsIgnoreCase("Connection")) {
+                    head.append(name).append(": ").append(value).append("\r\n");
+                }
+            });
+            Body body = response.body();
+            boolean noBody = status.forbidsBody() || headRequest;
+            boolean chunked = false;
+            boolean untilClose = false;
+            if (!noBody && !headers.contains("Content-Length")) {
+                if (body.length() >= 0) {
+                    head.append("Content-Length: ").append(body.length()).append("\r\n");
+                } else if (http10) {
+                    untilClose = true;
+                } else {
+                    head.append("Transfer-Encoding: chunked\r\n");
+                    chunked = true;
+                }
+            }
+            if (close || untilClose) {
+                head.append("Connection: close\r\n");
+            }
+            head.append("\r\n");
+            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            if (!noBody) {
+                if (chunked) {
+                    ChunkedOut chunks = new ChunkedOut(out);
+                    body.writeTo(chunks);
+                    chunks.finish();
+                } else {
+                    body.writeTo(new NonClosing(out));
+                }
+            }
+            out.flush();
+            if (untilClose) {
+                broken = true;
+            }
+        }
+
+        private String line(int firstByte, int max, int tooLong, String what) throws IOException, Reject {
+            StringBuilder line = new StringBuilder();
+            int b = firstByte;
+            while (true) {
+                if (b < 0) {
+                    b = read();
+                }
+                if (b == '\r') {
+                    if (read() != '\n') {
+                        throw new Reject(400, "bare CR");
+                    }
+                    return line.toString();
+                }
+                if (b == '\n') {
+                    throw new Reject(400, "bare LF");
+                }
+                if (line.length() >= max) {
+                    throw new Reject(tooLong, what + " too long");
+                }
+                line.append((char) b);
+                b = -1;
+            }
+        }
+
+        private List<String[]> headers(int maxBytes, int maxCount, int tooLarge) throws IOException, Reject {
+            List<String[]> fields = new ArrayList<>();
+            int bytes = 0;
+            while (true) {
+                String line = line(-1, maxBytes - bytes + 1, tooLarge, "headers");
+                if (line.isEmpty()) {
+                    return fields;
+                }
+                bytes += line.length() + 2;
+                if (bytes > maxBytes) {
+                    throw new Reject(tooLarge, "headers too large");
+                }
+                if (fields.size() >= maxCount) {
+                    throw new Reject(tooLarge, "too many headers");
+                }
+                char c0 = line.charAt(0);
+                if (c0 == ' ' || c0 == '\t') {
+                    throw new Reject(400, "obs-fold");
+                }
+                int colon = line.indexOf(':');
+                if (colon <= 0) {
+                    throw new Reject(400, "no colon");
+                }
+                String name = line.substring(0, colon);
+                for (int i = 0; i < name.length(); i++) {
+                    char c = name.charAt(i);
+                    if (c <= ' ' || c >= 0x7F || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+                        throw new Reject(400, "bad header name");
+                    }
+                }
+                String value = line.substring(colon + 1).strip();
+                for (int i = 0; i < value.length(); i++) {
+                    char c = value.charAt(i);
+                    if (c < ' ' && c != '\t' || c == 0x7F) {
+                        throw new Reject(400, "control character in a header value");
+                    }
+                }
+                fields.add(new String[] {name, value});
+            }
+        }
+
+        /** Reads one byte within the header deadline. */
+        private int read() throws IOException, Reject {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new Reject(408, "Request Timeout");
+            }
+            socket.setSoTimeout((int) left);
+            try {
+                int b = in.read();
+                if (b < 0) {
+                    throw new Reject(408, "silent");
+                }
+                return b;
+            } catch (SocketTimeoutException e) {
+                throw new Reject(408, "Request Timeout");
+            }
+        }
+
+        /** A request body that knows where it ends on the connection. */
+        private abstract class BodyStream extends InputStream {
+            boolean expectContinue;
+            boolean continued;
+
+            abstract long declared();
+
+            /** Reads whatever the app left unread; returns whether the connection is still usable. */
+            boolean drain() {
+                try {
+                    byte[] buffer = new byte[8192];
+                    long skipped = 0;
+                    int n;
+                    while ((n = read(buffer, 0, buffer.length)) >= 0) {
+                        skipped += n;
+                        if (skipped > config.maxRequestBody()) {
+                            return false;
+                        }
+                    }
+                    return !broken;
+                } catch (IOException | RuntimeException e) {
+                    return false;
+                }
+            }
+
+            void beforeRead() throws IOException {
+                if (expectContinue && !continued) {
+                    continued = true;
+                    out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                }
+            }
+
+            int socketRead(byte[] buffer, int offset, int length) throws IOException {
+                try {
+                    int n = in.read(buffer, offset, length);
+                    if (n < 0) {
+                        broken = true;
+                        throw new IOException("the client closed the connection inside the body");
+                    }
+                    return n;
+                } catch (SocketTimeoutException e) {
+                    broken = true;
+                    throw new HttpException(Status.REQUEST_TIMEOUT);
+                }
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xFF;
+            }
+        }
+
+        private final class Fixed extends BodyStream {
+            private final long length;
+            private long left;
+
+            Fixed(long length) {
+                this.length = length;
+                this.left = length;
+            }
+
+            @Override
+            long declared() {
+                return length;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int max) throws IOException {
+                if (left == 0) {
+                    return -1;
+                }
+                beforeRead();
+                int n = socketRead(buffer, offset, (int) Math.min(max, left));
+                left -= n;
+                return n;
+            }
+        }
+
+        private final class Chunked extends BodyStream {
+            private long left;
+            private boolean done;
+
+            @Override
+            long declared() {
+                return -1;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int max) throws IOException {
+                if (done) {
+                    return -1;
+                }
+                beforeRead();
+                if (left == 0) {
+                    left = size();
+                    if (left == 0) {
+                        trailers();
+                        done = true;
+                        return -1;
+                    }
+                }
+                int n = socketRead(buffer, offset, (int) Math.min(max, left));
+                left -= n;
+                if (left == 0) {
+                    if (byteOf() != '\r' || byteOf() != '\n') {
+                        throw bad("chunk data longer than its size");
+                    }
+                }
+                return n;
+            }
+
+            private long size() throws IOException {
+                StringBuilder line = new StringBuilder();
+                while (true) {
+                    int b = byteOf();
+                    if (b == '\r') {
+                        if (byteOf() != '\n') {
+                            throw bad("bare CR in a chunk size");
+                        }
+                        break;
+                    }
+                    if (b == '\n') {
+                        throw bad("bare LF in a chunk size");
+                    }
+                    if (line.length() >= MAX_CHUNK_LINE) {
+                        throw bad("chunk extension too long");
+                    }
+                    line.append((char) b);
+                }
+                int semicolon = line.indexOf(";");
+                String hex = (semicolon < 0 ? line.toString() : line.substring(0, semicolon)).strip();
+                if (hex.isEmpty() || hex.length() > 15 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                    throw bad("bad chunk size");
+                }
+                return Long.parseLong(hex, 16);
+            }
+
+            private void trailers() throws IOException {
+                int bytes = 0;
+                while (true) {
+                    StringBuilder line = new StringBuilder();
+                    while (true) {
+                        int b = byteOf();
+                        if (b == '\r') {
+                            if (byteOf() != '\n') {
+                                throw bad("bare CR in trailers");
+                            }
+                            break;
+                        }
+                        if (b == '\n') {
+                            throw bad("bare LF in trailers");
+                        }
+                        line.append((char) b);
+                        if (bytes + line.length() > config.maxHeaderBytes()) {
+                            throw bad("trailers too large");
+                        }
+                    }
+                    if (line.isEmpty()) {
+                        return;
+                    }
+                    bytes += line.length() + 2;
+                }
+            }
+
+            private int byteOf() throws IOException {
+                byte[] one = new byte[1];
+                socketRead(one, 0, 1);
+                return one[0] & 0xFF;
+            }
+
+            private HttpException bad(String message) {
+                broken = true;
+                return new HttpException(Status.BAD_REQUEST, "Bad Request: " + message);
+            }
+        }
+    }
+
+    private static String date() {
+        return DATE.format(ZonedDateTime.now(ZoneOffset.UTC));
+    }
+
+    /** Writes chunks; each flush sends what was written as one chunk. */
+    private static final class ChunkedOut extends OutputStream {
+        private final OutputStream out;
+
+        ChunkedOut(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            if (length == 0) {
+                return;
+            }
+            out.write((Integer.toHexString(length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(bytes, offset, length);
+            out.write('\r');
+            out.write('\n');
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            // the connection outlives the body
+        }
+
+        void finish() throws IOException {
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+}
