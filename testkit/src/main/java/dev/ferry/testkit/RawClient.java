@@ -278,6 +278,18 @@ public final class RawClient implements AutoCloseable {
      * returns whether it did. Bytes that arrive meanwhile are kept in {@link #discarded()}.
      */
     public boolean closedWithin(Duration limit) throws IOException {
+        return closedWithin(limit, false);
+    }
+
+    /**
+     * Like {@link #closedWithin(Duration)}, but returns false at once when any byte arrives before the
+     * close: for connections on which the server must send nothing more.
+     */
+    public boolean closedSilentlyWithin(Duration limit) throws IOException {
+        return closedWithin(limit, true);
+    }
+
+    private boolean closedWithin(Duration limit, boolean silent) throws IOException {
         long deadline = System.nanoTime() + limit.toNanos();
         ByteArrayOutputStream extra = new ByteArrayOutputStream();
         byte[] buffer = new byte[4096];
@@ -300,6 +312,9 @@ public final class RawClient implements AutoCloseable {
                     return true;
                 }
                 extra.write(buffer, 0, n);
+                if (silent) {
+                    return false;
+                }
             }
         } finally {
             discarded = extra.toByteArray();

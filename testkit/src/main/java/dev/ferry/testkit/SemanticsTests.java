@@ -37,7 +37,7 @@ abstract class SemanticsTests extends Tier {
         RawResponse response = exchange(get("/hello"));
         assertEquals("HTTP/1.1", response.version());
         assertEquals(200, response.status());
-        assertEquals("OK", response.reason());
+        assertReason(200, response);
         assertEquals(ConformanceApp.HELLO, response.text());
         assertEquals(RawResponse.Framing.CONTENT_LENGTH, response.framing());
         assertEquals(List.of("13"), response.headers("Content-Length"));
@@ -92,7 +92,7 @@ abstract class SemanticsTests extends Tier {
         try (RawClient client = connect()) {
             RawResponse response = client.send(request("DELETE", "/hello")).read();
             assertEquals(405, response.status());
-            assertEquals("Method Not Allowed", response.reason());
+            assertReason(405, response);
             assertEquals("GET, HEAD, OPTIONS", response.header("Allow").orElse("missing"));
             assertReusable(client);
         }
@@ -103,7 +103,7 @@ abstract class SemanticsTests extends Tier {
         try (RawClient client = connect()) {
             RawResponse response = client.send(request("BREW", "/hello")).read();
             assertEquals(501, response.status());
-            assertEquals("Not Implemented", response.reason());
+            assertReason(501, response);
             assertReusable(client);
         }
     }
@@ -113,7 +113,7 @@ abstract class SemanticsTests extends Tier {
         try (RawClient client = connect()) {
             RawResponse response = client.send(get("/no/such/thing")).read();
             assertEquals(404, response.status());
-            assertEquals("Not Found", response.reason());
+            assertReason(404, response);
             assertEquals("Not Found", response.text());
             assertReusable(client);
         }
@@ -126,7 +126,7 @@ abstract class SemanticsTests extends Tier {
     void statusCodesWithReasonPhrases(int code) throws IOException {
         RawResponse response = exchange(get("/status/" + code));
         assertEquals(code, response.status());
-        assertEquals(Status.of(code).reason(), response.reason());
+        assertReason(code, response);
         assertEquals("status " + code, response.text());
     }
 
@@ -135,7 +135,7 @@ abstract class SemanticsTests extends Tier {
     void newerReasonPhrasesFollowRfc9110(int code) throws IOException {
         RawResponse response = exchange(get("/status/" + code));
         assertEquals(code, response.status());
-        assertEquals(Status.of(code).reason(), response.reason());
+        assertReason(code, response);
     }
 
     @Test
@@ -500,7 +500,7 @@ abstract class SemanticsTests extends Tier {
         try (RawClient client = connect()) {
             RawResponse response = client.send(get("/fail")).read();
             assertEquals(500, response.status());
-            assertEquals("Internal Server Error", response.reason());
+            assertReason(500, response);
             assertEquals("Internal Server Error", response.text(), "a generic body without details");
             assertFalse(response.text().contains("secret-detail-42"));
             assertReusable(client);

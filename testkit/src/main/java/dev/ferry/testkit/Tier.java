@@ -101,7 +101,7 @@ abstract class Tier {
     }
 
     static void assertClosed(RawClient client, String why) throws IOException {
-        assertTrue(client.closedWithin(CLOSE_SLACK), "the server should close the connection " + why
+        assertTrue(client.closedSilentlyWithin(CLOSE_SLACK), "the server should close the connection " + why
                 + (client.discarded().length > 0 ? "; it sent instead: "
                 + new String(client.discarded(), StandardCharsets.ISO_8859_1) : ""));
         assertEquals(0, client.discarded().length, "the server sent more after it should have closed: "
@@ -114,6 +114,17 @@ abstract class Tier {
         assertEquals(200, again.status(), "a second request on the same connection");
         assertEquals(ConformanceApp.HELLO, again.text());
         assertFalse(again.saysClose(), "the connection should stay open: " + again.head());
+    }
+
+    /**
+     * Asserts the reason phrase is Ferry's for the code ({@link dev.ferry.Status#reason()}), or empty:
+     * RFC 9112 lets a server omit it (Tomcat always does) and clients ignore it, but a server that
+     * sends one must not send a different one.
+     */
+    static void assertReason(int code, RawResponse response) {
+        if (!response.reason().isEmpty()) {
+            assertEquals(dev.ferry.Status.of(code).reason(), response.reason(), "reason phrase of " + code);
+        }
     }
 
     static boolean await(java.util.function.BooleanSupplier condition, Duration limit) throws InterruptedException {

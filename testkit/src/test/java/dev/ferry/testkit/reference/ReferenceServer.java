@@ -655,7 +655,7 @@ public final class ReferenceServer implements Server {
 
             private HttpException bad(String message) {
                 broken = true;
-                return new HttpException(Status.BAD_REQUEST, "Bad Request: " + message);
+                return new HttpException(Status.BAD_REQUEST, "Bad Request");
             }
         }
     }

@@ -1,0 +1,471 @@
+package dev.ferry.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.Body;
+import dev.ferry.Handler;
+import dev.ferry.Response;
+import dev.ferry.routing.Router;
+import dev.ferry.server.Execution;
+import dev.ferry.server.Ferry;
+import dev.ferry.server.Server;
+import dev.ferry.server.ServerConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The Netty adapter over raw sockets: framing, limits, timeouts, streaming both ways, shutdown. */
+class NettyServerTest {
+
+    private static final String HOST = "Host: test\r\n";
+
+    private final AtomicLong streamedBytes = new AtomicLong();
+    private final CountDownLatch slowStarted = new CountDownLatch(1);
+    private final CountDownLatch slowRelease = new CountDownLatch(1);
+    private final CountDownLatch flushed = new CountDownLatch(1);
+    private Server server;
+
+    @TempDir
+    Path dir;
+
+    private Handler app() {
+        return Router.builder()
+                .get("/plaintext", request -> Response.text("Hello, World!"))
+                .post("/echo", request -> Response.ok()
+                        .withContentType("application/octet-stream")
+                        .withBody(Body.of(request.body().stream(), request.body().length())))
+                .post("/count", request -> {
+                    long n;
+                    try (InputStream in = request.body().stream()) {
+                        n = in.transferTo(OutputStream.nullOutputStream());
+                    }
+                    return Response.text(Long.toString(n));
+                })
+                .post("/ignore", request -> Response.text("ignored"))
+                .get("/huge", request -> Response.ok().withBody(Body.streamed(out -> {
+                    byte[] chunk = new byte[64 * 1024];
+                    for (int i = 0; i < 4096; i++) { // 256 MiB
+                        out.write(chunk);
+                        streamedBytes.addAndGet(chunk.length);
+                    }
+                })))
+                .get("/sse", request -> Response.ok().withContentType("text/event-stream").withBody(Body.streamed(out -> {
+                    out.write("data: one\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    try {
+                        if (!flushed.await(5, TimeUnit.SECONDS)) {
+                            throw new IOException("the client never saw the first event");
+                        }
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                    out.write("data: two\n\n".getBytes(StandardCharsets.UTF_8));
+                })))
+                .get("/fails-streaming", request -> Response.ok().withBody(Body.streamed(out -> {
+                    throw new IllegalStateException("the writer fails before writing");
+                })))
+                .get("/file", request -> Response.ok().withContentType("text/plain").withBody(Body.of(dir.resolve("f.txt"))))
+                .get("/slow", request -> {
+                    slowStarted.countDown();
+                    slowRelease.await(10, TimeUnit.SECONDS);
+                    return Response.text("slow done");
+                })
+                .get("/boom", request -> {
+                    throw new IllegalStateException("boom");
+                })
+                .build();
+    }
+
+    private Server start(ServerConfig.Builder config) {
+        server = new NettyServerProvider().start(app(), config.host("127.0.0.1").port(0).build());
+        return server;
+    }
+
+    private Server start() {
+        return start(ServerConfig.builder());
+    }
+
+    @AfterEach
+    void stop() {
+        slowRelease.countDown();
+        if (server != null) {
+            server.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Execution.class)
+    void servesAndKeepsTheConnectionAlive(Execution execution) throws Exception {
+        start(ServerConfig.builder().execution(execution));
+        try (Wire wire = new Wire(server.port())) {
+            for (int i = 0; i < 3; i++) {
+                Wire.Reply reply = wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read();
+                assertEquals(200, reply.status());
+                assertEquals("Hello, World!", reply.text());
+                assertEquals("13", reply.header("Content-Length"));
+                assertEquals("text/plain; charset=utf-8", reply.header("Content-Type"));
+                assertNotNull(reply.header("Date"));
+                assertNull(reply.header("Server"));
+                assertNull(reply.header("Connection"));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Execution.class)
+    void answersPipelinedRequestsInOrder(Execution execution) throws Exception {
+        start(ServerConfig.builder().execution(execution));
+        try (Wire wire = new Wire(server.port())) {
+            wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n"
+                    + "POST /echo HTTP/1.1\r\n" + HOST + "Content-Length: 5\r\n\r\nhello"
+                    + "GET /nowhere HTTP/1.1\r\n" + HOST + "\r\n"
+                    + "POST /echo HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+                    + "GET /plaintext HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\n");
+            assertEquals("Hello, World!", wire.read().text());
+            assertEquals("hello", wire.read().text());
+            assertEquals(404, wire.read().status());
+            assertEquals("abc", wire.read().text());
+            Wire.Reply last = wire.read();
+            assertEquals("close", last.header("Connection"));
+            assertTrue(wire.closedByServer());
+        }
+    }
+
+    @Test
+    void headAndErrorsAndHttp10() throws Exception {
+        start();
+        try (Wire wire = new Wire(server.port())) {
+            Wire.Reply head = wire.send("HEAD /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read(true);
+            assertEquals(200, head.status());
+            assertEquals("13", head.header("Content-Length"));
+            Wire.Reply boom = wire.send("GET /boom HTTP/1.1\r\n" + HOST + "\r\n").read();
+            assertEquals(500, boom.status());
+            assertFalse(boom.text().contains("boom"));
+            assertEquals(200, wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+        }
+        try (Wire wire = new Wire(server.port())) {
+            Wire.Reply reply = wire.send("GET /plaintext HTTP/1.0\r\n\r\n").read();
+            assertEquals(200, reply.status());
+            assertTrue(wire.closedByServer());
+        }
+        try (Wire wire = new Wire(server.port())) {
+            Wire.Reply reply = wire.send("GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+            assertEquals("keep-alive", reply.header("Connection"));
+            assertEquals(200, wire.send("GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read().status());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            CL and TE              | 400 | POST /echo HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: 3\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+            two Content-Lengths    | 400 | POST /echo HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: 3\\r\\nContent-Length: 4\\r\\n\\r\\nabcd
+            same Content-Lengths   | 400 | POST /echo HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: 3\\r\\nContent-Length: 3\\r\\n\\r\\nabc
+            listed Content-Length  | 400 | POST /echo HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: 3, 3\\r\\n\\r\\nabc
+            signed Content-Length  | 400 | POST /echo HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: +3\\r\\n\\r\\nabc
+            text Content-Length    | 400 | POST /echo HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: abc\\r\\n\\r\\n
+            unknown coding         | 400 | POST /echo HTTP/1.1\\r\\nHost: t\\r\\nTransfer-Encoding: gzip\\r\\n\\r\\n
+            coding list            | 400 | POST /echo HTTP/1.1\\r\\nHost: t\\r\\nTransfer-Encoding: gzip, chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+            bare LF                | 400 | GET /plaintext HTTP/1.1\\nHost: t\\n\\n
+            bare LF in headers     | 400 | GET /plaintext HTTP/1.1\\r\\nHost: t\\nX: y\\r\\n\\r\\n
+            bare CR                | 400 | GET /plaintext HTTP/1.1\\r\\nHost: t\\rX: y\\r\\n\\r\\n
+            obs-fold               | 400 | GET /plaintext HTTP/1.1\\r\\nHost: t\\r\\nX: a\\r\\n  b\\r\\n\\r\\n
+            space before colon     | 400 | GET /plaintext HTTP/1.1\\r\\nHost : t\\r\\n\\r\\n
+            no colon               | 400 | GET /plaintext HTTP/1.1\\r\\nHost: t\\r\\nNoColon\\r\\n\\r\\n
+            missing Host           | 400 | GET /plaintext HTTP/1.1\\r\\n\\r\\n
+            two Hosts              | 400 | GET /plaintext HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n
+            NUL in a value         | 400 | GET /plaintext HTTP/1.1\\r\\nHost: t\\r\\nX: a\\u0000b\\r\\n\\r\\n
+            bad header name        | 400 | GET /plaintext HTTP/1.1\\r\\nHost: t\\r\\nX(y): z\\r\\n\\r\\n
+            double space in line   | 400 | GET  /plaintext HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n
+            bad chunk size         | 400 | POST /count HTTP/1.1\\r\\nHost: t\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nzz\\r\\n
+            HTTP/2.0 on HTTP/1     | 505 | GET /plaintext HTTP/2.0\\r\\nHost: t\\r\\n\\r\\n
+            bad target             | 400 | GET /a%zz HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n
+            """)
+    void refusesMalformedFramingAndCloses(String name, int status, String raw) throws Exception {
+        start();
+        String request = raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\u0000", "\u0000");
+        try (Wire wire = new Wire(server.port())) {
+            Wire.Reply reply = wire.send(request).read();
+            assertNotNull(reply, name + ": no response");
+            assertEquals(status, reply.status(), name);
+            assertEquals("close", reply.header("Connection"), name);
+            assertTrue(wire.closedByServer(), name + ": connection left open");
+        }
+    }
+
+    @Test
+    void enforcesTheSizeLimits() throws Exception {
+        start(ServerConfig.builder().maxRequestBody(1000));
+        String longTarget = "/" + "a".repeat(9000);
+        assertRefused("GET " + longTarget + " HTTP/1.1\r\n" + HOST + "\r\n", 414);
+        assertRefused("GET /plaintext HTTP/1.1\r\n" + HOST + "X-Big: " + "b".repeat(17 * 1024) + "\r\n\r\n", 431);
+        StringBuilder many = new StringBuilder("GET /plaintext HTTP/1.1\r\n" + HOST);
+        for (int i = 0; i < 101; i++) {
+            many.append("X-").append(i).append(": v\r\n");
+        }
+        assertRefused(many + "\r\n", 431);
+        assertRefused("POST /count HTTP/1.1\r\n" + HOST + "Content-Length: 1001\r\n\r\n", 413);
+        // a chunked body past the limit fails while the handler reads it
+        assertRefused("POST /count HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n"
+                + "3e9\r\n" + "x".repeat(1001) + "\r\n0\r\n\r\n", 413);
+        // just under the limits passes
+        try (Wire wire = new Wire(server.port())) {
+            String target = "/plaintext?" + "q".repeat(8000);
+            assertEquals(200, wire.send("GET " + target + " HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            StringBuilder hundred = new StringBuilder("GET /plaintext HTTP/1.1\r\n" + HOST);
+            for (int i = 0; i < 99; i++) {
+                hundred.append("X-").append(i).append(": v\r\n");
+            }
+            assertEquals(200, wire.send(hundred + "\r\n").read().status());
+            assertEquals("1000", wire.send("POST /count HTTP/1.1\r\n" + HOST + "Content-Length: 1000\r\n\r\n"
+                    + "x".repeat(1000)).read().text());
+        }
+    }
+
+    private void assertRefused(String request, int status) throws IOException {
+        try (Wire wire = new Wire(server.port())) {
+            Wire.Reply reply = wire.send(request).read();
+            assertNotNull(reply);
+            assertEquals(status, reply.status());
+            assertEquals("close", reply.header("Connection"));
+            assertTrue(wire.closedByServer());
+        }
+    }
+
+    @Test
+    void closesSlowHeadersAndIdleConnections() throws Exception {
+        start(ServerConfig.builder().requestHeaderTimeout(Duration.ofMillis(300)).idleTimeout(Duration.ofMillis(600)));
+        try (Wire wire = new Wire(server.port())) {
+            wire.send("GET /plaintext HTTP/1.1\r\nHost: t\r\n");
+            long started = System.nanoTime();
+            Wire.Reply reply = wire.read();
+            assertEquals(408, reply.status());
+            assertTrue(wire.closedByServer());
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(2));
+        }
+        try (Wire wire = new Wire(server.port())) {
+            assertEquals(200, wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            Thread.sleep(400); // longer than the header timeout, shorter than the idle timeout
+            assertEquals(200, wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            long started = System.nanoTime();
+            assertTrue(wire.closedByServer());
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(2));
+        }
+    }
+
+    @Test
+    void streamsLargeBodiesBothWays() throws Exception {
+        start(ServerConfig.builder().maxRequestBody(1L << 40));
+        long size = 64L * 1024 * 1024;
+        try (Wire wire = new Wire(server.port())) {
+            CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
+                try {
+                    wire.send("POST /echo HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n");
+                    byte[] chunk = new byte[32 * 1024];
+                    Arrays.fill(chunk, (byte) 'z');
+                    byte[] framed = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                    for (long sent = 0; sent < size; sent += chunk.length) {
+                        wire.out.write(framed);
+                        wire.out.write(chunk);
+                        wire.out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    wire.send("0\r\n\r\n");
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Wire.Reply reply = wire.read();
+            upload.get(30, TimeUnit.SECONDS);
+            assertEquals(200, reply.status());
+            assertEquals(size, reply.body().length);
+            assertEquals("chunked", reply.header("Transfer-Encoding"));
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingHoldsTheWriterNotTheHeap() throws Exception {
+        start();
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
+            socket.getOutputStream().write(("GET /huge HTTP/1.1\r\n" + HOST + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getInputStream().readNBytes(1024);
+            Thread.sleep(800);
+            long stalled = streamedBytes.get();
+            Thread.sleep(500);
+            assertEquals(stalled, streamedBytes.get(), "the writer kept going while nobody read");
+            assertTrue(stalled < 32L * 1024 * 1024, "wrote " + stalled + " bytes for a client that read 1 KiB");
+            // reading again lets it continue
+            InputStream in = socket.getInputStream();
+            in.readNBytes(16 * 1024 * 1024);
+            Thread.sleep(100);
+            assertTrue(streamedBytes.get() > stalled);
+        }
+    }
+
+    @Test
+    void flushesWhenTheAppFlushes() throws Exception {
+        start();
+        try (Wire wire = new Wire(server.port())) {
+            wire.send("GET /sse HTTP/1.1\r\n" + HOST + "\r\n");
+            String status = wire.line();
+            assertTrue(status.startsWith("HTTP/1.1 200"));
+            String line;
+            while (!(line = wire.line()).isEmpty()) {
+                if (line.toLowerCase().startsWith("transfer-encoding")) {
+                    assertTrue(line.endsWith("chunked"));
+                }
+            }
+            int size = Integer.parseInt(wire.line(), 16);
+            assertEquals("data: one\n\n", new String(wire.in.readNBytes(size), StandardCharsets.UTF_8));
+            flushed.countDown();
+            wire.line();
+            size = Integer.parseInt(wire.line(), 16);
+            assertEquals("data: two\n\n", new String(wire.in.readNBytes(size), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aWriterThatFailsBeforeWritingGets500() throws Exception {
+        start();
+        try (Wire wire = new Wire(server.port())) {
+            assertEquals(500, wire.send("GET /fails-streaming HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+        }
+    }
+
+    @Test
+    void sendsFiles() throws Exception {
+        byte[] content = new byte[300_000];
+        Arrays.fill(content, (byte) 'f');
+        Files.write(dir.resolve("f.txt"), content);
+        start();
+        try (Wire wire = new Wire(server.port())) {
+            for (int i = 0; i < 2; i++) {
+                Wire.Reply reply = wire.send("GET /file HTTP/1.1\r\n" + HOST + "\r\n").read();
+                assertEquals(200, reply.status());
+                assertEquals("300000", reply.header("Content-Length"));
+                assertTrue(Arrays.equals(content, reply.body()));
+            }
+        }
+    }
+
+    @Test
+    void continuesAfterExpect100() throws Exception {
+        start();
+        try (Wire wire = new Wire(server.port())) {
+            wire.send("POST /count HTTP/1.1\r\n" + HOST + "Content-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+            assertEquals(100, wire.read().status());
+            assertEquals("4", wire.send("abcd").read().text());
+        }
+    }
+
+    @Test
+    void keepsTheConnectionWhenASmallBodyIsNotRead() throws Exception {
+        start();
+        try (Wire wire = new Wire(server.port())) {
+            assertEquals("ignored", wire.send("POST /ignore HTTP/1.1\r\n" + HOST + "Content-Length: 10\r\n\r\n0123456789").read().text());
+            assertEquals(200, wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+        }
+    }
+
+    @Test
+    void stopsGracefully() throws Exception {
+        start(ServerConfig.builder().shutdownGrace(Duration.ofSeconds(5)));
+        try (Wire busy = new Wire(server.port()); Wire idle = new Wire(server.port())) {
+            assertEquals(200, idle.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            busy.send("GET /slow HTTP/1.1\r\n" + HOST + "\r\n");
+            assertTrue(slowStarted.await(5, TimeUnit.SECONDS));
+            CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> server.stop(Duration.ofSeconds(5)));
+            Thread.sleep(200);
+            Wire.Reply refused = idle.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read();
+            assertEquals(503, refused.status());
+            assertEquals("close", refused.header("Connection"));
+            assertTrue(idle.closedByServer());
+            try (Socket late = new Socket()) {
+                late.connect(new InetSocketAddress("127.0.0.1", server.port()), 1000);
+                late.setSoTimeout(1000);
+                assertTrue(late.getInputStream().read() < 0);
+            } catch (IOException expected) {
+                // refused: the listener is closed
+            }
+            slowRelease.countDown();
+            Wire.Reply slow = busy.read();
+            assertEquals(200, slow.status());
+            assertEquals("slow done", slow.text());
+            assertEquals("close", slow.header("Connection"));
+            stopping.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void forcesTheStopAtTheDeadline() throws Exception {
+        start();
+        try (Wire busy = new Wire(server.port())) {
+            busy.send("GET /slow HTTP/1.1\r\n" + HOST + "\r\n");
+            assertTrue(slowStarted.await(5, TimeUnit.SECONDS));
+            long started = System.nanoTime();
+            server.stop(Duration.ofMillis(300));
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(4));
+            assertTrue(busy.closedByServer());
+        }
+    }
+
+    @Test
+    void limitsConnections() throws Exception {
+        start(ServerConfig.builder().maxConnections(2));
+        try (Wire a = new Wire(server.port()); Wire b = new Wire(server.port())) {
+            assertEquals(200, a.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            assertEquals(200, b.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            try (Wire c = new Wire(server.port())) {
+                c.socket.setSoTimeout(500);
+                c.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n");
+                boolean served;
+                try {
+                    served = c.read() != null;
+                } catch (IOException e) {
+                    served = false;
+                }
+                assertFalse(served, "a third connection was served past the limit");
+                assertEquals(200, a.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            }
+            b.close();
+            Thread.sleep(100);
+            try (Wire d = new Wire(server.port())) {
+                assertEquals(200, d.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            }
+        }
+    }
+
+    @Test
+    void ferryServeRunsTheAppOnNettyWithNoCodeChange() throws Exception {
+        Server served = Ferry.serve("test", app(), ServerConfig.builder().host("127.0.0.1").port(0).build());
+        try {
+            assertEquals("netty", served.name());
+            try (Wire wire = new Wire(served.port())) {
+                assertEquals("Hello, World!", wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().text());
+            }
+        } finally {
+            served.stop(Duration.ofSeconds(1));
+        }
+    }
+}

@@ -1,0 +1,511 @@
+package dev.ferry.undertow.internal;
+
+import dev.ferry.Status;
+import dev.ferry.server.ServerConfig;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpServerConnection;
+import io.undertow.util.HttpString;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.xnio.StreamConnection;
+import org.xnio.XnioExecutor;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.conduits.AbstractStreamSourceConduit;
+import org.xnio.conduits.ConduitReadableByteChannel;
+import org.xnio.conduits.Conduits;
+import org.xnio.conduits.StreamSourceConduit;
+
+/**
+ * Sits under Undertow's parser and checks every request head against Ferry's contract before Undertow
+ * sees a byte of it: request line and header limits (414, 431), bare CR or LF, obs-fold, space before
+ * the colon, Content-Length and Transfer-Encoding framing, and Host on HTTP/1.1 (400). It follows the
+ * body framing to find where the next head starts, holds a partial head back until it is complete,
+ * and closes a connection whose head takes longer than the header timeout. A head that fails is
+ * replaced by a {@link #REJECT} request, which the handler answers with the error and closes.
+ */
+final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
+
+    /** The method of the request that stands in for a rejected head. */
+    static final HttpString REJECT = new HttpString("FERRY-REJECTED-HEAD");
+    private static final byte[] REJECT_HEAD = (REJECT + " / HTTP/1.1\r\nHost: ferry\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    private static final long HTTP_SLASH = 0x485454502FL;
+    private static final long HTTP_1_1 = ByteBuffer.wrap("HTTP/1.1".getBytes(StandardCharsets.US_ASCII)).getLong();
+    private static final String[] FRAMING = {"content-length", "transfer-encoding", "host"};
+    private static final boolean[] TOKEN = new boolean[256];
+
+    static {
+        for (char c : "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".toCharArray()) {
+            TOKEN[c] = true;
+        }
+    }
+
+    private static final int LINE = 0, LINE_LF = 1, FIELD = 2, NAME = 3, VALUE = 4, VALUE_LF = 5, END_LF = 6;
+    private static final int FIXED = 7, SIZE = 8, EXT = 9, SIZE_LF = 10, DATA = 11, DATA_CR = 12, DATA_LF = 13;
+    private static final int TRAILER = 14, TRAILER_LINE = 15, TRAILER_LF = 16, TRAILER_END_LF = 17, CLOSED = 18;
+
+    private final StreamConnection connection;
+    private final int maxLine;
+    private final int maxHeaderBytes;
+    private final int maxHeaderCount;
+    private final long headerTimeoutMillis;
+
+    private int state = LINE;
+    private int headStart;
+    private int lineBytes;
+    private long versionTail;
+    private int headerBytes;
+    private int fields;
+    private int candidates;
+    private int nameLength;
+    private int field;
+    private final StringBuilder value = new StringBuilder();
+    private int hosts;
+    private long contentLength;
+    private boolean chunked;
+    private long remaining;
+    private int sizeDigits;
+    private int chunkLineBytes;
+    private boolean malformedBody;
+
+    private ByteBuffer held;
+    private ByteBuffer ready;
+    private volatile Status rejection;
+    private XnioExecutor.Key timer;
+
+    HeadGuard(StreamSourceConduit next, StreamConnection connection, ServerConfig config) {
+        super(next);
+        this.connection = connection;
+        this.maxLine = config.maxRequestLine();
+        this.maxHeaderBytes = config.maxHeaderBytes();
+        this.maxHeaderCount = config.maxHeaderCount();
+        this.headerTimeoutMillis = Math.max(1, config.requestHeaderTimeout().toMillis());
+        startHead(0);
+    }
+
+    /** Returns the status for the rejected head this exchange stands in for, or null for a real request. */
+    static Status rejection(HttpServerExchange exchange) {
+        if (exchange.getRequestMethod().equals(REJECT)
+                && exchange.getConnection() instanceof HttpServerConnection c
+                && c.getOriginalSourceConduit() instanceof HeadGuard guard) {
+            return guard.rejection;
+        }
+        return null;
+    }
+
+    /** Returns whether the connection's request body broke its chunked framing, which makes the request a 400. */
+    static boolean malformedBody(HttpServerExchange exchange) {
+        return exchange.getConnection() instanceof HttpServerConnection c
+                && c.getOriginalSourceConduit() instanceof HeadGuard guard && guard.malformedBody;
+    }
+
+    /** Returns how many bytes a head may take at most, so Undertow's own limit never comes first. */
+    static int maxHead(ServerConfig config) {
+        return config.maxRequestLine() + config.maxHeaderBytes() + 64;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        if (ready != null) {
+            return drain(dst);
+        }
+        if (state == CLOSED) {
+            // a broken body reads as "nothing yet", so Undertow keeps the connection for the 400
+            return malformedBody ? 0 : -1;
+        }
+        if (held == null || held.position() == 0) {
+            int from = dst.position();
+            int n = next.read(dst);
+            if (n <= 0) {
+                return n;
+            }
+            int end = from + n;
+            if (state < FIXED) {
+                headStart = from;
+            }
+            int safe = scan(dst, from, end);
+            if (state == CLOSED) {
+                dst.position(safe);
+                if (rejection != null) {
+                    ready = ByteBuffer.wrap(REJECT_HEAD);
+                    return safe > from ? safe - from : drain(dst);
+                }
+                return safe > from ? safe - from : malformedBody ? 0 : -1;
+            }
+            if (safe < end) {
+                hold(dst, safe, end);
+                dst.position(safe);
+            }
+            return safe - from;
+        }
+        if (!held.hasRemaining()) {
+            throw new IOException("request head overflow");
+        }
+        int from = held.position();
+        int n = next.read(held);
+        if (n <= 0) {
+            return n;
+        }
+        headStart = 0;
+        int safe = scan(held, from, from + n);
+        int end = held.position();
+        if (safe == 0 && state != CLOSED) {
+            return 0;
+        }
+        byte[] valid = new byte[safe];
+        held.get(0, valid);
+        byte[] rest = new byte[state == CLOSED ? 0 : end - safe];
+        held.get(safe, rest);
+        held.clear().put(rest);
+        if (state == CLOSED && rejection != null) {
+            byte[] both = new byte[valid.length + REJECT_HEAD.length];
+            System.arraycopy(valid, 0, both, 0, valid.length);
+            System.arraycopy(REJECT_HEAD, 0, both, valid.length, REJECT_HEAD.length);
+            valid = both;
+        }
+        updateTimer();
+        if (valid.length == 0) {
+            return -1;
+        }
+        ready = ByteBuffer.wrap(valid);
+        return drain(dst);
+    }
+
+    private int drain(ByteBuffer dst) {
+        int n = Math.min(ready.remaining(), dst.remaining());
+        dst.put(dst.position(), ready, ready.position(), n);
+        dst.position(dst.position() + n);
+        ready.position(ready.position() + n);
+        if (!ready.hasRemaining()) {
+            ready = null;
+        }
+        return n;
+    }
+
+    private void hold(ByteBuffer source, int from, int to) {
+        if (held == null) {
+            held = ByteBuffer.allocate(maxLine + maxHeaderBytes + 64);
+        }
+        held.put(held.position(), source, from, to - from);
+        held.position(held.position() + to - from);
+        updateTimer();
+    }
+
+    private void updateTimer() {
+        boolean partial = held != null && held.position() > 0;
+        if (partial && timer == null) {
+            timer = connection.getIoThread().executeAfter(this::timedOut, headerTimeoutMillis, TimeUnit.MILLISECONDS);
+        } else if (!partial && timer != null) {
+            timer.remove();
+            timer = null;
+        }
+    }
+
+    private void timedOut() {
+        FerryHandler.closeQuietly(connection);
+    }
+
+    /** Checks bytes [from, to) of buf; returns the index up to which they may be handed on. */
+    private int scan(ByteBuffer buf, int from, int to) {
+        int i = from;
+        while (i < to) {
+            if (state == FIXED || state == DATA) {
+                long skip = Math.min(remaining, to - i);
+                i += (int) skip;
+                remaining -= skip;
+                if (remaining == 0) {
+                    if (state == FIXED) {
+                        startHead(i);
+                    } else {
+                        state = DATA_CR;
+                    }
+                }
+                continue;
+            }
+            int b = buf.get(i++) & 0xFF;
+            if (state >= SIZE && state != DATA_CR && state != DATA_LF && ++chunkLineBytes > maxHeaderBytes) {
+                malformedBody = true;
+                state = CLOSED;
+                return i - 1;
+            }
+            if (state < FIXED) {
+                head(b, i);
+                if (state == CLOSED) {
+                    return headStart;
+                }
+            } else if (!chunk(b, i)) {
+                malformedBody = true;
+                state = CLOSED;
+                return i - 1;
+            }
+        }
+        return state < FIXED && headStart < to ? headStart : to;
+    }
+
+    private void startHead(int at) {
+        state = LINE;
+        headStart = at;
+        lineBytes = 0;
+        versionTail = 0;
+        headerBytes = 0;
+        fields = 0;
+        hosts = 0;
+        contentLength = -1;
+        chunked = false;
+    }
+
+    private void reject(Status status) {
+        rejection = status;
+        state = CLOSED;
+    }
+
+    private void head(int b, int next) {
+        if ((state == NAME || state == VALUE || state == VALUE_LF || state == FIELD && b != '\r')
+                && ++headerBytes > maxHeaderBytes) {
+            reject(Status.REQUEST_HEADER_FIELDS_TOO_LARGE);
+            return;
+        }
+        switch (state) {
+            case LINE -> {
+                if (b == '\r') {
+                    state = LINE_LF;
+                } else if (b == '\n' || b < 0x20 || b == 0x7F) {
+                    reject(Status.BAD_REQUEST);
+                } else if (++lineBytes > maxLine) {
+                    reject(Status.URI_TOO_LONG);
+                } else {
+                    versionTail = versionTail << 8 | b;
+                }
+            }
+            case LINE_LF -> {
+                if (b != '\n') {
+                    reject(Status.BAD_REQUEST);
+                } else if ((versionTail >>> 24) == HTTP_SLASH && (versionTail >>> 16 & 0xFF) != '1') {
+                    reject(Status.HTTP_VERSION_NOT_SUPPORTED);
+                } else {
+                    state = FIELD;
+                }
+            }
+            case FIELD -> {
+                if (b == '\r') {
+                    state = END_LF;
+                } else if (TOKEN[b]) {
+                    if (++fields > maxHeaderCount) {
+                        reject(Status.REQUEST_HEADER_FIELDS_TOO_LARGE);
+                        return;
+                    }
+                    candidates = (1 << FRAMING.length) - 1;
+                    nameLength = 0;
+                    name(b);
+                    state = NAME;
+                } else {
+                    reject(Status.BAD_REQUEST);
+                }
+            }
+            case NAME -> {
+                if (b == ':') {
+                    field = -1;
+                    for (int k = 0; k < FRAMING.length; k++) {
+                        if ((candidates & 1 << k) != 0 && FRAMING[k].length() == nameLength) {
+                            field = k;
+                        }
+                    }
+                    value.setLength(0);
+                    state = VALUE;
+                } else if (TOKEN[b]) {
+                    name(b);
+                } else {
+                    reject(Status.BAD_REQUEST);
+                }
+            }
+            case VALUE -> {
+                if (b == '\r') {
+                    state = VALUE_LF;
+                } else if (b < 0x20 && b != '\t' || b == 0x7F) {
+                    reject(Status.BAD_REQUEST);
+                } else if (field >= 0 && field < 2 && value.length() < 64) {
+                    value.append((char) b);
+                }
+            }
+            case VALUE_LF -> {
+                if (b != '\n') {
+                    reject(Status.BAD_REQUEST);
+                } else {
+                    state = FIELD;
+                    framingField();
+                }
+            }
+            case END_LF -> {
+                if (b != '\n') {
+                    reject(Status.BAD_REQUEST);
+                } else {
+                    headComplete(next);
+                }
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    private void name(int b) {
+        int lower = b >= 'A' && b <= 'Z' ? b + 32 : b;
+        for (int k = 0; k < FRAMING.length; k++) {
+            String candidate = FRAMING[k];
+            if (nameLength >= candidate.length() || candidate.charAt(nameLength) != lower) {
+                candidates &= ~(1 << k);
+            }
+        }
+        nameLength++;
+    }
+
+    private void framingField() {
+        String text = value.toString().strip();
+        switch (field) {
+            case 0 -> {
+                if (contentLength >= 0 || text.isEmpty() || text.length() > 18 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    reject(Status.BAD_REQUEST);
+                } else {
+                    contentLength = Long.parseLong(text);
+                }
+            }
+            case 1 -> {
+                if (chunked || !text.equalsIgnoreCase("chunked")) {
+                    reject(Status.BAD_REQUEST);
+                } else {
+                    chunked = true;
+                }
+            }
+            case 2 -> hosts++;
+            default -> {
+            }
+        }
+    }
+
+    private void headComplete(int next) {
+        if (chunked && contentLength >= 0 || hosts > 1 || hosts == 0 && versionTail == HTTP_1_1) {
+            reject(Status.BAD_REQUEST);
+        } else if (chunked) {
+            state = SIZE;
+            remaining = 0;
+            sizeDigits = 0;
+            chunkLineBytes = 0;
+        } else if (contentLength > 0) {
+            state = FIXED;
+            remaining = contentLength;
+        } else {
+            startHead(next);
+        }
+    }
+
+    /** Follows chunked framing; returns false when it is malformed. */
+    private boolean chunk(int b, int next) {
+        switch (state) {
+            case SIZE -> {
+                int digit = Character.digit(b, 16);
+                if (digit >= 0 && sizeDigits < 15) {
+                    remaining = remaining << 4 | digit;
+                    sizeDigits++;
+                } else if (sizeDigits > 0 && (b == ';' || b == ' ' || b == '\t')) {
+                    state = EXT;
+                } else if (sizeDigits > 0 && b == '\r') {
+                    state = SIZE_LF;
+                } else {
+                    return false;
+                }
+            }
+            case EXT -> {
+                if (b == '\r') {
+                    state = SIZE_LF;
+                } else if (b == '\n') {
+                    return false;
+                }
+            }
+            case SIZE_LF -> {
+                if (b != '\n') {
+                    return false;
+                }
+                state = remaining == 0 ? TRAILER : DATA;
+                chunkLineBytes = state == DATA ? 0 : chunkLineBytes;
+            }
+            case DATA_CR -> {
+                if (b != '\r') {
+                    return false;
+                }
+                state = DATA_LF;
+            }
+            case DATA_LF -> {
+                if (b != '\n') {
+                    return false;
+                }
+                state = SIZE;
+                remaining = 0;
+                sizeDigits = 0;
+            }
+            case TRAILER -> state = b == '\r' ? TRAILER_END_LF : b == '\n' ? CLOSED : TRAILER_LINE;
+            case TRAILER_LINE -> {
+                if (b == '\r') {
+                    state = TRAILER_LF;
+                } else if (b == '\n') {
+                    return false;
+                }
+            }
+            case TRAILER_LF -> {
+                if (b != '\n') {
+                    return false;
+                }
+                state = TRAILER;
+            }
+            case TRAILER_END_LF -> {
+                if (b != '\n') {
+                    return false;
+                }
+                startHead(next);
+            }
+            default -> throw new IllegalStateException();
+        }
+        return state != CLOSED;
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        for (int k = offset; k < offset + length; k++) {
+            if (dsts[k].hasRemaining()) {
+                return read(dsts[k]);
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public long transferTo(long position, long count, FileChannel target) throws IOException {
+        return target.transferFrom(new ConduitReadableByteChannel(this), position, count);
+    }
+
+    @Override
+    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
+        return Conduits.transfer(this, count, throughBuffer, target);
+    }
+
+    @Override
+    public void resumeReads() {
+        super.resumeReads();
+        if (ready != null) {
+            wakeupReads();
+        }
+    }
+
+    @Override
+    public void awaitReadable() throws IOException {
+        if (ready == null) {
+            super.awaitReadable();
+        }
+    }
+
+    @Override
+    public void awaitReadable(long time, TimeUnit timeUnit) throws IOException {
+        if (ready == null) {
+            super.awaitReadable(time, timeUnit);
+        }
+    }
+}

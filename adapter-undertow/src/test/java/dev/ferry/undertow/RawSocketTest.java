@@ -1,0 +1,217 @@
+package dev.ferry.undertow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.Body;
+import dev.ferry.Handler;
+import dev.ferry.Response;
+import dev.ferry.routing.Router;
+import dev.ferry.server.Execution;
+import dev.ferry.server.Server;
+import dev.ferry.server.ServerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Raw-socket checks of the Undertow adapter: framing, limits, body streaming and the response kinds. */
+class RawSocketTest {
+
+    @TempDir
+    static Path dir;
+    static Server server;
+    static Server inline;
+
+    static Handler app() throws IOException {
+        Path file = Files.writeString(dir.resolve("hello.txt"), "file content\n");
+        return Router.builder()
+                .get("/", r -> Response.text("Hello, World!"))
+                .get("/t/{name}", r -> Response.text(r.pathParam("name") + " " + r.rawPath() + "?" + r.rawQuery() + " " + r.version()))
+                .post("/echo", r -> Response.ok().withBody(Body.of(r.body().stream(), r.body().length())))
+                .post("/count", r -> Response.text(Long.toString(r.body().stream().transferTo(java.io.OutputStream.nullOutputStream()))))
+                .get("/stream", r -> Response.ok().withBody(Body.streamed(out -> {
+                    out.write("one\n".getBytes());
+                    out.flush();
+                    out.write("two\n".getBytes());
+                })))
+                .get("/file", r -> Response.ok().withBody(Body.of(file)))
+                .get("/boom", r -> {
+                    throw new IllegalStateException("boom");
+                })
+                .build();
+    }
+
+    @BeforeAll
+    static void start() throws IOException {
+        ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).maxRequestBody(1000)
+                .maxRequestLine(1024).maxHeaderBytes(2048).maxHeaderCount(20).build();
+        server = new UndertowServerProvider().start(app(), config);
+        inline = new UndertowServerProvider().start(app(), config.toBuilder().execution(Execution.IO_THREAD).build());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop(Duration.ofSeconds(1));
+        inline.stop(Duration.ofSeconds(1));
+    }
+
+    static String exchange(Server target, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", target.port())) {
+            socket.setSoTimeout(3000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return readAll(socket.getInputStream());
+        }
+    }
+
+    static String readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                out.write(buffer, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            out.write("<open>".getBytes());
+        }
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "request line too long | GET /LONG HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n | 414",
+        "header too large | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-Big: BIG\\r\\n\\r\\n | 431",
+        "too many headers | GET / HTTP/1.1\\r\\nHost: x\\r\\nMANY\\r\\n | 431",
+        "CL and TE | POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 3\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n | 400",
+        "duplicate CL | POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 3\\r\\nContent-Length: 3\\r\\n\\r\\nabc | 400",
+        "invalid CL | POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 3x\\r\\n\\r\\nabc | 400",
+        "negative CL | POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: -3\\r\\n\\r\\nabc | 400",
+        "unknown coding | POST /echo HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: gzip\\r\\n\\r\\nabc | 400",
+        "bare LF in line | GET / HTTP/1.1\\nHost: x\\r\\n\\r\\n | 400",
+        "bare LF in header | GET / HTTP/1.1\\r\\nHost: x\\nX-A: b\\r\\n\\r\\n | 400",
+        "bare CR | GET / HTTP/1.1\\r\\nHost: x\\rX-A: b\\r\\n\\r\\n | 400",
+        "obs-fold | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: b\\r\\n c\\r\\n\\r\\n | 400",
+        "space before colon | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A : b\\r\\n\\r\\n | 400",
+        "missing Host | GET / HTTP/1.1\\r\\n\\r\\n | 400",
+        "two Hosts | GET / HTTP/1.1\\r\\nHost: x\\r\\nHost: y\\r\\n\\r\\n | 400",
+        "NUL in value | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: b\\0c\\r\\n\\r\\n | 400",
+        "body over limit | POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 5000\\r\\n\\r\\n | 413",
+    })
+    void rejects(String name, String request, int status) throws IOException {
+        String raw = request.replace("\\r", "\r").replace("\\n", "\n").replace("\\0", "\0").replace("LONG", "a".repeat(1100)).replace("BIG", "b".repeat(2100))
+                .replace("MANY", "X-A: b\r\n".repeat(21));
+        for (Server target : new Server[] {server, inline}) {
+            String response = exchange(target, raw);
+            assertTrue(response.startsWith("HTTP/1.1 " + status + " "), name + ": " + response);
+            assertTrue(response.contains("\r\nConnection: close\r\n"), response);
+            assertTrue(response.contains("\r\nDate: "), response);
+            assertFalse(response.endsWith("<open>"), "connection must close: " + response);
+        }
+    }
+
+    @Test
+    void servesKeepAliveAndPipelined() throws IOException {
+        for (Server target : new Server[] {server, inline}) {
+            String request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+            String response = exchange(target, request + request + "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertEquals(3, response.split("Hello, World!", -1).length - 1, response);
+            assertFalse(response.contains("Server:"), response);
+            assertFalse(response.contains("keep-alive"), response);
+            assertTrue(response.contains("Content-Length: 13\r\n"), response);
+        }
+    }
+
+    @Test
+    void keepsTheRawTarget() throws IOException {
+        String response = new String(exchange(server, "GET /t/caf%C3%A9?q=%20a&b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        assertTrue(response.endsWith("\r\n\r\ncaf\u00e9 /t/caf%C3%A9?q=%20a&b HTTP/1.1"), response);
+    }
+
+    @Test
+    void streamsBodiesBothWays() throws IOException {
+        for (Server target : new Server[] {server, inline}) {
+            String fixed = exchange(target, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+            assertTrue(fixed.startsWith("HTTP/1.1 200") && fixed.endsWith("\r\n\r\nhello"), fixed);
+            String chunked = exchange(target, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                    + "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: x\r\n\r\n");
+            assertTrue(chunked.startsWith("HTTP/1.1 200") && chunked.contains("Transfer-Encoding: chunked"), chunked);
+            assertTrue(chunked.contains("abc") && chunked.contains("de") && chunked.endsWith("0\r\n\r\n"), chunked);
+            String tooMuch = exchange(target, "POST /count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "7d0\r\n" + "x".repeat(2000) + "\r\n0\r\n\r\n");
+            assertTrue(tooMuch.startsWith("HTTP/1.1 413") && tooMuch.contains("Connection: close"), tooMuch);
+            String streamed = exchange(target, "GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertTrue(streamed.contains("Transfer-Encoding: chunked") && streamed.contains("one\n") && streamed.endsWith("0\r\n\r\n"), streamed);
+            String file = exchange(target, "GET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertTrue(file.contains("Content-Length: 13\r\n") && file.endsWith("file content\n"), file);
+            String head = exchange(target, "HEAD /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertTrue(head.contains("Content-Length: 13\r\n") && head.endsWith("\r\n\r\n"), head);
+            String boom = exchange(target, "GET /boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertTrue(boom.startsWith("HTTP/1.1 500") && !boom.contains("boom"), boom);
+        }
+    }
+
+    @Test
+    void closesSlowHeadsAndIdleConnections() throws Exception {
+        ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0)
+                .requestHeaderTimeout(Duration.ofMillis(300)).idleTimeout(Duration.ofMillis(600)).build();
+        Server quick = new UndertowServerProvider().start(app(), config);
+        try (Socket slow = new Socket("127.0.0.1", quick.port()); Socket idle = new Socket("127.0.0.1", quick.port())) {
+            slow.setSoTimeout(3000);
+            idle.setSoTimeout(3000);
+            long start = System.nanoTime();
+            slow.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes());
+            String response = readAll(slow.getInputStream());
+            assertFalse(response.endsWith("<open>"), response);
+            assertTrue(response.isEmpty() || response.startsWith("HTTP/1.1 408"), response);
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2));
+            idle.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            String kept = readAll(idle.getInputStream());
+            assertTrue(kept.startsWith("HTTP/1.1 200") && !kept.endsWith("<open>"), kept);
+        } finally {
+            quick.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void finishesInFlightRequestsOnStop() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        Handler slow = Router.builder().get("/slow", r -> {
+            entered.countDown();
+            Thread.sleep(500);
+            return Response.text("done");
+        }).get("/", r -> Response.text("hi")).build();
+        Server stopping = new UndertowServerProvider().start(slow, ServerConfig.builder().host("127.0.0.1").port(0).build());
+        try (Socket first = new Socket("127.0.0.1", stopping.port()); Socket second = new Socket("127.0.0.1", stopping.port())) {
+            first.setSoTimeout(3000);
+            second.setSoTimeout(3000);
+            second.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            byte[] buffer = new byte[4096];
+            assertTrue(new String(buffer, 0, second.getInputStream().read(buffer)).startsWith("HTTP/1.1 200"));
+            first.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            assertTrue(entered.await(2, TimeUnit.SECONDS));
+            Thread stopper = Thread.ofPlatform().start(() -> stopping.stop(Duration.ofSeconds(5)));
+            Thread.sleep(100);
+            second.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            String refused = readAll(second.getInputStream());
+            assertTrue(refused.startsWith("HTTP/1.1 503") && refused.contains("Connection: close"), refused);
+            String finished = readAll(first.getInputStream());
+            assertTrue(finished.startsWith("HTTP/1.1 200") && finished.contains("done"), finished);
+            stopper.join(5000);
+        }
+    }
+}
