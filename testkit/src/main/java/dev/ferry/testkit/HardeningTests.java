@@ -31,8 +31,6 @@ abstract class HardeningTests extends Tier {
     static final int MAX_HEADER_BYTES = 4096;
     static final int MAX_HEADER_COUNT = 32;
     static final int MAX_BODY = 64 * 1024;
-    static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);
-    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(2);
 
     HardeningTests(ConformanceSuite suite) {
         super(suite);
@@ -40,9 +38,8 @@ abstract class HardeningTests extends Tier {
 
     @Override
     ServerConfig config() {
-        return ServerConfig.builder().maxRequestLine(MAX_REQUEST_LINE).maxHeaderBytes(MAX_HEADER_BYTES)
-                .maxHeaderCount(MAX_HEADER_COUNT).maxRequestBody(MAX_BODY).requestHeaderTimeout(HEADER_TIMEOUT)
-                .idleTimeout(IDLE_TIMEOUT).shutdownGrace(Duration.ofSeconds(1)).build();
+        return base().maxRequestLine(MAX_REQUEST_LINE).maxHeaderBytes(MAX_HEADER_BYTES)
+                .maxHeaderCount(MAX_HEADER_COUNT).maxRequestBody(MAX_BODY).build();
     }
 
     /**

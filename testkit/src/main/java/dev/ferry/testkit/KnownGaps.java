@@ -29,7 +29,14 @@ final class KnownGaps implements InvocationInterceptor {
 
     private static void intercept(Invocation<Void> invocation, ExtensionContext context) throws Throwable {
         String id = id(context);
-        String reason = suite(context).knownGaps().get(id);
+        Map<String, String> gaps = suite(context).knownGaps();
+        String reason = gaps.get(id);
+        java.util.regex.Matcher index = java.util.regex.Pattern.compile("test-template-invocation:#(\\d+)\\]$")
+                .matcher(context.getUniqueId());
+        if (reason == null && index.find()) {
+            id = id + "[" + index.group(1) + "]";
+            reason = gaps.get(id);
+        }
         if (reason == null) {
             invocation.proceed();
             return;

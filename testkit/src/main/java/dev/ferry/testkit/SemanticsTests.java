@@ -26,8 +26,7 @@ abstract class SemanticsTests extends Tier {
 
     @Override
     ServerConfig config() {
-        return ServerConfig.builder().requestHeaderTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(10))
-                .maxRequestBody(4L * 1024 * 1024).shutdownGrace(Duration.ofSeconds(1)).build();
+        return base().maxRequestBody(4L * 1024 * 1024).build();
     }
 
     // --- methods

@@ -40,8 +40,7 @@ abstract class ShutdownTests extends Tier {
 
     @Override
     ServerConfig config() {
-        return ServerConfig.builder().shutdownGrace(Duration.ofSeconds(2)).requestHeaderTimeout(Duration.ofSeconds(10))
-                .idleTimeout(Duration.ofSeconds(30)).build();
+        return base().shutdownGrace(Duration.ofSeconds(2)).build();
     }
 
     @Override
@@ -80,13 +79,17 @@ abstract class ShutdownTests extends Tier {
         return threads.submit(() -> own.stop(grace));
     }
 
-    /** Asserts that a new connection is refused, closed without an answer, or answered 503 with close. */
-    private void assertNewRequestRefused() throws IOException {
+    /**
+     * Sends a new request and returns whether it was refused: connection refused, closed without an
+     * answer, or answered 503 with {@code Connection: close} and closed. A 200 means the stop has not
+     * begun yet; anything else fails.
+     */
+    private boolean refused() throws IOException {
         RawClient client;
         try {
             client = RawClient.connect(port);
         } catch (ConnectException e) {
-            return;
+            return true;
         }
         try (client) {
             client.send(get("/hello"));
@@ -94,14 +97,39 @@ abstract class ShutdownTests extends Tier {
             try {
                 response = client.read();
             } catch (java.io.EOFException | SocketException e) {
-                return;
+                return true;
+            }
+            if (response.status() == 200) {
+                return false;
             }
             assertEquals(503, response.status(), "a request arriving during the grace period: " + response.head());
             assertTrue(response.saysClose(), "a 503 during shutdown says Connection: close: " + response.head());
             assertClosed(client, "after the 503 during shutdown");
+            return true;
         } catch (SocketException e) {
-            // reset while sending: refused
+            return true;
         }
+    }
+
+    /** Waits until the stop has begun, as seen from a new client; fails if it never does. */
+    private void awaitRefusal() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!refused()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("new requests are still served 5 s after the stop began");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Asserts that once the stop has begun, new requests are refused and never reach the app. */
+    private void assertNewRequestsRefused() throws IOException, InterruptedException {
+        awaitRefusal();
+        int reached = app.invocations();
+        for (int i = 0; i < 3; i++) {
+            assertTrue(refused(), "every new request is refused once the stop has begun");
+        }
+        assertEquals(reached, app.invocations(), "no request that arrived during the stop reached the app");
     }
 
     @Test
@@ -115,7 +143,7 @@ abstract class ShutdownTests extends Tier {
                 "all requests in flight before the stop: " + app.inProgress());
         long start = System.nanoTime();
         Future<?> stopping = stopLater(own, Duration.ofSeconds(20));
-        assertNewRequestRefused();
+        assertNewRequestsRefused();
         assertEquals(IN_FLIGHT, app.inProgress(), "the stop waits for requests in flight");
         app.releaseHeld();
         Set<String> answered = new HashSet<>();
@@ -137,14 +165,10 @@ abstract class ShutdownTests extends Tier {
         Future<String> inFlight = held("one");
         assertTrue(await(() -> app.inProgress() == 1, Duration.ofSeconds(10)));
         Future<?> stopping = stopLater(own, Duration.ofSeconds(10));
-        Thread.sleep(200);
-        for (int i = 0; i < 3; i++) {
-            assertNewRequestRefused();
-        }
+        assertNewRequestsRefused();
         app.releaseHeld();
         assertEquals("200 done one", inFlight.get(10, TimeUnit.SECONDS));
         stopping.get(10, TimeUnit.SECONDS);
-        assertEquals(1, app.invocations(), "no request that arrived during the stop reached the app");
     }
 
     @Test
@@ -155,7 +179,7 @@ abstract class ShutdownTests extends Tier {
             Future<String> inFlight = held("one");
             assertTrue(await(() -> app.inProgress() == 1, Duration.ofSeconds(10)));
             Future<?> stopping = stopLater(own, Duration.ofSeconds(10));
-            Thread.sleep(200);
+            awaitRefusal();
             try {
                 idle.send(get("/hello"));
                 RawResponse response = idle.read();
@@ -259,7 +283,7 @@ abstract class ShutdownTests extends Tier {
             assertEquals(200, head.status());
             assertEquals("first\n", new String(client.readChunk()));
             Future<?> stopping = stopLater(own, Duration.ofSeconds(10));
-            Thread.sleep(200);
+            awaitRefusal();
             app.release("s1");
             assertEquals("second\n", new String(client.readChunk()));
             assertEquals(0, client.readChunk().length);

@@ -36,6 +36,20 @@ abstract class Tier {
         this.suite = suite;
     }
 
+    /** How long a client may take to send a request's headers, on every server the suite starts. */
+    static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);
+    /** How long a keep-alive connection may stay idle, on every server the suite starts. */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
+     * Returns the deadlines every tier shares. They are the same for all tiers on purpose: a server
+     * whose timeouts are process-wide (the JDK's) then runs every tier under the settings it asked for.
+     */
+    static ServerConfig.Builder base() {
+        return ServerConfig.builder().requestHeaderTimeout(HEADER_TIMEOUT).idleTimeout(IDLE_TIMEOUT)
+                .shutdownGrace(Duration.ofSeconds(1));
+    }
+
     /** Returns the settings of the tier's shared server. */
     abstract ServerConfig config();
 
