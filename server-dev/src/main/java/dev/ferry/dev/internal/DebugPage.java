@@ -100,7 +100,7 @@ public final class DebugPage {
             out.append(prefix).append(t).append('\n');
             StackTraceElement[] frames = t.getStackTrace();
             for (int i = 0; i < frames.length && i < MAX_FRAMES; i++) {
-                out.append(isAppFrame(frames[i]) ? ">>  at " : "    at ").append(frames[i]).append('\n');
+                out.append(isAppFrame(frames[i]) ? ">>  at " : "    at ").append(frame(frames[i])).append('\n');
             }
             if (frames.length > MAX_FRAMES) {
                 out.append("    ... ").append(frames.length - MAX_FRAMES).append(" more\n");
@@ -140,7 +140,7 @@ public final class DebugPage {
             for (int i = 0; i < frames.length && i < MAX_FRAMES; i++) {
                 boolean app = isAppFrame(frames[i]);
                 out.append(app ? "<span class=\"frame app\">" : "<span class=\"frame\">")
-                        .append("    at ").append(escape(frames[i].toString())).append("</span>");
+                        .append("    at ").append(escape(frame(frames[i]))).append("</span>");
             }
             if (frames.length > MAX_FRAMES) {
                 out.append("    ... ").append(frames.length - MAX_FRAMES).append(" more\n");
@@ -172,6 +172,14 @@ public final class DebugPage {
 
     private static void row(StringBuilder out, String name, String value) {
         out.append("<tr><td>").append(escape(name)).append("</td><td>").append(escape(value)).append("</td></tr>");
+    }
+
+    /** Formats a frame as {@code class.method(File.java:12)}, without the class loader and module prefix. */
+    static String frame(StackTraceElement frame) {
+        String where = frame.isNativeMethod() ? "Native Method"
+                : frame.getFileName() == null ? "Unknown Source"
+                : frame.getLineNumber() >= 0 ? frame.getFileName() + ":" + frame.getLineNumber() : frame.getFileName();
+        return frame.getClassName() + "." + frame.getMethodName() + "(" + where + ")";
     }
 
     static String escape(String text) {

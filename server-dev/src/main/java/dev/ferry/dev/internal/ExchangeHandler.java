@@ -49,7 +49,9 @@ final class ExchangeHandler implements HttpHandler {
             Response rejected = check(method, target, version, jdkHeaders, headers);
             if (rejected != null) {
                 status = rejected.status().code();
-                write(exchange, false, rejected, counter);
+                if (!write(exchange, false, rejected, counter)) {
+                    throw new ClosedAfterResponse();
+                }
                 return;
             }
             Headers built = headers.build();
@@ -63,10 +65,14 @@ final class ExchangeHandler implements HttpHandler {
             Response response = dispatcher.dispatch(request);
             try {
                 status = response.status().code();
-                write(exchange, method.equals("HEAD"), response, counter);
+                if (!write(exchange, method.equals("HEAD"), response, counter)) {
+                    throw new ClosedAfterResponse();
+                }
             } finally {
                 dispatcher.finished();
             }
+        } catch (ClosedAfterResponse e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             // the response could not be written in full: the JDK closes the connection when a
             // handler throws, so a client never mistakes a cut-off body for a complete one
@@ -139,19 +145,29 @@ final class ExchangeHandler implements HttpHandler {
             return Body.of(exchange.getRequestBody(), -1);
         }
         String length = headers.firstOrNull("Content-Length");
-        if (length == null) {
-            return Body.empty();
-        }
-        long n = Long.parseLong(length);
+        long n = length == null ? 0 : Long.parseLong(length);
         return n == 0 ? Body.empty() : Body.of(exchange.getRequestBody(), n);
+    }
+
+    /** Thrown once a complete response was flushed, so that the JDK closes the connection without draining. */
+    private static final class ClosedAfterResponse extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedAfterResponse() {
+            super("connection closed after the response", null, false, false);
+        }
     }
 
     /**
      * Writes the response as the dispatcher returned it: the Content-Length header when present,
      * else the body's known length, else chunked; no body for HEAD, 1xx, 204 and 304. The JDK adds
      * {@code Date} and closes the connection after a response carrying {@code Connection: close}.
+     *
+     * @return false when a complete response with {@code Connection: close} was flushed and the
+     *     exchange left open, for the caller to close the connection without the JDK's wait for
+     *     an unread request body to arrive
      */
-    private static void write(HttpExchange exchange, boolean head, Response response, Counter counter)
+    private static boolean write(HttpExchange exchange, boolean head, Response response, Counter counter)
             throws IOException {
         com.sun.net.httpserver.Headers out = exchange.getResponseHeaders();
         response.headers().forEach(out::add);
@@ -160,14 +176,14 @@ final class ExchangeHandler implements HttpHandler {
         if (head || status.forbidsBody()) {
             exchange.sendResponseHeaders(status.code(), -1);
             exchange.close();
-            return;
+            return true;
         }
         String declared = response.headers().firstOrNull("Content-Length");
         long length = declared != null ? Long.parseLong(declared.trim()) : body.length();
         if (length == 0) {
             exchange.sendResponseHeaders(status.code(), -1);
             exchange.close();
-            return;
+            return true;
         }
         exchange.sendResponseHeaders(status.code(), length > 0 ? length : 0);
         counter.out = exchange.getResponseBody();
@@ -175,7 +191,12 @@ final class ExchangeHandler implements HttpHandler {
             case Body.Streamed streamed -> streamed.writer().writeTo(counter);
             default -> body.writeTo(counter);
         }
+        if (length > 0 && "close".equalsIgnoreCase(response.headers().firstOrNull("Connection"))) {
+            counter.out.flush();
+            return false;
+        }
         counter.out.close();
+        return true;
     }
 
     /** Counts the body bytes written and passes writes and flushes straight through. */

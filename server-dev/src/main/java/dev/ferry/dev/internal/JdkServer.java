@@ -32,7 +32,7 @@ public final class JdkServer implements Server {
     private boolean stopped;
 
     private JdkServer(HttpServer http, Dispatcher dispatcher, ServerConfig config, ExecutorService executor,
-                      RequestLog log, AutoCloseable resource) {
+                      RequestLog log, AutoCloseable resource, String configuredHost) {
         this.http = http;
         this.dispatcher = dispatcher;
         this.config = config;
@@ -40,7 +40,7 @@ public final class JdkServer implements Server {
         this.log = log;
         this.resource = resource;
         InetSocketAddress bound = http.getAddress();
-        this.host = bound.getAddress().getHostAddress();
+        this.host = bound.getAddress().isAnyLocalAddress() ? configuredHost : bound.getAddress().getHostAddress();
         this.port = bound.getPort();
     }
 
@@ -66,7 +66,7 @@ public final class JdkServer implements Server {
         RequestLog log = console == null ? null : new RequestLog(console);
         http.createContext("/", new ExchangeHandler(dispatcher, config, log));
         http.start();
-        return new JdkServer(http, dispatcher, config, executor, log, resource);
+        return new JdkServer(http, dispatcher, config, executor, log, resource, host);
     }
 
     /** Returns the dispatcher, for tests that watch requests in flight. */

@@ -1,0 +1,83 @@
+package dev.ferry.dev;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The limits the dev server maps onto the JDK server's system properties: request header timeout,
+ * idle timeout and max connections, checked in a JVM of their own with 1 s timeouts and 3 connections.
+ */
+class TimeoutsTest {
+
+    private static Process process;
+    private static int port;
+
+    @BeforeAll
+    static void start() throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), TimeoutsServer.class.getName())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("port=")) {
+            // skip anything else
+        }
+        port = Integer.parseInt(line.substring(5));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        process.getOutputStream().close();
+        if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aClientThatNeverFinishesItsHeadersIsDisconnected() throws IOException {
+        try (Raw slow = new Raw(port)) {
+            slow.send("GET / HTTP/1.1\r\nHost: t\r\n");
+            long began = System.nanoTime();
+            assertTrue(slow.closedWithin(5000), "closed by the request header timeout");
+            long millis = (System.nanoTime() - began) / 1_000_000;
+            assertTrue(millis >= 900 && millis < 4000, "closed after " + millis + " ms");
+        }
+    }
+
+    @Test
+    void idleKeepAliveConnectionsAreClosed() throws IOException {
+        try (Raw idle = new Raw(port)) {
+            assertEquals("ok", idle.get("/").text());
+            long began = System.nanoTime();
+            assertTrue(idle.closedWithin(5000));
+            long millis = (System.nanoTime() - began) / 1_000_000;
+            assertTrue(millis >= 900 && millis < 4000, "closed after " + millis + " ms");
+        }
+        try (Raw silent = new Raw(port)) {
+            assertTrue(silent.closedWithin(5000), "a connection that never sends a byte is closed too");
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreRefusedWhileExistingOnesKeepWorking() throws IOException {
+        try (Raw a = new Raw(port); Raw b = new Raw(port); Raw c = new Raw(port)) {
+            assertEquals("ok", a.get("/").text());
+            assertEquals("ok", b.get("/").text());
+            assertEquals("ok", c.get("/").text());
+            try (Raw d = new Raw(port)) {
+                assertTrue(d.closedWithin(2000), "the fourth connection is closed at once");
+            }
+            assertEquals("ok", a.get("/").text());
+            assertFalse(a.socket.isClosed());
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.ferry.dev.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.Handler;
+import dev.ferry.HttpException;
+import dev.ferry.Response;
+import dev.ferry.server.Server;
+import dev.ferry.server.ServerConfig;
+import dev.ferry.spi.Dispatcher;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The desk features: request log, debug page (dev server only) and banner. */
+class DeskTest {
+
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    private Server server;
+
+    private final Handler app = request -> switch (request.path()) {
+        case "/boom" -> demo.Failing.fail();
+        case "/missing" -> throw new HttpException(404, "Not Found");
+        default -> Response.text("Hello, World!");
+    };
+
+    private Server start(boolean colour) {
+        Console console = new Console(new PrintStream(printed, true, StandardCharsets.UTF_8), colour);
+        server = JdkServer.start(app, ServerConfig.builder().port(0).build(), console, null);
+        return server;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop(Duration.ZERO);
+        }
+    }
+
+    private String log(int lines) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        String text;
+        while ((text = printed.toString(StandardCharsets.UTF_8)).lines().count() < lines && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return text;
+    }
+
+    @Test
+    void logsOneLinePerRequestWithoutColourOffATerminal() throws Exception {
+        start(false);
+        try (Raw raw = new Raw(server.port())) {
+            raw.get("/hello?x=1");
+            raw.get("/missing");
+        }
+        String[] lines = log(2).split("\\R");
+        assertEquals(2, lines.length, String.join("\n", lines));
+        assertTrue(Pattern.matches("GET /hello\\?x=1 200 13 B \\d+\\.\\d ms", lines[0]), lines[0]);
+        assertTrue(Pattern.matches("GET /missing 404 9 B \\d+\\.\\d ms", lines[1]), lines[1]);
+        assertFalse(lines[0].contains("\u001b["));
+    }
+
+    @Test
+    void colourOnlyOnATerminal() throws Exception {
+        start(true);
+        try (Raw raw = new Raw(server.port())) {
+            raw.get("/boom");
+        }
+        assertTrue(log(1).contains("\u001b[31m500\u001b[0m"), log(1));
+    }
+
+    @Test
+    void debugPageAsHtmlShowsTheExceptionAppFramesAndTheRequest() throws IOException {
+        start(false);
+        try (Raw raw = new Raw(server.port())) {
+            Raw.Reply reply = raw.send("GET /boom?name=Ann HTTP/1.1\r\nHost: t\r\nAccept: text/html,*/*\r\nX-Trace: 42\r\n\r\n").read(false);
+            assertEquals(500, reply.status());
+            assertEquals("text/html; charset=utf-8", reply.header("Content-Type"));
+            String page = reply.text();
+            assertTrue(page.contains("java.lang.IllegalStateException"), page);
+            assertTrue(page.contains("broken &lt;b&gt;app&lt;/b&gt;"), "escaped message");
+            assertTrue(page.contains("<span class=\"frame app\">    at demo.Failing.fail("), "app frame highlighted");
+            assertTrue(page.contains("<span class=\"frame\">    at dev.ferry.spi.Dispatcher"), "framework frame not highlighted");
+            assertTrue(page.contains("<td>X-trace</td><td>42</td>") || page.contains("<td>X-Trace</td><td>42</td>"), page);
+            assertTrue(page.contains("<td>name</td><td>Ann</td>"));
+            assertTrue(page.contains("<td>path</td><td>/boom</td>"));
+        }
+    }
+
+    @Test
+    void debugPageIsPlainTextForClientsThatDoNotAcceptHtml() throws IOException {
+        start(false);
+        try (Raw raw = new Raw(server.port())) {
+            Raw.Reply reply = raw.send("GET /boom?q=1 HTTP/1.1\r\nHost: t\r\nAccept: */*\r\n\r\n").read(false);
+            assertEquals(500, reply.status());
+            assertEquals("text/plain; charset=utf-8", reply.header("Content-Type"));
+            String text = reply.text();
+            assertTrue(text.contains("java.lang.IllegalStateException: broken <b>app</b>"));
+            assertTrue(text.contains(">>  at demo.Failing.fail("), text);
+            assertTrue(text.contains("  GET /boom HTTP/1.1"), text);
+            assertTrue(text.contains("q = 1"));
+            assertTrue(text.contains("Host: t"));
+        }
+    }
+
+    @Test
+    void httpExceptionsAreNotDebugPages() throws IOException {
+        start(false);
+        try (Raw raw = new Raw(server.port())) {
+            Raw.Reply reply = raw.send("GET /missing HTTP/1.1\r\nHost: t\r\nAccept: text/html\r\n\r\n").read(false);
+            assertEquals(404, reply.status());
+            assertEquals("Not Found", reply.text());
+        }
+    }
+
+    @Test
+    void productionServersKeepTheGenericErrorBecauseThePageIsAWrapperOfTheDevServer() throws Exception {
+        Dispatcher production = Dispatcher.create(app, ServerConfig.defaults());
+        Response response = production.dispatch(dev.ferry.Request.builder().target("/boom")
+                .headers(dev.ferry.Headers.of("Accept", "text/html")));
+        production.finished();
+        assertEquals(500, response.status().code());
+        assertEquals("Internal Server Error", response.body().text());
+    }
+
+    @Test
+    void bannerSaysDevelopmentOnlyAndNamesEveryAdapterDependency() {
+        start(false);
+        String banner = Banner.text(server, false, "off (test)");
+        assertTrue(banner.contains("for development only, NOT for production"));
+        for (String adapter : new String[] {"undertow", "netty", "tomcat"}) {
+            assertTrue(banner.contains("<groupId>dev.ferry</groupId>\n        <artifactId>ferry-adapter-" + adapter + "</artifactId>"), banner);
+        }
+        assertTrue(banner.contains("<version>0.1.0-SNAPSHOT</version>"), banner);
+        assertFalse(banner.contains("WARNING"));
+    }
+
+    @Test
+    void warnsWhenListeningBeyondLoopback() {
+        server = JdkServer.start(app, ServerConfig.builder().port(0).host("0.0.0.0").build(), null, null);
+        assertEquals("0.0.0.0", server.host());
+        assertTrue(Banner.text(server, true, "off").contains("WARNING: ferry.host makes the dev server listen on 0.0.0.0"));
+    }
+}
