@@ -80,7 +80,15 @@ final class FerryHandler implements HttpHandler {
         if (response.status().code() == 400 && HeadGuard.malformedBody(exchange)) {
             response = response.withHeader("Connection", "close");
         }
-        send(exchange, response);
+        Body body = response.body();
+        if (exchange.isInIoThread() || body instanceof Body.Stream || body instanceof Body.Streamed) {
+            send(exchange, response);
+        } else {
+            // finish on the IO thread: completing an exchange from another thread races Undertow's read
+            // listener, which spins until the completing thread is done
+            Response done = response;
+            exchange.dispatch(exchange.getIoThread(), () -> send(exchange, done));
+        }
     }
 
     private static String target(HttpServerExchange exchange) {

@@ -7,7 +7,6 @@ import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Dispatcher;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
-import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,7 +67,7 @@ public final class UndertowServer implements Server {
             ThreadFactory threads = Thread.ofVirtual().name("ferry-undertow-handler").factory();
             FerryHandler handler = new FerryHandler(dispatcher, task -> threads.newThread(task).start(),
                     config.execution() == Execution.IO_THREAD, config.idleTimeout().toNanos());
-            HttpOpenListener listener = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024, -1, 4),
+            HttpOpenListener listener = new HttpOpenListener(new BufferPool(),
                     undertowOptions(config));
             listener.setRootHandler(handler);
             ChannelListener<StreamConnection> guarded = connection -> {

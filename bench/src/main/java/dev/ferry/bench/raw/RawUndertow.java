@@ -1,0 +1,61 @@
+package dev.ferry.bench.raw;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The raw Undertow baseline: a plain {@code HttpHandler} answering on the IO thread with the bytes the
+ * hello example sends ({@code /plaintext}, and {@code /json} serialised with Jackson per request), on the
+ * port of {@code ferry.port} (8080 by default). It sets no {@code Connection: keep-alive} header, as Ferry
+ * does not, so both send the same bytes.
+ */
+public final class RawUndertow {
+
+    /** The JSON document of {@code /json}. */
+    public record Message(String message) {
+    }
+
+    private static final ByteBuffer HELLO = ByteBuffer.allocateDirect(13)
+            .put("Hello, World!".getBytes(StandardCharsets.US_ASCII)).flip();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TEXT = "text/plain; charset=utf-8";
+    private static final String APPLICATION_JSON = "application/json";
+
+    private RawUndertow() {
+    }
+
+    /** Starts the baseline and prints the port it listens on. */
+    public static void main(String[] args) {
+        int port = Integer.getInteger("ferry.port", 8080);
+        Undertow server = Undertow.builder()
+                .addHttpListener(port, System.getProperty("ferry.host", "0.0.0.0"))
+                .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .setHandler(RawUndertow::handle)
+                .build();
+        server.start();
+        System.out.println("raw undertow at http://127.0.0.1:" + port + "/");
+    }
+
+    private static void handle(HttpServerExchange exchange) throws Exception {
+        switch (exchange.getRequestPath()) {
+            case "/plaintext" -> {
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, TEXT);
+                exchange.getResponseSender().send(HELLO.duplicate());
+            }
+            case "/json" -> {
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, APPLICATION_JSON);
+                exchange.getResponseSender().send(ByteBuffer.wrap(JSON.writeValueAsBytes(new Message("Hello, World!"))));
+            }
+            default -> {
+                exchange.setStatusCode(404);
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, TEXT);
+                exchange.getResponseSender().send("Not Found");
+            }
+        }
+    }
+}
