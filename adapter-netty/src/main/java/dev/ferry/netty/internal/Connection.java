@@ -28,6 +28,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -84,8 +85,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
     private static final HttpResponseStatus[] STATUSES = new HttpResponseStatus[1000];
 
     private final Settings settings;
+    private final HeadWriter head = new HeadWriter();
     private RequestDecoder decoder;
     private ChannelHandlerContext ctx;
+    private ChannelHandlerContext encoder;
     private Channel channel;
     private InetSocketAddress remote;
 
@@ -145,6 +148,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.channel = ctx.channel();
+        this.encoder = ctx.pipeline().context(HttpResponseEncoder.class);
     }
 
     @Override
@@ -521,48 +525,70 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
             return;
         }
         Body body = response.body();
-        FileChannel file = null;
         if (body instanceof Body.File f && allowsBody(exchange, response)) {
+            FileChannel file;
             try {
                 file = FileChannel.open(f.path(), StandardOpenOption.READ);
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "cannot open " + f.path(), e);
-                response = Response.error(Status.INTERNAL_SERVER_ERROR, "Internal Server Error");
-                body = response.body();
+                writeSimple(exchange, Response.error(Status.INTERNAL_SERVER_ERROR, "Internal Server Error"));
+                return;
             }
+            boolean close = closes(exchange, response);
+            HttpHeaders headers = headers(exchange, response, close);
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+            exchange.close = close;
+            exchange.responseDone = true;
+            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status(response.status()), headers), ctx.voidPromise());
+            ctx.write(new DefaultFileRegion(file, 0, body.length()), ctx.voidPromise());
+            ended(exchange, ctx, LastHttpContent.EMPTY_LAST_CONTENT, close);
+            return;
         }
         boolean close = closes(exchange, response);
-        HttpHeaders headers = headers(exchange, response, close);
-        HttpResponseStatus status = status(response.status());
         boolean withBody = allowsBody(exchange, response);
+        Headers fields = response.headers();
+        HeadWriter head = this.head;
+        try {
+            head.start(response.status()).fields(fields, close || exchange.http10);
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.ERROR, "the app sent a malformed response header", e);
+            writeSimple(exchange, Response.error(Status.INTERNAL_SERVER_ERROR, "Internal Server Error"));
+            return;
+        }
+        if (!fields.contains("Date")) {
+            head.line(settings.date.line());
+        }
         if (withBody) {
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+            head.contentLength(body.length());
+        }
+        if (close) {
+            head.line(HeadWriter.CONNECTION_CLOSE);
+        } else if (exchange.http10) {
+            head.line(HeadWriter.CONNECTION_KEEP_ALIVE);
+        }
+        head.end();
+        int length = withBody && body instanceof Body.Bytes ? (int) body.length() : 0;
+        ByteBuf out = ctx.alloc().buffer(head.size() + length);
+        out.writeBytes(head.bytes(), 0, head.size());
+        if (length > 0) {
+            out.writeBytes(((Body.Bytes) body).buffer());
         }
         exchange.close = close;
         exchange.responseDone = true;
-        if (file != null) {
-            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers), ctx.voidPromise());
-            ctx.write(new DefaultFileRegion(file, 0, body.length()), ctx.voidPromise());
-            ended(exchange, LastHttpContent.EMPTY_LAST_CONTENT, close);
-            return;
-        }
-        ByteBuf content = withBody && body instanceof Body.Bytes bytes
-                ? Unpooled.wrappedBuffer(bytes.buffer()) : Unpooled.EMPTY_BUFFER;
-        FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content, headers,
-                EmptyHttpHeaders.INSTANCE);
-        ended(exchange, full, close);
+        // the head is encoded already: write past the HTTP encoder
+        ended(exchange, encoder, out, close);
     }
 
     /** Writes the end of a response and moves on: to the next request, or to closing. */
-    private void ended(Exchange exchange, Object last, boolean close) {
+    private void ended(Exchange exchange, ChannelHandlerContext via, Object last, boolean close) {
         if (close || (inputClosed && backlog.isEmpty())) {
-            ctx.writeAndFlush(last).addListener((ChannelFutureListener) future -> {
+            via.writeAndFlush(last).addListener((ChannelFutureListener) future -> {
                 finish(exchange);
                 closeGracefully();
             });
             return;
         }
-        ctx.write(last, ctx.voidPromise());
+        via.write(last, ctx.voidPromise());
         if (reading) {
             flushPending = true;
         } else {
@@ -663,7 +689,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
                 if (head != null) {
                     ctx.write(head, ctx.voidPromise());
                 }
-                ended(exchange, last, close);
+                ended(exchange, ctx, last, close);
             });
             return;
         }

@@ -1,6 +1,7 @@
 package dev.ferry.netty.internal;
 
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -12,19 +13,29 @@ final class DateHeader {
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
-    private volatile AsciiString value = format();
+    /** The value and the whole encoded field line, swapped together. */
+    private record Now(AsciiString value, byte[] line) {
+    }
+
+    private volatile Now now = format();
 
     /** Returns the current value. */
     AsciiString value() {
-        return value;
+        return now.value;
+    }
+
+    /** Returns the current field line, {@code Date: ...} and CRLF; the array must not be changed. */
+    byte[] line() {
+        return now.line;
     }
 
     /** Formats the time now; called once a second. */
     void refresh() {
-        value = format();
+        now = format();
     }
 
-    private static AsciiString format() {
-        return AsciiString.cached(IMF_FIXDATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
+    private static Now format() {
+        String value = IMF_FIXDATE.format(ZonedDateTime.now(ZoneOffset.UTC));
+        return new Now(AsciiString.cached(value), ("Date: " + value + "\r\n").getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -43,6 +43,7 @@ final class RequestDecoder extends HttpRequestDecoder {
     private boolean lastWasSpace;
     private int headerBytes;
     private int headerCount;
+    private final byte[] scratch = new byte[512];
 
     RequestDecoder(int maxRequestLine, int maxHeaderBytes, int maxHeaderCount, HeadListener listener) {
         super(new HttpDecoderConfig()
@@ -108,28 +109,51 @@ final class RequestDecoder extends HttpRequestDecoder {
         headerCount = 0;
     }
 
-    /** Checks the unchecked bytes of the head; returns why it is refused, or null. */
+    /** Checks the unchecked bytes of the head, copied out in blocks; returns why it is refused, or null. */
     private Malformed check(ByteBuf in) {
         int start = in.readerIndex() + checked;
         int end = in.writerIndex();
-        int i = start;
-        for (; i < end && phase != Phase.BODY; i++) {
-            byte b = in.getByte(i);
-            Malformed refused = accept(b);
-            if (refused != null) {
-                return refused;
+        int at = start;
+        byte[] block = scratch;
+        while (at < end && phase != Phase.BODY) {
+            int n = Math.min(block.length, end - at);
+            in.getBytes(at, block, 0, n);
+            int i = 0;
+            while (i < n) {
+                Malformed why = accept(block[i++]);
+                if (why != null) {
+                    return why;
+                }
+                if (phase == Phase.BODY) {
+                    break;
+                }
             }
+            at += i;
         }
-        checked += i - start;
+        checked += at - start;
         return null;
     }
 
     private Malformed accept(byte b) {
-        if (phase == Phase.LINE) {
+        Phase now = phase;
+        if (b > ' ' && b != 0x7F && !afterCr) {
+            // the common case: a visible ASCII byte inside a line
+            if (now == Phase.VALUE) {
+                return ++headerBytes > maxHeaderBytes ? tooLarge() : null;
+            }
+            if (now == Phase.NAME && b != ':') {
+                return ++headerBytes > maxHeaderBytes ? tooLarge() : null;
+            }
+            if (now == Phase.LINE) {
+                lastWasSpace = false;
+                return ++lineLength > maxRequestLine ? new Malformed(Status.URI_TOO_LONG, "request line too long") : null;
+            }
+        }
+        if (now == Phase.LINE) {
             lineLength++;
         } else if (phase != Phase.LEADING) {
             if (++headerBytes > maxHeaderBytes) {
-                return new Malformed(Status.REQUEST_HEADER_FIELDS_TOO_LARGE, "header section too large");
+                return tooLarge();
             }
         }
         if (afterCr) {
@@ -242,6 +266,10 @@ final class RequestDecoder extends HttpRequestDecoder {
                 return null;
             }
         }
+    }
+
+    private static Malformed tooLarge() {
+        return new Malformed(Status.REQUEST_HEADER_FIELDS_TOO_LARGE, "header section too large");
     }
 
     private static Malformed bad(String why) {

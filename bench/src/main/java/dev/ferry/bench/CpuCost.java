@@ -1,0 +1,110 @@
+package dev.ferry.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The CPU time a server spends per request, A against B, alternated in one run. On a machine shared
+ * with other work, throughput swings with whatever else runs, while the CPU time a server burns per
+ * request barely does; the ratio cost(A) / cost(B) is what the throughput ratio B/A would be on a
+ * core of its own. Uses {@link AbRatio}'s targets, pinning and wrk runs, and reads the server's CPU
+ * time from {@code /proc/PID/stat}.
+ *
+ * <pre>
+ * java -cp bench/target/ferry-bench.jar dev.ferry.bench.CpuCost --a raw-netty --b netty-io \
+ *     [--paths /plaintext,/json] [--rounds 8] [--seconds 5] [--warmup 8] [--connections 64]
+ * </pre>
+ */
+public final class CpuCost {
+
+    private CpuCost() {
+    }
+
+    /** One load run: requests served, CPU microseconds per request, p99. */
+    record Cost(double requests, double cpuMicrosPerRequest, double p99Millis, double requestsPerSecond) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = AbRatio.options(args);
+        String a = options.get("a");
+        String b = options.get("b");
+        List<String> paths = List.of(options.getOrDefault("paths", "/plaintext,/json").split(","));
+        int rounds = Integer.parseInt(options.getOrDefault("rounds", "8"));
+        int seconds = Integer.parseInt(options.getOrDefault("seconds", "5"));
+        int warmup = Integer.parseInt(options.getOrDefault("warmup", "8"));
+        int connections = Integer.parseInt(options.getOrDefault("connections", "64"));
+        List<String> jvmFlags = List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" "));
+        System.out.printf(Locale.ROOT, "A=%s B=%s paths=%s rounds=%d seconds=%d warmup=%d connections=%d jvm=%s%n",
+                a, b, paths, rounds, seconds, warmup, connections, String.join(" ", jvmFlags));
+        try (AbRatio.Target first = AbRatio.start(a, "0", jvmFlags); AbRatio.Target second = AbRatio.start(b, "0", jvmFlags)) {
+            for (String path : paths) {
+                for (AbRatio.Target target : List.of(first, second)) {
+                    AbRatio.wrk(target, path, warmup, connections, "1");
+                }
+                List<Double> costRatios = new ArrayList<>();
+                List<Double> rpsRatios = new ArrayList<>();
+                List<Double> p99Ratios = new ArrayList<>();
+                for (int round = 0; round < rounds; round++) {
+                    boolean aFirst = round % 2 == 0;
+                    Cost x = measure(aFirst ? first : second, path, seconds, connections);
+                    Cost y = measure(aFirst ? second : first, path, seconds, connections);
+                    Cost costA = aFirst ? x : y;
+                    Cost costB = aFirst ? y : x;
+                    costRatios.add(costA.cpuMicrosPerRequest / costB.cpuMicrosPerRequest);
+                    rpsRatios.add(costB.requestsPerSecond / costA.requestsPerSecond);
+                    p99Ratios.add(costB.p99Millis / costA.p99Millis);
+                    System.out.printf(Locale.ROOT,
+                            "%s round %d: A %.1f us/req %.0f req/s p99 %.2f ms | B %.1f us/req %.0f req/s p99 %.2f ms | cost A/B %.3f, req/s B/A %.3f%n",
+                            path, round + 1, costA.cpuMicrosPerRequest, costA.requestsPerSecond, costA.p99Millis,
+                            costB.cpuMicrosPerRequest, costB.requestsPerSecond, costB.p99Millis,
+                            costRatios.getLast(), rpsRatios.getLast());
+                }
+                System.out.printf(Locale.ROOT,
+                        "RESULT %s %s vs %s: CPU-cost ratio A/B median %.3f (min %.3f, max %.3f); req/s B/A median %.3f (min %.3f, max %.3f); p99 B/A median %.2f (min %.2f, max %.2f)%n",
+                        path, b, a, median(costRatios), min(costRatios), max(costRatios), median(rpsRatios),
+                        min(rpsRatios), max(rpsRatios), median(p99Ratios), min(p99Ratios), max(p99Ratios));
+            }
+        }
+    }
+
+    private static Cost measure(AbRatio.Target target, String path, int seconds, int connections)
+            throws IOException, InterruptedException {
+        long before = cpuTicks(target.process.pid());
+        long started = System.nanoTime();
+        AbRatio.Run run = AbRatio.wrk(target, path, seconds, connections, "1");
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        long ticks = cpuTicks(target.process.pid()) - before;
+        double requests = run.requestsPerSecond() * seconds;
+        double cpuMicros = ticks * 1e6 / 100.0; // USER_HZ is 100 on Linux
+        if (elapsed > seconds * 1.5) {
+            System.out.printf(Locale.ROOT, "  (wrk took %.1f s for a %d s run)%n", elapsed, seconds);
+        }
+        return new Cost(requests, cpuMicros / requests, run.p99Millis(), run.requestsPerSecond());
+    }
+
+    /** Returns utime + stime of the process in clock ticks, summed over all its threads. */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields[0] is field 3 (state); utime is field 14, stime field 15
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static double median(List<Double> values) {
+        double[] array = values.stream().mapToDouble(Double::doubleValue).toArray();
+        return AbRatio.median(array);
+    }
+
+    private static double min(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    private static double max(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+}
