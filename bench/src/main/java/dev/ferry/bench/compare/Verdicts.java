@@ -71,10 +71,13 @@ final class Verdicts {
             clauses.add(String.format(Locale.ROOT, "%d errors under load", target.load().errors()));
         }
         String lead;
-        boolean measuredAttacks = !attacks(target).isEmpty();
-        if (stalled || hardeningGaps) {
+        boolean slowlorisStalled = target.slowloris() != null && target.slowloris().probes() > 0
+                && target.slowloris().failureShare() >= STALLED;
+        if (slowlorisStalled) {
             lead = "fine for one developer; not for untrusted clients";
-        } else if (!measuredAttacks && hardening == null) {
+        } else if (stalled || hardeningGaps) {
+            lead = "has gaps against hostile clients; keep it behind a protecting proxy";
+        } else if (attacks(target).isEmpty() && hardening == null) {
             lead = "no attack or hardening figures, so no judgement on hostile clients";
         } else if (slowed) {
             lead = "serves production traffic, but slows down under slow clients";
