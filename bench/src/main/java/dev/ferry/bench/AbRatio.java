@@ -168,6 +168,10 @@ public final class AbRatio {
         };
     }
 
+    static Target start(String name, String cpu, List<String> jvmFlags) throws IOException, InterruptedException {
+        return start(name, cpu, jvmFlags, HELLO);
+    }
+
     static Target start(String name, String cpu, List<String> jvmFlags, String appMain) throws IOException, InterruptedException {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of("taskset", "-c", cpu, javaExecutable()));
