@@ -38,14 +38,14 @@ public final class Compare {
             compare [options]: measure what each deployment target gives an app
               --app NAME|MAIN        hello (default) or the main class of an app that calls Ferry.serve
               --targets LIST         comma-separated: dev, undertow, netty, tomcat, each optionally -io
-                                     (default: every server on the class path, and SERVER-io for production servers)
+                                     (default: every server on the class path, each also as SERVER-io)
               --path /plaintext      the GET path loaded and probed
               --post-path /echo      the POST path the slow-body attack targets
               --connections 64       wrk connections for throughput
-              --warmup 4 --seconds 6 warm-up and throughput phase, seconds
-              --rate 2000            fixed request rate for latency (wrk, paced connections), requests/s
-              --latency-seconds 6    latency phase, seconds
-              --attack-connections 200 --attack-seconds 12   slowloris and slow-body attacks
+              --warmup 3 --seconds 5 warm-up and throughput phase, seconds
+              --rate 1000            fixed request rate for latency (wrk, paced connections), requests/s
+              --latency-seconds 5    latency phase, seconds
+              --attack-connections 200 --attack-seconds 10   slowloris and slow-body attacks
               --jvm "-Xms256m -Xmx256m -XX:+UseParallelGC"  flags for every server JVM
               --server-cpu 0 --load-cpu 1                    taskset CPU lists
               --no-hardening --no-footprint --no-install    skip phases, or do not apt-get missing tools
@@ -191,7 +191,7 @@ public final class Compare {
         }
         List<String> hardened = new ArrayList<>();
         for (String target : targets) {
-            progress.plan(target, "start-up", 3);
+            progress.plan(target, "start-up", 5);
             progress.plan(target, "idle memory", 1);
             if (has("wrk")) {
                 progress.plan(target, "warm-up", s.warmupSeconds());
@@ -206,7 +206,7 @@ public final class Compare {
             }
             if (hardening && !hardened.contains(server(target))) {
                 hardened.add(server(target));
-                progress.plan(target, "hardening", 25);
+                progress.plan(target, "hardening", 35);
             }
         }
         for (String[] pair : pairs) {
@@ -454,9 +454,7 @@ public final class Compare {
         providers.sort((a, b) -> Integer.compare(rank(order, a.name()), rank(order, b.name())));
         for (ServerProvider provider : providers) {
             targets.add(provider.name());
-            if (provider.production()) {
-                targets.add(provider.name() + "-io");
-            }
+            targets.add(provider.name() + "-io");
         }
         return targets;
     }
@@ -504,8 +502,8 @@ public final class Compare {
                 options.getOrDefault("post-path", "/echo"),
                 options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC"),
                 options.getOrDefault("server-cpu", "0"), options.getOrDefault("load-cpu", "1"),
-                intOption("connections", 64), intOption("warmup", 4), intOption("seconds", 6), intOption("rate", 2000),
-                intOption("latency-seconds", 6), intOption("attack-connections", 200), intOption("attack-seconds", 12));
+                intOption("connections", 64), intOption("warmup", 3), intOption("seconds", 5), intOption("rate", 1000),
+                intOption("latency-seconds", 5), intOption("attack-connections", 200), intOption("attack-seconds", 10));
     }
 
     private int intOption(String name, int fallback) {

@@ -25,31 +25,30 @@ class ParsersTest {
             Transfer/sec:      4.06MB
             """;
 
-    /** Recorded from wrk 4.1 running fixed-rate.lua against the hello example. */
+    /** Recorded from wrk running fixed-rate.lua (10 connections pausing 5 ms) against the hello example on Undertow. */
     private static final String FIXED_RATE = """
-            Running 6s test @ http://127.0.0.1:41234/plaintext
+            Running 3s test @ http://127.0.0.1:18950/plaintext
               1 threads and 10 connections
               Thread Stats   Avg      Stdev     Max   +/- Stdev
-                Latency   612.41us  401.22us  14.20ms   97.10%
-                Req/Sec     1.92k    80.11     2.01k    71.67%
-              11480 requests in 6.00s, 1.45MB read
-              Socket errors: connect 0, read 1, write 0, timeout 0
-            Requests/sec:   1913.02
-            Transfer/sec:    247.31KB
+                Latency    21.07ms   55.02ms 322.99ms   91.65%
+                Req/Sec     1.04k   447.98     1.64k    62.96%
+              2847 requests in 3.03s, 361.44KB read
+            Requests/sec:    938.82
+            Transfer/sec:    119.19KB
             FERRY-DISTRIBUTION
-            1 201
-            10 322
-            25 410
-            50 540
-            75 690
-            90 905
-            95 1104
-            99 2390
-            99.5 3120
-            99.9 9800
-            99.99 14100
-            100 14200
-            FERRY-SUMMARY requests=11480 duration_us=6000412 socket_errors=1 status_errors=2 max_us=14200
+            1 298
+            10 546
+            25 851
+            50 1567
+            75 9215
+            90 55448
+            95 141478
+            99 290362
+            99.5 310396
+            99.9 322408
+            99.99 322987
+            100 322987
+            FERRY-SUMMARY requests=2847 duration_us=3032543 socket_errors=1 status_errors=2 max_us=322987
             """;
 
     private static final String ESC = "\u001B";
@@ -103,17 +102,17 @@ class ParsersTest {
     @Test
     void fixedRateScriptOutput() {
         Parsers.FixedRate rate = Parsers.fixedRate(FIXED_RATE);
-        assertEquals(11480, rate.requests());
-        assertEquals(6.000412, rate.seconds(), 1e-9);
+        assertEquals(2847, rate.requests());
+        assertEquals(3.032543, rate.seconds(), 1e-9);
         assertEquals(1, rate.socketErrors());
         assertEquals(2, rate.statusErrors());
-        assertEquals(14.2, rate.maxMillis(), 1e-9);
+        assertEquals(322.987, rate.maxMillis(), 1e-9);
         assertEquals(12, rate.distribution().size());
-        assertEquals(0.54, rate.at(50), 1e-9);
-        assertEquals(0.905, rate.at(90), 1e-9);
-        assertEquals(2.39, rate.at(99), 1e-9);
-        assertEquals(9.8, rate.at(99.9), 1e-9);
-        assertEquals(new Figures.Point(1, 0.201), rate.distribution().get(0));
+        assertEquals(1.567, rate.at(50), 1e-9);
+        assertEquals(55.448, rate.at(90), 1e-9);
+        assertEquals(290.362, rate.at(99), 1e-9);
+        assertEquals(322.408, rate.at(99.9), 1e-9);
+        assertEquals(new Figures.Point(1, 0.298), rate.distribution().get(0));
         assertThrows(IllegalArgumentException.class, () -> Parsers.fixedRate(WRK));
     }
 
