@@ -45,7 +45,7 @@ public final class Compare {
               --warmup 3 --seconds 5 warm-up and throughput phase, seconds
               --rate 1000            fixed request rate for latency (wrk, paced connections), requests/s
               --latency-seconds 5    latency phase, seconds
-              --attack-connections 200 --attack-seconds 10   slowloris and slow-body attacks
+              --attack-connections 200 --attack-seconds 8    slowloris and slow-body attacks
               --jvm "-Xms256m -Xmx256m -XX:+UseParallelGC"  flags for every server JVM
               --server-cpu 0 --load-cpu 1                    taskset CPU lists
               --no-hardening --no-footprint --no-install    skip phases, or do not apt-get missing tools
@@ -332,7 +332,7 @@ public final class Compare {
      * requests so that together they send about the rate asked for, far below saturation.
      */
     private Figures.Latency latency(ServerProcess process, Figures.Settings s, List<String> notes) {
-        int connections = Math.max(4, Math.min(32, s.rate() / 200));
+        int connections = Math.max(4, Math.min(64, s.rate() / 50));
         long pauseMillis = Math.max(1, Math.round(connections * 1000.0 / s.rate()));
         Path script = null;
         try {
@@ -503,7 +503,7 @@ public final class Compare {
                 options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC"),
                 options.getOrDefault("server-cpu", "0"), options.getOrDefault("load-cpu", "1"),
                 intOption("connections", 64), intOption("warmup", 3), intOption("seconds", 5), intOption("rate", 1000),
-                intOption("latency-seconds", 5), intOption("attack-connections", 200), intOption("attack-seconds", 10));
+                intOption("latency-seconds", 5), intOption("attack-connections", 200), intOption("attack-seconds", 8));
     }
 
     private int intOption(String name, int fallback) {

@@ -45,7 +45,7 @@ final class HtmlReport {
                 .append("table{border-collapse:collapse;font-size:13px;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}\n")
                 .append("th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}\n")
                 .append(".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd;border-radius:4px;background:#fff}\n")
-                .append(".verdict{margin:.3em 0}.dev{color:#b52b27}.note{color:#555;font-size:13px}code{background:#f5f5f5;padding:0 3px}\n")
+                .append(".wide{overflow-x:auto}.verdict{margin:.3em 0}.dev{color:#b52b27}.note{color:#555;font-size:13px}code{background:#f5f5f5;padding:0 3px}\n")
                 .append("</style></head><body>\n");
         html.append("<h1>What each deployment target gives your app</h1>\n");
         html.append("<p class=\"note\">App <code>").append(esc(run.settings().app())).append("</code>, measured ")
@@ -66,7 +66,7 @@ final class HtmlReport {
                     .append(esc(target.name())).append("</b>: ").append(esc(Verdicts.of(target, run.targets()))).append("</p>\n");
         }
 
-        html.append("<h2>All figures</h2>\n<table><tr><th>target</th>");
+        html.append("<h2>All figures</h2>\n<div class=\"wide\"><table><tr><th>target</th>");
         for (Metric metric : Metric.ALL) {
             html.append("<th>").append(esc(metric.label())).append("<br>(").append(esc(metric.unit())).append(")</th>");
         }
@@ -78,7 +78,7 @@ final class HtmlReport {
             }
             html.append("</tr>\n");
         }
-        html.append("</table>\n");
+        html.append("</table></div>\n");
         html.append("<p class=\"note\">Throughput: wrk with ").append(run.settings().connections()).append(" connections for ")
                 .append(run.settings().loadSeconds()).append(" s after ").append(run.settings().warmupSeconds())
                 .append(" s of warm-up. Latency: wrk at about ").append(run.settings().rate())
@@ -100,7 +100,7 @@ final class HtmlReport {
             html.append(latencyPlot(run.targets()));
         }
 
-        html.append("<h2>Under slow clients</h2>\n<table><tr><th>target</th><th>attack</th><th>connections</th><th>seconds</th>")
+        html.append("<h2>Under slow clients</h2>\n<div class=\"wide\"><table><tr><th>target</th><th>attack</th><th>connections</th><th>seconds</th>")
                 .append("<th>probes</th><th>failed</th><th>probe p50 ms</th><th>probe max ms</th>")
                 .append("<th>attack connections open at end</th><th>closed by server</th><th>slowhttptest saw service down</th></tr>\n");
         for (Figures.Target target : run.targets()) {
@@ -117,7 +117,7 @@ final class HtmlReport {
                         .append(attack.secondsUnavailable()).append(" reports</td></tr>\n");
             }
         }
-        html.append("</table>\n");
+        html.append("</table></div>\n");
 
         html.append("<h2>Hardening, footprint and notes per target</h2>\n");
         for (Figures.Target target : run.targets()) {
