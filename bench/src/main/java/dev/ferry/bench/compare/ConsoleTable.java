@@ -21,6 +21,22 @@ final class ConsoleTable {
 
     /** Returns the table: a header, a rule, one row per target, then each target's verdict. */
     static String render(Figures.Run run) {
+        StringBuilder text = new StringBuilder();
+        if (!run.targets().isEmpty()) {
+            text.append(targets(run));
+        }
+        if (!run.ratios().isEmpty()) {
+            text.append('\n').append("Adapter vs raw server (throughput B/A per round, A/B alternated):\n");
+            for (Figures.Ratio ratio : run.ratios()) {
+                text.append(String.format(Locale.ROOT, "  %-12s / %-12s %-10s median %.3f (min %.3f, max %.3f over %d rounds); p99 ratio %.2f%n",
+                        ratio.ferry(), ratio.raw(), ratio.path(), ratio.median(), ratio.min(), ratio.max(),
+                        ratio.throughputRatios().size(), ratio.p99RatioMedian()));
+            }
+        }
+        return text.toString();
+    }
+
+    private static String targets(Figures.Run run) {
         List<List<String>> rows = new ArrayList<>();
         List<String> header = new ArrayList<>(List.of("target"));
         for (Metric metric : Metric.ALL) {
@@ -64,14 +80,6 @@ final class ConsoleTable {
         text.append('\n');
         for (Figures.Target target : run.targets()) {
             text.append(target.name()).append(": ").append(Verdicts.of(target, run.targets())).append('\n');
-        }
-        if (!run.ratios().isEmpty()) {
-            text.append('\n').append("Adapter vs raw server (throughput B/A per round, A/B alternated):\n");
-            for (Figures.Ratio ratio : run.ratios()) {
-                text.append(String.format(Locale.ROOT, "  %-12s / %-12s %-10s median %.3f (min %.3f, max %.3f over %d rounds); p99 ratio %.2f%n",
-                        ratio.ferry(), ratio.raw(), ratio.path(), ratio.median(), ratio.min(), ratio.max(),
-                        ratio.throughputRatios().size(), ratio.p99RatioMedian()));
-            }
         }
         return text.toString();
     }

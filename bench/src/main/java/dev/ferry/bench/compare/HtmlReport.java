@@ -60,6 +60,32 @@ final class HtmlReport {
             html.append("<p class=\"note\">").append(esc(note)).append("</p>\n");
         }
 
+        if (!run.targets().isEmpty()) {
+            targetSections(run, html);
+        }
+
+        if (!run.ratios().isEmpty()) {
+            html.append("<h2>Adapter overhead against the raw server</h2>\n");
+            html.append("<p class=\"note\">Throughput of the Ferry target over the raw server serving the same bytes, A and B alternated "
+                    + "in one run; bars show the median, whiskers the spread across rounds.</p>\n");
+            html.append(ratioChart(run.ratios()));
+            html.append("<table><tr><th>Ferry target</th><th>raw server</th><th>path</th><th>rounds</th><th>median</th>"
+                    + "<th>min</th><th>max</th><th>p99 ratio</th><th>raw req/s</th><th>Ferry req/s</th></tr>\n");
+            for (Figures.Ratio ratio : run.ratios()) {
+                html.append("<tr><td>").append(esc(ratio.ferry())).append("</td><td>").append(esc(ratio.raw())).append("</td><td>")
+                        .append(esc(ratio.path())).append("</td><td>").append(ratio.throughputRatios().size()).append("</td><td>")
+                        .append(num(ratio.median(), 3)).append("</td><td>").append(num(ratio.min(), 3)).append("</td><td>")
+                        .append(num(ratio.max(), 3)).append("</td><td>").append(num(ratio.p99RatioMedian(), 2)).append("</td><td>")
+                        .append(num(ratio.rawRequestsPerSecond(), 0)).append("</td><td>").append(num(ratio.ferryRequestsPerSecond(), 0))
+                        .append("</td></tr>\n");
+            }
+            html.append("</table>\n");
+        }
+        html.append("</body></html>\n");
+        return html.toString();
+    }
+
+    private static void targetSections(Figures.Run run, StringBuilder html) {
         html.append("<h2>Verdicts</h2>\n");
         for (Figures.Target target : run.targets()) {
             html.append("<p class=\"verdict\"><b").append(target.production() ? "" : " class=\"dev\"").append(">")
@@ -145,25 +171,6 @@ final class HtmlReport {
             html.append("</ul></details>\n");
         }
 
-        if (!run.ratios().isEmpty()) {
-            html.append("<h2>Adapter overhead against the raw server</h2>\n");
-            html.append("<p class=\"note\">Throughput of the Ferry target over the raw server serving the same bytes, A and B alternated "
-                    + "in one run; bars show the median, whiskers the spread across rounds.</p>\n");
-            html.append(ratioChart(run.ratios()));
-            html.append("<table><tr><th>Ferry target</th><th>raw server</th><th>path</th><th>rounds</th><th>median</th>"
-                    + "<th>min</th><th>max</th><th>p99 ratio</th><th>raw req/s</th><th>Ferry req/s</th></tr>\n");
-            for (Figures.Ratio ratio : run.ratios()) {
-                html.append("<tr><td>").append(esc(ratio.ferry())).append("</td><td>").append(esc(ratio.raw())).append("</td><td>")
-                        .append(esc(ratio.path())).append("</td><td>").append(ratio.throughputRatios().size()).append("</td><td>")
-                        .append(num(ratio.median(), 3)).append("</td><td>").append(num(ratio.min(), 3)).append("</td><td>")
-                        .append(num(ratio.max(), 3)).append("</td><td>").append(num(ratio.p99RatioMedian(), 2)).append("</td><td>")
-                        .append(num(ratio.rawRequestsPerSecond(), 0)).append("</td><td>").append(num(ratio.ferryRequestsPerSecond(), 0))
-                        .append("</td></tr>\n");
-            }
-            html.append("</table>\n");
-        }
-        html.append("</body></html>\n");
-        return html.toString();
     }
 
     private static String barChart(Metric metric, List<Figures.Target> targets) {
