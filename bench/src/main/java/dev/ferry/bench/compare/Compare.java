@@ -345,6 +345,12 @@ public final class Compare {
                     "http://127.0.0.1:" + process.port + s.path(), "--", Long.toString(pauseMillis))), s.latencySeconds() + 30L);
             Parsers.FixedRate rate = Parsers.fixedRate(result.output());
             long failed = rate.socketErrors() + rate.statusErrors();
+            if (rate.requests() - rate.statusErrors() <= 0) {
+                notes.add("latency not measured: no successful response at the fixed rate (" + rate.requests()
+                        + " responses, " + rate.statusErrors() + " of them errors, " + rate.socketErrors() + " socket errors)");
+                progress.say(notes.get(notes.size() - 1));
+                return null;
+            }
             Figures.Latency latency = new Figures.Latency(s.rate(), s.latencySeconds(), rate.requests(), failed,
                     rate.requests() / rate.seconds(), rate.at(50), rate.at(90), rate.at(99), rate.at(99.9), rate.maxMillis(),
                     rate.distribution());

@@ -58,6 +58,20 @@ class HtmlReportTest {
     }
 
     @Test
+    void aRatiosOnlyRunShowsOnlyTheRatios() {
+        Figures.Run ratios = new Figures.Run(run.createdAt(), run.environment(), run.settings(), List.of(), run.ratios(),
+                run.totalSeconds(), run.notes());
+        String page = HtmlReport.render(ratios);
+        assertEquals(1, HtmlReport.chartCount(ratios));
+        assertEquals(1, count(page, "<svg "));
+        assertFalse(page.contains("<h2>Verdicts"));
+        String console = ConsoleTable.render(ratios);
+        assertFalse(console.contains("target "), console);
+        assertTrue(console.contains("netty-io     / raw-netty    /plaintext median 0.890 (min 0.860, max 0.910 over 4 rounds)"),
+                console);
+    }
+
+    @Test
     void unmeasuredMetricsLeaveTheirChartOut() {
         Figures.Target t = run.targets().get(0);
         Figures.Target bare = new Figures.Target("dev", "dev", "virtual", false, 300.0, 40.0, 20, null, null, null, null, null,
