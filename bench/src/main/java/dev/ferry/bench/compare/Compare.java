@@ -37,6 +37,7 @@ public final class Compare {
     private static final String USAGE = """
             compare [options]: measure what each deployment target gives an app
               --app NAME|MAIN        hello (default) or the main class of an app that calls Ferry.serve
+              --app-classpath PATH   jars or class directories of that app, put before bench's class path
               --targets LIST         comma-separated: dev, undertow, netty, tomcat, each optionally -io
                                      (default: every server on the class path, each also as SERVER-io)
               --path /plaintext      the GET path loaded and probed
@@ -50,6 +51,7 @@ public final class Compare {
               --server-cpu 0 --load-cpu 1                    taskset CPU lists
               --no-hardening --no-footprint --no-install    skip phases, or do not apt-get missing tools
               --ratios [only]        also (or only) run adapter-vs-raw ratios for every raw baseline present
+                                     (always the hello example, /plaintext and /json: the raw servers serve its bytes)
               --ratio-rounds 4 --ratio-seconds 5 --ratio-warmup 5
               --out DIR              where the report goes (default target/compare)
               --baseline OLD.json    print what got better or worse against an earlier run
@@ -93,7 +95,9 @@ public final class Compare {
         String createdAt = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 19) + "Z";
         String loadAtStart = loadAverage();
         Figures.Settings settings = settings();
-        String classPath = System.getProperty("java.class.path");
+        String classPath = options.containsKey("app-classpath")
+                ? options.get("app-classpath") + java.io.File.pathSeparator + System.getProperty("java.class.path")
+                : System.getProperty("java.class.path");
         List<String> jvmFlags = List.of(settings.jvmFlags().trim().split("\\s+"));
         boolean ratiosOnly = "only".equals(options.get("ratios"));
         boolean ratios = options.containsKey("ratios");
@@ -143,8 +147,8 @@ public final class Compare {
             try {
                 AbRatio.Settings ratioSettings = new AbRatio.Settings(intOption("ratio-rounds", 4), intOption("ratio-seconds", 5),
                         intOption("ratio-warmup", 5), settings.connections(), settings.serverCpu(), settings.loadCpu(), jvmFlags,
-                        appMain(settings.app()));
-                ratioFigures.addAll(AbRatio.run(pair[0], pair[1], List.of(settings.path()), ratioSettings, out));
+                        AbRatio.HELLO);
+                ratioFigures.addAll(AbRatio.run(pair[0], pair[1], List.of("/plaintext", "/json"), ratioSettings, out));
             } catch (RuntimeException | IOException e) {
                 String note = "ratio " + pair[1] + "/" + pair[0] + " failed: " + e.getMessage();
                 runNotes.add(note);
