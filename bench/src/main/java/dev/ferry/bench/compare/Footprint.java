@@ -45,7 +45,7 @@ final class Footprint {
         Path wrapper = root.resolve("mvnw");
         List<String> command = List.of(wrapper.toString(), "-q", "-o", "-f", root.resolve("pom.xml").toString(),
                 "-pl", String.join(",", modules), "-am", "dependency:build-classpath",
-                "-Dmdep.outputFile=" + OUTPUT, "-Dmdep.includeScope=runtime");
+                "-Dmdep.outputFile=" + OUTPUT, "-DincludeScope=runtime");
         Tools.Result run = Tools.run(command, 240);
         if (run.exitCode() != 0) {
             notes.add("sizes not measured: " + String.join(" ", command) + " failed: "

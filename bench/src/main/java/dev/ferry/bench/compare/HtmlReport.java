@@ -202,7 +202,7 @@ final class HtmlReport {
             }
             double length = Math.max(1, barWidth * Math.max(0, value) / max);
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"15\" fill=\"%s\"/>",
-                    labelWidth, y + 2, length, target.production() ? COLOURS[1 + i % (COLOURS.length - 1)] : COLOURS[0]));
+                    labelWidth, y + 2, length, COLOURS[i % COLOURS.length]));
             svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%s</text>",
                     labelWidth + length + 4, y + 13, esc(metric.format(value))));
         }
@@ -315,7 +315,7 @@ final class HtmlReport {
             double high = labelWidth + barWidth * ratio.max() / max;
             svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#000\"/>", low, high, y + 9, y + 9));
             svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%.3f</text>",
-                    Math.max(high, labelWidth + length) + 4, y + 13, ratio.median()));
+                    Math.max(high, labelWidth + length) + 6, y + 13, ratio.median()));
         }
         return svg.append("</svg>\n").toString();
     }
