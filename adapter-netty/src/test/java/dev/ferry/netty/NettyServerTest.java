@@ -29,11 +29,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The Netty adapter over raw sockets: framing, limits, timeouts, streaming both ways, shutdown. */
 class NettyServerTest {
@@ -276,7 +278,7 @@ class NettyServerTest {
     @Test
     void streamsLargeBodiesBothWays() throws Exception {
         start(ServerConfig.builder().maxRequestBody(1L << 40));
-        long size = 64L * 1024 * 1024;
+        long size = 16L * 1024 * 1024;
         try (Wire wire = new Wire(server.port())) {
             CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
                 try {
@@ -454,6 +456,25 @@ class NettyServerTest {
                 assertEquals(200, d.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
             }
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "epoll", "nio"})
+    void servesOnEachTransportItIsToldToUse(String transport) throws Exception {
+        System.setProperty("ferry.netty.transport", transport);
+        try {
+            start();
+        } catch (IllegalStateException unavailable) {
+            Assumptions.abort(transport + " is not available here: " + unavailable.getMessage());
+        } finally {
+            System.clearProperty("ferry.netty.transport");
+        }
+        try (Wire wire = new Wire(server.port())) {
+            wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n" + "GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n");
+            assertEquals("Hello, World!", wire.read().text());
+            assertEquals("Hello, World!", wire.read().text());
+        }
+        assertTrue(server.toString().contains(transport), server.toString());
     }
 
     @Test

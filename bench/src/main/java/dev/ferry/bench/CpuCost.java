@@ -25,8 +25,12 @@ public final class CpuCost {
     private CpuCost() {
     }
 
-    /** One load run: requests served, CPU microseconds per request, p99. */
-    record Cost(double requests, double cpuMicrosPerRequest, double p99Millis, double requestsPerSecond) {
+    /**
+     * One load run: requests served, CPU microseconds per request (all threads, and the serving
+     * threads alone: without the JIT compilers, GC and other JVM housekeeping), p99.
+     */
+    record Cost(double requests, double cpuMicrosPerRequest, double servingMicrosPerRequest, double p99Millis,
+                double requestsPerSecond) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -47,6 +51,7 @@ public final class CpuCost {
                     AbRatio.wrk(target, path, warmup, connections, "1");
                 }
                 List<Double> costRatios = new ArrayList<>();
+                List<Double> servingRatios = new ArrayList<>();
                 List<Double> rpsRatios = new ArrayList<>();
                 List<Double> p99Ratios = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
@@ -56,17 +61,20 @@ public final class CpuCost {
                     Cost costA = aFirst ? x : y;
                     Cost costB = aFirst ? y : x;
                     costRatios.add(costA.cpuMicrosPerRequest / costB.cpuMicrosPerRequest);
+                    servingRatios.add(costA.servingMicrosPerRequest / costB.servingMicrosPerRequest);
                     rpsRatios.add(costB.requestsPerSecond / costA.requestsPerSecond);
                     p99Ratios.add(costB.p99Millis / costA.p99Millis);
                     System.out.printf(Locale.ROOT,
-                            "%s round %d: A %.1f us/req %.0f req/s p99 %.2f ms | B %.1f us/req %.0f req/s p99 %.2f ms | cost A/B %.3f, req/s B/A %.3f%n",
-                            path, round + 1, costA.cpuMicrosPerRequest, costA.requestsPerSecond, costA.p99Millis,
-                            costB.cpuMicrosPerRequest, costB.requestsPerSecond, costB.p99Millis,
-                            costRatios.getLast(), rpsRatios.getLast());
+                            "%s round %d: A %.1f (serving %.1f) us/req %.0f req/s p99 %.2f ms | B %.1f (serving %.1f) us/req %.0f req/s p99 %.2f ms | cost A/B %.3f, serving %.3f, req/s B/A %.3f%n",
+                            path, round + 1, costA.cpuMicrosPerRequest, costA.servingMicrosPerRequest,
+                            costA.requestsPerSecond, costA.p99Millis, costB.cpuMicrosPerRequest,
+                            costB.servingMicrosPerRequest, costB.requestsPerSecond, costB.p99Millis,
+                            costRatios.getLast(), servingRatios.getLast(), rpsRatios.getLast());
                 }
                 System.out.printf(Locale.ROOT,
-                        "RESULT %s %s vs %s: CPU-cost ratio A/B median %.3f (min %.3f, max %.3f); req/s B/A median %.3f (min %.3f, max %.3f); p99 B/A median %.2f (min %.2f, max %.2f)%n",
-                        path, b, a, median(costRatios), min(costRatios), max(costRatios), median(rpsRatios),
+                        "RESULT %s %s vs %s: CPU-cost ratio A/B median %.3f (min %.3f, max %.3f); serving threads only median %.3f (min %.3f, max %.3f); req/s B/A median %.3f (min %.3f, max %.3f); p99 B/A median %.2f (min %.2f, max %.2f)%n",
+                        path, b, a, median(costRatios), min(costRatios), max(costRatios), median(servingRatios),
+                        min(servingRatios), max(servingRatios), median(rpsRatios),
                         min(rpsRatios), max(rpsRatios), median(p99Ratios), min(p99Ratios), max(p99Ratios));
             }
         }
@@ -75,16 +83,47 @@ public final class CpuCost {
     private static Cost measure(AbRatio.Target target, String path, int seconds, int connections)
             throws IOException, InterruptedException {
         long before = cpuTicks(target.process.pid());
+        long servingBefore = servingTicks(target.process.pid());
         long started = System.nanoTime();
         AbRatio.Run run = AbRatio.wrk(target, path, seconds, connections, "1");
         double elapsed = (System.nanoTime() - started) / 1e9;
         long ticks = cpuTicks(target.process.pid()) - before;
+        long servingTicks = servingTicks(target.process.pid()) - servingBefore;
         double requests = run.requestsPerSecond() * seconds;
         double cpuMicros = ticks * 1e6 / 100.0; // USER_HZ is 100 on Linux
         if (elapsed > seconds * 1.5) {
             System.out.printf(Locale.ROOT, "  (wrk took %.1f s for a %d s run)%n", elapsed, seconds);
         }
-        return new Cost(requests, cpuMicros / requests, run.p99Millis(), run.requestsPerSecond());
+        return new Cost(requests, cpuMicros / requests, servingTicks * 1e6 / 100.0 / requests, run.p99Millis(),
+                run.requestsPerSecond());
+    }
+
+    /**
+     * Returns utime + stime in clock ticks of the threads that serve requests: all but the JIT
+     * compilers, the garbage collector and the JVM's own housekeeping threads.
+     */
+    static long servingTicks(long pid) throws IOException {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler") || name.startsWith("GC ")
+                        || name.startsWith("G1 ") || name.startsWith("VM ") || name.startsWith("JFR")
+                        || name.startsWith("Common-Cleaner") || name.startsWith("Service Thread")
+                        || name.startsWith("Monitor Deflati") || name.startsWith("Sweeper")) {
+                    continue;
+                }
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                sum += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            }
+        }
+        return sum;
     }
 
     /** Returns utime + stime of the process in clock ticks, summed over all its threads. */

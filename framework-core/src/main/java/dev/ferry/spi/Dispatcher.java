@@ -163,6 +163,25 @@ public final class Dispatcher {
         return shuttingDown;
     }
 
+    /**
+     * Begins a shutdown and waits up to {@code grace} for the exchanges in flight; returns whether
+     * they all finished. A server closes its listener before (or, to answer late arrivals with 503,
+     * after) and force-closes its connections afterwards.
+     */
+    public boolean drain(Duration grace) {
+        beginShutdown();
+        try {
+            if (awaitIdle(grace)) {
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.log(System.Logger.Level.WARNING, inFlight() + " requests still running after the " + grace.toMillis()
+                + " ms shutdown grace period; closing their connections");
+        return false;
+    }
+
     /** Waits until no exchange is in flight or the time is up; returns whether none is left. */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -369,7 +369,7 @@ abstract class HardeningTests extends Tier {
         try (RawClient client = connect()) {
             client.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n");
             long start = System.nanoTime();
-            assertClosedAfterTimeout(client, HEADER_TIMEOUT.plus(CLOSE_SLACK));
+            assertClosedAfterTimeout(client, HEADER_TIMEOUT.plus(CLOSE_AT_ONCE));
             long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(elapsed >= HEADER_TIMEOUT.toMillis() / 2, "closed at the deadline, not before: " + elapsed + " ms");
         }
@@ -402,7 +402,7 @@ abstract class HardeningTests extends Tier {
                 long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
                 assertTrue(took < 1000, "another client was served in " + took + " ms while a slow one dripped");
             }
-            assertClosedAfterTimeout(slow, HEADER_TIMEOUT.plus(CLOSE_SLACK).minus(Duration.ofNanos(System.nanoTime() - start)));
+            assertClosedAfterTimeout(slow, HEADER_TIMEOUT.plus(CLOSE_AT_ONCE).minus(Duration.ofNanos(System.nanoTime() - start)));
             int sent = dripping.get(10, TimeUnit.SECONDS);
             assertTrue(sent < request.length(), "the server stopped reading before the slow client finished");
         }

@@ -206,7 +206,7 @@ abstract class ShutdownTests extends Tier {
             stopping.get(grace.plus(CLOSE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(took >= grace.toMillis() - 100, "the stop waited for the grace period: " + took + " ms");
-            assertTrue(client.closedWithin(CLOSE_SLACK), "the hanging request's connection is closed at the deadline");
+            assertTrue(client.closedWithin(CLOSE_AT_ONCE), "the hanging request's connection is closed at the deadline");
         }
     }
 
@@ -221,7 +221,7 @@ abstract class ShutdownTests extends Tier {
             closing.get(1000 + CLOSE_SLACK.toMillis(), TimeUnit.MILLISECONDS);
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(took >= 900, "close() waited for the configured grace: " + took + " ms");
-            assertTrue(client.closedWithin(CLOSE_SLACK));
+            assertTrue(client.closedWithin(CLOSE_AT_ONCE));
         }
     }
 
@@ -247,7 +247,7 @@ abstract class ShutdownTests extends Tier {
             }
             stopLater(own, Duration.ofSeconds(20)).get(5, TimeUnit.SECONDS);
             for (RawClient client : clients) {
-                assertTrue(client.closedWithin(CLOSE_SLACK), "idle keep-alive connections are closed by the stop");
+                assertTrue(client.closedWithin(CLOSE_AT_ONCE), "idle keep-alive connections are closed by the stop");
             }
         } finally {
             for (RawClient client : clients) {

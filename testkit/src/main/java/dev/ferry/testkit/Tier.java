@@ -26,6 +26,11 @@ abstract class Tier {
 
     /** How long a server gets to close a connection it should close, beyond any deadline involved. */
     static final Duration CLOSE_SLACK = Duration.ofSeconds(3);
+    /**
+     * How long a server gets to close a connection it must close at once (after a 400, a 413, a
+     * Connection: close): well under the idle timeout, so an idle close cannot pass for it.
+     */
+    static final Duration CLOSE_AT_ONCE = Duration.ofMillis(1500);
 
     final ConformanceSuite suite;
     final ConformanceApp app = new ConformanceApp();
@@ -39,7 +44,7 @@ abstract class Tier {
     /** How long a client may take to send a request's headers, on every server the suite starts. */
     static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);
     /** How long a keep-alive connection may stay idle, on every server the suite starts. */
-    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
 
     /**
      * Returns the deadlines every tier shares. They are the same for all tiers on purpose: a server
@@ -115,7 +120,7 @@ abstract class Tier {
     }
 
     static void assertClosed(RawClient client, String why) throws IOException {
-        assertTrue(client.closedSilentlyWithin(CLOSE_SLACK), "the server should close the connection " + why
+        assertTrue(client.closedSilentlyWithin(CLOSE_AT_ONCE), "the server should close the connection " + why
                 + (client.discarded().length > 0 ? "; it sent instead: "
                 + new String(client.discarded(), StandardCharsets.ISO_8859_1) : ""));
         assertEquals(0, client.discarded().length, "the server sent more after it should have closed: "

@@ -170,6 +170,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         Exchange exchange = current;
         if (exchange != null && exchange.body != null) {
             exchange.body.fail(null, new IOException("the connection was closed"));
+            exchange.body.close();
         }
         Object pending;
         while ((pending = backlog.poll()) != null) {
@@ -800,12 +801,13 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
 
     /** The response went out on a connection that stays open. */
     private void completed(Exchange exchange) {
+        if (exchange.body != null) {
+            // releases what the handler left unread
+            exchange.body.close();
+        }
         if (exchange.requestDone) {
             next();
             return;
-        }
-        if (exchange.body != null) {
-            exchange.body.close();
         }
         long remaining = exchange.length < 0 ? 0 : exchange.length - exchange.received;
         if (remaining > DRAIN_LIMIT || exchange.body == null) {

@@ -20,7 +20,7 @@ final class Settings {
     final DateHeader date = new DateHeader();
     /** Response headers: names and values are checked, so a CR or LF from an app cannot split a response. */
     final HttpHeadersFactory headers = DefaultHttpHeadersFactory.headersFactory().withValidation(true).withValueValidation(true);
-    private final ThreadFactory workers = Thread.ofVirtual().name("ferry-netty-", 0).factory();
+    private final ThreadFactory workers = Thread.ofVirtual().factory();
 
     Settings(Dispatcher dispatcher, ServerConfig config) {
         this.dispatcher = dispatcher;
