@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -16,9 +18,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Replays the behaviour-diff corpus against every server on this module's class path, each started
  * explicitly through its provider, writes {@code target/behaviour-diff.md}, and fails when two
- * production servers answer differently. The dev server's differences are reported, not failed.
+ * production servers answer a case differently, unless that case is listed below with the reason.
+ * A listed case on which they agree fails too, so the list shrinks as the adapters converge. The dev
+ * server's differences are reported, not failed.
  */
 class BehaviourDiffTest {
+
+    /** Cases on which the production servers were seen to differ, with what differs. */
+    private static final Map<String, String> KNOWN = new TreeMap<>(Map.of(
+            "unknown method", "tomcat closes the connection after the router's 501",
+            "handler exception", "tomcat closes the connection after the 500",
+            "unknown length", "tomcat buffers a small body of unknown length and sends Content-Length instead of chunked",
+            "http/1.0 streamed", "tomcat buffers a small body of unknown length and sends Content-Length",
+            "headers", "undertow hands the app request headers grouped by name, not in the order received",
+            "bad escape in path", "undertow answers its own 400 with an empty body instead of Ferry's text",
+            "malformed request line", "tomcat closes without a response; undertow's 400 has an empty body",
+            "bare LF", "tomcat accepts bare LF line endings",
+            "obs-fold", "tomcat accepts obsolete line folding"));
 
     @Test
     void productionServersAnswerTheSame() throws Exception {
@@ -34,8 +50,16 @@ class BehaviourDiffTest {
         Files.createDirectories(file.getParent());
         Files.writeString(file, report.text());
         System.out.println("Behaviour diff of " + providers.stream().map(ServerProvider::name).toList() + " written to "
-                + file.toAbsolutePath() + "; dev server differs on " + report.devDifferences());
-        assertEquals(List.of(), report.productionDifferences(),
-                "production servers answer differently; see " + file.toAbsolutePath());
+                + file.toAbsolutePath() + "; production servers differ on " + report.productionDifferences()
+                + "; the dev server differs on " + report.devDifferences());
+        long production = providers.stream().filter(ServerProvider::production).count();
+        List<String> unexpected = new ArrayList<>(report.productionDifferences());
+        unexpected.removeAll(KNOWN.keySet());
+        assertEquals(List.of(), unexpected, "production servers answer differently; see " + file.toAbsolutePath());
+        if (production >= 3) {
+            List<String> converged = new ArrayList<>(KNOWN.keySet());
+            converged.removeAll(report.productionDifferences());
+            assertEquals(List.of(), converged, "listed differences that are gone: remove them from KNOWN");
+        }
     }
 }

@@ -551,7 +551,7 @@ abstract class HardeningTests extends Tier {
             for (RawClient client : clients) {
                 client.close();
             }
-            small.stop(Duration.ofMillis(200));
+            stopWithin(small, Duration.ofMillis(200));
         }
     }
 

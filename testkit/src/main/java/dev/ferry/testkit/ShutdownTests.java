@@ -58,10 +58,11 @@ abstract class ShutdownTests extends Tier {
     @AfterEach
     void stopOwn() {
         app.releaseAll();
-        for (Server own : started) {
-            own.stop(Duration.ZERO);
-        }
+        List<Server> stopping = List.copyOf(started);
         started.clear();
+        for (Server own : stopping) {
+            stopWithin(own, Duration.ZERO);
+        }
     }
 
     /** Sends GET /hold/id on its own connection and returns the response's body, or the failure. */
@@ -260,7 +261,7 @@ abstract class ShutdownTests extends Tier {
     void portIsReleasedAfterTheStop() throws Exception {
         Server own = startOwn(config());
         int used = own.port();
-        own.stop(Duration.ofSeconds(1));
+        stopWithin(own, Duration.ofSeconds(1));
         try (RawClient client = RawClient.connect(used)) {
             client.send(get("/hello"));
             try {

@@ -76,7 +76,24 @@ abstract class Tier {
     void stopServer() {
         app.releaseAll();
         if (server != null) {
-            server.stop(Duration.ofMillis(500));
+            stopWithin(server, Duration.ofMillis(500));
+        }
+    }
+
+    /**
+     * Stops the server with this grace and fails if the stop has not returned a few seconds after it, so
+     * a server whose stop hangs fails the suite instead of hanging the build.
+     */
+    static void stopWithin(Server server, Duration grace) {
+        Thread stopper = Thread.ofVirtual().start(() -> server.stop(grace));
+        Duration limit = grace.plus(CLOSE_SLACK).plusSeconds(2);
+        try {
+            if (!stopper.join(limit)) {
+                throw new AssertionError(server.name() + ": stop(" + grace + ") has not returned after " + limit);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while stopping " + server.name(), e);
         }
     }
 
