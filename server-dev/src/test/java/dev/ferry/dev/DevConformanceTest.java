@@ -21,8 +21,6 @@ class DevConformanceTest extends ConformanceSuite {
                 "by design: the dev server answers a handler exception with its debug page");
         gaps.put("Semantics.chunkedRequestBodyWithTrailer",
                 "the JDK server's chunked decoder rejects trailer fields: the handler fails reading the body (500)");
-        gaps.put("Semantics.connectionCloseIsHonoured",
-                "the JDK server does not send Connection: close in the response to a request that asked for it");
         gaps.put("Semantics.statusCodesWithReasonPhrases[5]",
                 "the JDK server writes reason phrases from its own table, which says 302 Temporary Redirect");
         gaps.put("Semantics.newerReasonPhrasesFollowRfc9110[1]",
@@ -37,7 +35,6 @@ class DevConformanceTest extends ConformanceSuite {
         gaps.put("Hardening.bareLfLineEndingsAre400", "the JDK server accepts bare LF as a line ending (request smuggling risk)");
         gaps.put("Hardening.bareLfInsideHeadersIs400", "the JDK server accepts bare LF as a line ending (request smuggling risk)");
         gaps.put("Hardening.obsFoldIs400", "the JDK server unfolds obsolete line folding instead of rejecting it");
-        gaps.put("Hardening.nulInHeaderValueIs400", "the JDK server accepts NUL in header values");
         gaps.put("Hardening.targetWithoutSlashIs400", "the JDK server accepts a request target without a leading slash");
         gaps.put("Hardening.chunkedNotLastIs400",
                 "the JDK server answers 501 to transfer codings other than chunked, where the contract says 400");
@@ -49,9 +46,6 @@ class DevConformanceTest extends ConformanceSuite {
                 "the JDK server's own 400 page names the Java exception (NumberFormatException)");
         gaps.put("Hardening.expectContinueOverLimitIs413Without100",
                 "the JDK server sends 100 Continue before the app sees the request, inviting a body it will refuse");
-        gaps.put("Hardening.declaredBodyOverLimitIs413BeforeItIsSent",
-                "the JDK server leaves the connection open after the 413 with Connection: close while the announced body "
-                + "is not sent, until one of its timers closes it");
         gaps.put("Hardening.maxConnectionsKeepsExistingOnesWorking",
                 "the JDK server reads jdk.httpserver.maxConnections once per JVM, so a second server's limit is ignored");
         return gaps;

@@ -63,6 +63,9 @@ final class ExchangeHandler implements HttpHandler {
                     .body(body(exchange, built))
                     .remoteAddress(exchange.getRemoteAddress());
             Response response = dispatcher.dispatch(request);
+            if (asksToClose(built) && !response.headers().contains("Connection")) {
+                response = response.withHeader("Connection", "close"); // the JDK closes but does not say so
+            }
             try {
                 status = response.status().code();
                 if (!write(exchange, method.equals("HEAD"), response, counter)) {
@@ -106,6 +109,9 @@ final class ExchangeHandler implements HttpHandler {
         for (Map.Entry<String, List<String>> field : jdk.entrySet()) {
             String name = field.getKey();
             for (String value : field.getValue()) {
+                if (hasControl(value)) {
+                    return close(Status.BAD_REQUEST, "Bad Request: control character in a header value");
+                }
                 count++;
                 bytes += name.length() + value.length() + 4;
                 copy.add(name, value);
@@ -124,6 +130,28 @@ final class ExchangeHandler implements HttpHandler {
             return close(Status.BAD_REQUEST, "Bad Request: invalid Content-Length");
         }
         return null;
+    }
+
+    /** The JDK's parser lets NUL and other control characters through in header values; RFC 9110 does not. */
+    private static boolean hasControl(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean asksToClose(Headers headers) {
+        for (String value : headers.all("Connection")) {
+            for (String token : value.split(",")) {
+                if (token.trim().equalsIgnoreCase("close")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean digits(String text) {
@@ -170,6 +198,9 @@ final class ExchangeHandler implements HttpHandler {
     private static boolean write(HttpExchange exchange, boolean head, Response response, Counter counter)
             throws IOException {
         com.sun.net.httpserver.Headers out = exchange.getResponseHeaders();
+        if (response.headers().contains("Connection")) {
+            out.remove("Connection"); // the JDK may have set one for HTTP/1.0; the response's own value wins
+        }
         response.headers().forEach(out::add);
         Status status = response.status();
         Body body = response.body();

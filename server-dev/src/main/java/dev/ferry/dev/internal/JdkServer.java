@@ -100,12 +100,7 @@ public final class JdkServer implements Server {
             return;
         }
         stopped = true;
-        dispatcher.beginShutdown();
-        try {
-            dispatcher.awaitIdle(grace);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        dispatcher.drain(grace);
         http.stop(0);
         if (executor != null) {
             executor.shutdownNow();
