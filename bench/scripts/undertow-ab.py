@@ -7,7 +7,8 @@ throughput and p99 ratios Ferry/raw per round with their spread.
 
 Usage (from the repository root, after `./mvnw -pl bench -am compile dependency:build-classpath
 -Dmdep.outputFile=/tmp/bench-cp.txt`):  bench/scripts/undertow-ab.py [rounds] [seconds] [connections]
-Needs wrk (apt-get install -y wrk) and taskset.
+Then the same rotation at a fixed rate (FIXED_RATE, default 2000 req/s) with h2load, for p99 latency.
+Needs wrk, h2load (apt-get install -y wrk nghttp2-client) and taskset.
 """
 import os, re, signal, statistics, subprocess, sys, time, urllib.request
 
@@ -33,7 +34,7 @@ def start(name):
 
 
 def wait_ready(port):
-    for _ in range(100):
+    for _ in range(600):
         try:
             urllib.request.urlopen("http://127.0.0.1:%d/plaintext" % port, timeout=1).read()
             return
@@ -60,6 +61,22 @@ def wrk(port, path, seconds, pid=None):
     return rps, float(p99.group(1)) * scale, cpu_us, errors.group(0) if errors else ""
 
 
+RATE = int(os.environ.get("FIXED_RATE", "2000"))
+
+
+def fixed_rate(port, path, seconds):
+    """p50 and p99 latency in ms at RATE requests/s over 16 connections (h2load --h1 --rps)."""
+    log = "/tmp/undertow-ab-h2load.log"
+    subprocess.run(["taskset", "-c", "1", "h2load", "--h1", "-t1", "-c16", "--rps=%d" % (RATE // 16), "-D", str(seconds),
+                    "--log-file=" + log, "http://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True)
+    rows = [line.split("\t") for line in open(log) if line.strip()]
+    latencies = sorted(int(r[2]) / 1000.0 for r in rows if r[1] == "200")
+    failed = sum(1 for r in rows if r[1] != "200")
+    if not latencies:
+        return 0.0, 0.0, failed
+    return latencies[len(latencies) // 2], latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], failed
+
+
 def main():
     procs = {name: start(name) for name in SERVERS}
     try:
@@ -80,7 +97,7 @@ def main():
                     results[(name, path)].append((rps, p99, cpu))
                     print("round %d %-10s %-9s %9.0f req/s  p99 %7.2f ms  server CPU %6.1f us/req %s" % (
                         r + 1, path, name, rps, p99, cpu, err), flush=True)
-        print("\nratios Ferry/raw over %d rounds: mean (min..max); wrk -t1 -c%d -d%ds" % (ROUNDS, CONNECTIONS, SECONDS))
+        print("\nratios Ferry/raw over %d rounds: median (min..max); wrk -t1 -c%d -d%ds" % (ROUNDS, CONNECTIONS, SECONDS))
         for path in paths:
             raw = results[("raw", path)]
             for name in ["ferry-io", "ferry-vt"]:
@@ -90,8 +107,24 @@ def main():
                 cpu = [raw[i][2] / b[i][2] for i in range(ROUNDS)]
                 print("%-10s %-9s throughput %.3f (%.3f..%.3f)  p99 %.2fx (%.2f..%.2f)  raw/ferry CPU per request %.3f (%.3f..%.3f)"
                       "  [raw %.0f req/s, %.1f us/req]" % (
-                    path, name, statistics.mean(tput), min(tput), max(tput), statistics.mean(lat), min(lat), max(lat),
-                    statistics.mean(cpu), min(cpu), max(cpu), statistics.mean(x[0] for x in raw), statistics.mean(x[2] for x in raw)))
+                    path, name, statistics.median(tput), min(tput), max(tput), statistics.median(lat), min(lat), max(lat),
+                    statistics.median(cpu), min(cpu), max(cpu), statistics.median(x[0] for x in raw), statistics.median(x[2] for x in raw)))
+        print("\nfixed rate %d req/s (h2load --h1 -c16 --rps, %ds): p99 Ferry/raw per round" % (RATE, SECONDS))
+        fixed = {(n, p): [] for n in SERVERS for p in paths}
+        for r in range(ROUNDS):
+            rotated = order[r % len(order):] + order[:r % len(order)]
+            for path in paths:
+                for name in rotated:
+                    p50, p99, failed = fixed_rate(SERVERS[name][0], path, SECONDS)
+                    fixed[(name, path)].append(p99)
+                    print("round %d %-10s %-9s p50 %7.2f ms  p99 %7.2f ms  failed %d" % (r + 1, path, name, p50, p99, failed), flush=True)
+        for path in paths:
+            raw = fixed[("raw", path)]
+            for name in ["ferry-io", "ferry-vt"]:
+                ratio = [fixed[(name, path)][i] / raw[i] for i in range(ROUNDS) if raw[i] > 0]
+                if ratio:
+                    print("%-10s %-9s fixed-rate p99 %.2fx (%.2f..%.2f)  [raw p99 median %.2f ms]" % (
+                        path, name, statistics.median(ratio), min(ratio), max(ratio), statistics.median(raw)))
     finally:
         for p in procs.values():
             p.send_signal(signal.SIGTERM)

@@ -167,7 +167,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         }
         updateTimer();
         if (valid.length == 0) {
-            return -1;
+            return malformedBody ? 0 : -1;
         }
         ready = ByteBuffer.wrap(valid);
         return drain(dst);
@@ -360,7 +360,10 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     }
 
     private void framingField() {
-        String text = value.toString().strip();
+        if (field < 0) {
+            return;
+        }
+        String text = field < 2 ? value.toString().strip() : "";
         switch (field) {
             case 0 -> {
                 if (contentLength >= 0 || text.isEmpty() || text.length() > 18 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
