@@ -78,13 +78,27 @@ public class FerryServlet extends HttpServlet {
             response.setContentType(value);
         }
 
-        /** Returns whether the request carried a Content-Length that the container dropped for its Transfer-Encoding. */
-        default boolean droppedContentLength(HttpServletRequest request) {
+        /**
+         * Returns whether the request head broke framing rules the container tolerates: bare LF line
+         * ends, obs-fold, or (when {@code chunked}) a Content-Length it dropped for the Transfer-Encoding.
+         */
+        default boolean malformedHead(HttpServletRequest request, boolean chunked) {
             return false;
         }
 
-        /** Tells the container that the connection closes after this response and its unread body can be dropped. */
+        /**
+         * Tells the container that the connection closes after this error response and its unread
+         * body can be dropped (on Tomcat this marks the exchange as failed, hence errors only).
+         */
         default void closing(HttpServletResponse response) {
+        }
+
+        /**
+         * Makes the container answer an HTTP/0.9 request (a request line without a version) with a
+         * status line and headers, so that it can be refused with 400; returns whether it can.
+         */
+        default boolean answerAsHttp11(HttpServletResponse response) {
+            return false;
         }
     }
 
@@ -134,18 +148,20 @@ public class FerryServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        Response refused = tooLarge(req);
-        if (refused != null) {
-            write(req, resp, refused);
-            return;
-        }
-        Request.Builder parsed = parse(req);
-        if (parsed == null) {
-            write(req, resp, closing(Status.BAD_REQUEST));
+        if (req.getProtocol().isEmpty()) {
+            if (container.answerAsHttp11(resp)) {
+                write(req, resp, closing(Status.BAD_REQUEST));
+            }
             return;
         }
         Dispatcher running = dispatcher;
-        Response response = running.dispatch(parsed);
+        Response response;
+        try {
+            response = running.dispatch(parse(req));
+        } catch (Refused refused) {
+            write(req, resp, closing(refused.status));
+            return;
+        }
         try {
             write(req, resp, response);
         } finally {
@@ -153,59 +169,62 @@ public class FerryServlet extends HttpServlet {
         }
     }
 
-    /** Checks the request line and header limits; returns the error response, or null when within them. */
-    private Response tooLarge(HttpServletRequest req) {
-        String query = req.getQueryString();
-        long line = req.getMethod().length() + req.getRequestURI().length() + req.getProtocol().length() + 2
-                + (query == null ? 0 : query.length() + 1);
-        if (line > config.maxRequestLine()) {
-            return closing(Status.URI_TOO_LONG);
+    /** A request the server answers itself, before the app: over a limit or malformed. */
+    private static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient Status status;
+
+        Refused(Status status) {
+            super(status.reason(), null, false, false);
+            this.status = status;
         }
-        long bytes = 0;
-        int count = 0;
-        for (Enumeration<String> names = req.getHeaderNames(); names.hasMoreElements();) {
-            String name = names.nextElement();
-            for (Enumeration<String> values = req.getHeaders(name); values.hasMoreElements();) {
-                bytes += name.length() + values.nextElement().length() + 4;
-                count++;
-            }
-        }
-        if (count > config.maxHeaderCount() || bytes > config.maxHeaderBytes()) {
-            return closing(Status.REQUEST_HEADER_FIELDS_TOO_LARGE);
-        }
-        return null;
     }
 
     static Response closing(Status status) {
         return Response.error(status, status.reason()).withHeader("Connection", "close");
     }
 
-    /** Returns the request to dispatch, or null when its framing is ambiguous (Content-Length with Transfer-Encoding). */
-    private Request.Builder parse(HttpServletRequest req) throws IOException {
+    /** Collects the request, checking the line and header limits and the framing on the way. */
+    private Request.Builder parse(HttpServletRequest req) throws IOException, Refused {
+        String uri = req.getRequestURI();
+        String query = req.getQueryString();
+        String method = req.getMethod();
+        String protocol = req.getProtocol();
+        long line = method.length() + uri.length() + protocol.length() + 2 + (query == null ? 0 : query.length() + 1);
+        if (line > config.maxRequestLine()) {
+            throw new Refused(Status.URI_TOO_LONG);
+        }
         Headers.Builder headers = Headers.builder();
         boolean chunked = false;
+        boolean declared = false;
+        long bytes = 0;
+        int count = 0;
         for (Enumeration<String> names = req.getHeaderNames(); names.hasMoreElements();) {
             String name = names.nextElement();
             chunked |= name.equalsIgnoreCase("Transfer-Encoding");
+            declared |= name.equalsIgnoreCase("Content-Length");
             for (Enumeration<String> values = req.getHeaders(name); values.hasMoreElements();) {
-                headers.add(name, values.nextElement());
+                String value = values.nextElement();
+                headers.add(name, value);
+                bytes += name.length() + value.length() + 4;
+                count++;
             }
         }
-        long length = chunked && (req.getHeader("Content-Length") != null || container.droppedContentLength(req))
-                ? -2 : req.getContentLengthLong();
-        if (length == -2) {
-            return null;
+        if (count > config.maxHeaderCount() || bytes > config.maxHeaderBytes()) {
+            throw new Refused(Status.REQUEST_HEADER_FIELDS_TOO_LARGE);
         }
+        if (chunked && declared || container.malformedHead(req, chunked)) {
+            throw new Refused(Status.BAD_REQUEST);
+        }
+        long length = req.getContentLengthLong();
         Body body = length > 0 || (length < 0 && chunked) ? Body.of(req.getInputStream(), length) : Body.empty();
         Request.Builder builder = Request.builder()
-                .method(Method.of(req.getMethod()))
-                .version(req.getProtocol())
+                .method(Method.of(method))
+                .version(protocol)
                 .scheme(req.getScheme())
                 .headers(headers.build())
                 .body(body)
                 .remoteAddress(new InetSocketAddress(req.getRemoteAddr(), req.getRemotePort()));
-        String uri = req.getRequestURI();
-        String query = req.getQueryString();
         String rawContext = req.getContextPath();
         boolean prefixMapped = req.getHttpServletMapping().getMappingMatch() == MappingMatch.PATH
                 && !req.getServletPath().isEmpty();
@@ -254,7 +273,8 @@ public class FerryServlet extends HttpServlet {
             } else if (name.equalsIgnoreCase("Content-Type")) {
                 container.contentType(resp, value);
             } else {
-                if (name.equalsIgnoreCase("Connection") && value.equalsIgnoreCase("close")) {
+                if (name.equalsIgnoreCase("Connection") && value.equalsIgnoreCase("close")
+                        && response.status().code() >= 400) {
                     container.closing(resp);
                 }
                 resp.addHeader(name, value);
@@ -274,7 +294,11 @@ public class FerryServlet extends HttpServlet {
         }
         ServletOutputStream out = resp.getOutputStream();
         if (body instanceof Body.Streamed streamed) {
-            resp.flushBuffer();
+            try {
+                resp.flushBuffer();
+            } catch (IOException gone) {
+                // the client is gone; the writer still runs, so that it ends (its writes fail) and cleans up
+            }
             streamed.writer().writeTo(new Unclosable(out));
         } else {
             body.writeTo(out);

@@ -6,6 +6,7 @@ import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.tomcat.internal.ErrorValve;
 import dev.ferry.tomcat.internal.Files2;
+import dev.ferry.tomcat.internal.Http11Protocol;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.catalina.Context;
@@ -31,7 +33,8 @@ import org.apache.catalina.connector.ResponseFacade;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.coyote.ActionCode;
-import org.apache.coyote.http11.AbstractHttp11Protocol;
+import org.apache.coyote.ActionHook;
+import org.apache.coyote.http11.Http11Processor;
 import org.apache.tomcat.util.buf.ByteChunk;
 import org.apache.tomcat.util.http.MimeHeaders;
 
@@ -50,6 +53,7 @@ import org.apache.tomcat.util.http.MimeHeaders;
  */
 public final class TomcatServer implements Server {
 
+    private static final System.Logger LOG = System.getLogger("dev.ferry.tomcat");
     private static final Logger TOMCAT_LOG = Logger.getLogger("org.apache");
     private static final int MAX_SWALLOW = 2 * 1024 * 1024;
 
@@ -58,7 +62,9 @@ public final class TomcatServer implements Server {
     private final List<FerryServlet> servlets;
     private final ServerConfig config;
     private final Path base;
-    private boolean stopped;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private boolean stopping;
+    private long deadline;
 
     private TomcatServer(Tomcat tomcat, Connector connector, List<FerryServlet> servlets, ServerConfig config,
                          Path base) {
@@ -94,29 +100,47 @@ public final class TomcatServer implements Server {
         return connector.getLocalPort();
     }
 
+    /**
+     * Stops gracefully: the listener closes, requests still arriving on open connections get 503 with
+     * {@code Connection: close}, requests in flight may finish until the grace period ends, then
+     * Tomcat stops and closes every connection. A second call with a shorter grace shortens the wait.
+     */
     @Override
-    public synchronized void stop(Duration grace) {
-        if (stopped) {
+    public void stop(Duration grace) {
+        long wanted = System.nanoTime() + grace.toNanos();
+        boolean first;
+        synchronized (this) {
+            first = !stopping;
+            deadline = first ? wanted : Math.min(deadline, wanted);
+            stopping = true;
+        }
+        if (!first) {
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
-        stopped = true;
-        servlets.forEach(servlet -> servlet.dispatcher().beginShutdown());
-        connector.getProtocolHandler().closeServerSocketGraceful();
-        long deadline = System.nanoTime() + grace.toNanos();
         try {
-            for (FerryServlet servlet : servlets) {
-                servlet.dispatcher().awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            servlets.forEach(servlet -> servlet.dispatcher().beginShutdown());
+            connector.getProtocolHandler().closeServerSocketGraceful();
+            while (servlets.stream().anyMatch(servlet -> servlet.dispatcher().inFlight() > 0)
+                    && System.nanoTime() - deadline < 0) {
+                Thread.sleep(5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        try {
-            tomcat.stop();
-            tomcat.destroy();
-        } catch (LifecycleException e) {
-            throw new IllegalStateException("Tomcat did not stop cleanly", e);
         } finally {
-            Files2.deleteTree(base);
+            try {
+                tomcat.stop();
+                tomcat.destroy();
+            } catch (LifecycleException e) {
+                LOG.log(System.Logger.Level.WARNING, "Tomcat did not stop cleanly", e);
+            } finally {
+                Files2.deleteTree(base);
+                stopped.countDown();
+            }
         }
     }
 
@@ -215,7 +239,7 @@ public final class TomcatServer implements Server {
         Context context = tomcat.addContext(tomcat.getHost(), path, null);
         context.setMapperContextRootRedirectEnabled(false);
         context.setCookies(false);
-        ((org.apache.catalina.core.StandardContext) context).setUnloadDelay(0);
+        ((org.apache.catalina.core.StandardContext) context).setUnloadDelay(20);
         FerryServlet servlet = new FerryServlet(app, config);
         servlet.container(Embedded.INSTANCE);
         Tomcat.addServlet(context, "ferry", servlet).setAsyncSupported(false);
@@ -225,7 +249,9 @@ public final class TomcatServer implements Server {
 
     /** Maps the contract's limits, timeouts and execution onto a new HTTP/1.1 NIO connector. */
     static Connector connector(ServerConfig config) {
-        Connector connector = new Connector("HTTP/1.1");
+        Http11Protocol http = new Http11Protocol();
+        http.headerTimeout(config.requestHeaderTimeout());
+        Connector connector = new Connector(http);
         connector.setThrowOnFailure(true);
         connector.setPort(config.port());
         config.host().ifPresent(host -> connector.setProperty("address", host));
@@ -234,7 +260,6 @@ public final class TomcatServer implements Server {
         connector.setEncodedSolidusHandling("passthrough");
         connector.setEncodedReverseSolidusHandling("passthrough");
         connector.setMaxPostSize((int) Math.min(Integer.MAX_VALUE, config.maxRequestBody()));
-        AbstractHttp11Protocol<?> http = (AbstractHttp11Protocol<?>) connector.getProtocolHandler();
         http.setMaxHttpRequestHeaderSize(config.maxRequestLine() + config.maxHeaderBytes() + 64);
         http.setMaxHttpResponseHeaderSize(64 * 1024);
         http.setMaxHeaderCount(-1);
@@ -268,6 +293,8 @@ public final class TomcatServer implements Server {
                 org.apache.catalina.connector.Response.class);
         private static final MethodHandle REQUEST = field(RequestFacade.class, "request",
                 org.apache.catalina.connector.Request.class);
+        private static final MethodHandle HOOK = field(org.apache.coyote.Response.class, "hook", ActionHook.class);
+        private static final MethodHandle HTTP09 = setter(Http11Processor.class, "http09", boolean.class);
         private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
 
         private static MethodHandle field(Class<?> facade, String name, Class<?> type) {
@@ -278,37 +305,74 @@ public final class TomcatServer implements Server {
             }
         }
 
-        /**
-         * Tomcat removes a Content-Length sent with Transfer-Encoding before the servlet sees the
-         * request; its name is still in the header buffer, where header names stay as they came.
-         */
+        private static MethodHandle setter(Class<?> owner, String name, Class<?> type) {
+            try {
+                return MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findSetter(owner, name, type);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** Tomcat serves a request line without a version as HTTP/0.9, without status line or headers. */
         @Override
-        public boolean droppedContentLength(HttpServletRequest request) {
-            if (REQUEST == null || !(request instanceof RequestFacade facade)) {
+        public boolean answerAsHttp11(HttpServletResponse response) {
+            org.apache.coyote.Response coyote = coyote(response);
+            if (coyote == null || HOOK == null || HTTP09 == null) {
                 return false;
             }
-            org.apache.coyote.Request coyote;
             try {
-                coyote = ((org.apache.catalina.connector.Request) REQUEST.invokeExact(facade)).getCoyoteRequest();
+                if ((ActionHook) HOOK.invokeExact(coyote) instanceof Http11Processor processor) {
+                    HTTP09.invokeExact(processor, false);
+                    return true;
+                }
             } catch (Throwable e) {
                 return false;
             }
-            MimeHeaders headers = coyote.getMimeHeaders();
+            return false;
+        }
+
+        /**
+         * Checks the request head in Tomcat's input buffer, where header names and every line end
+         * stay as they came (Tomcat moves only value bytes, and only leftwards within their line):
+         * Tomcat accepts bare LF line ends and unfolds obs-fold, and it removes a Content-Length sent
+         * with Transfer-Encoding before the servlet sees the request. The contract refuses all three.
+         */
+        @Override
+        public boolean malformedHead(HttpServletRequest request, boolean chunked) {
+            if (REQUEST == null || !(request instanceof RequestFacade facade)) {
+                return false;
+            }
+            MimeHeaders headers;
+            try {
+                headers = ((org.apache.catalina.connector.Request) REQUEST.invokeExact(facade)).getCoyoteRequest()
+                        .getMimeHeaders();
+            } catch (Throwable e) {
+                return false;
+            }
             if (headers.size() == 0) {
                 return false;
             }
             ByteChunk first = headers.getName(0).getByteChunk();
             byte[] buffer = first.getBuffer();
-            if (buffer == null) {
-                return false;
-            }
             int from = first.getStart();
-            for (int i = from; i + CONTENT_LENGTH.length < buffer.length; i++) {
-                byte b = buffer[i];
-                if (b == '\n' && (buffer[i + 1] == '\r' || buffer[i + 1] == '\n')) {
+            if (buffer == null || from < 2 || buffer[from - 1] != '\n' || buffer[from - 2] != '\r') {
+                return buffer != null && from >= 2;
+            }
+            if (chunked && startsWithName(buffer, from)) {
+                return true;
+            }
+            for (int i = from; i + 2 < buffer.length; i++) {
+                if (buffer[i] != '\n') {
+                    continue;
+                }
+                byte next = buffer[i + 1];
+                if (buffer[i - 1] != '\r' || next == ' ' || next == '\t' || next == '\n') {
+                    return true;
+                }
+                if (next == '\r' && buffer[i + 2] == '\n') {
                     return false;
                 }
-                if ((i == from || b == '\n') && startsWithName(buffer, i == from ? i : i + 1)) {
+                if (chunked && startsWithName(buffer, i + 1)) {
                     return true;
                 }
             }

@@ -1,0 +1,79 @@
+package dev.ferry.bench.raw;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.examples.hello.HelloApp;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import org.apache.catalina.Context;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http11.Http11NioProtocol;
+
+/**
+ * The raw baseline for Ferry on Tomcat: a plain servlet on embedded Tomcat serving the hello app's
+ * {@code /plaintext} and {@code /json} with the same bytes, on a connector set up as Ferry's
+ * (NIO HTTP/1.1, virtual threads, unlimited keep-alive requests, the same header buffer, timeouts and
+ * connection limit). Listens on system property {@code ferry.port} (8080 by default).
+ */
+public final class RawServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] HELLO = "Hello, World!".getBytes(StandardCharsets.UTF_8);
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        switch (req.getRequestURI()) {
+            case "/plaintext" -> {
+                resp.setContentType("text/plain; charset=utf-8");
+                resp.setContentLength(HELLO.length);
+                resp.getOutputStream().write(HELLO);
+            }
+            case "/json" -> {
+                byte[] json = JSON.writeValueAsString(new HelloApp.Message("Hello, World!")).getBytes(StandardCharsets.UTF_8);
+                resp.setContentType("application/json");
+                resp.setContentLength(json.length);
+                resp.getOutputStream().write(json);
+            }
+            default -> resp.sendError(404);
+        }
+    }
+
+    /** Starts the baseline server. */
+    public static void main(String[] args) throws Exception {
+        int port = Integer.getInteger("ferry.port", 8080);
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(Files.createTempDirectory("raw-tomcat").toString());
+        Http11NioProtocol http = new Http11NioProtocol();
+        Connector connector = new Connector(http);
+        connector.setPort(port);
+        String host = System.getProperty("ferry.host");
+        if (host != null) {
+            connector.setProperty("address", host);
+        }
+        http.setMaxHttpRequestHeaderSize(8 * 1024 + 16 * 1024 + 64);
+        http.setMaxHttpResponseHeaderSize(64 * 1024);
+        http.setMaxHeaderCount(-1);
+        http.setConnectionTimeout(10_000);
+        http.setKeepAliveTimeout(60_000);
+        http.setMaxConnections(10_000);
+        http.setMaxKeepAliveRequests(-1);
+        http.setMaxSwallowSize(2 * 1024 * 1024);
+        http.setContinueResponseTiming("onRead");
+        http.setServer(null);
+        connector.setProperty("useVirtualThreads", "true");
+        tomcat.getService().addConnector(connector);
+        tomcat.setConnector(connector);
+        Context context = tomcat.addContext("", null);
+        context.setCookies(false);
+        Tomcat.addServlet(context, "raw", new RawServlet());
+        context.addServletMappingDecoded("/*", "raw");
+        tomcat.start();
+        System.out.println("raw servlet on tomcat at http://0.0.0.0:" + connector.getLocalPort() + "/");
+        tomcat.getServer().await();
+    }
+}
