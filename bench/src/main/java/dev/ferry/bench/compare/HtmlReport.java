@@ -1,6 +1,5 @@
 package dev.ferry.bench.compare;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
