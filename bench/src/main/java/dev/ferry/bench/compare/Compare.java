@@ -7,6 +7,7 @@ import dev.ferry.bench.AbRatio;
 import dev.ferry.server.Ferry;
 import dev.ferry.spi.ServerProvider;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,8 +86,43 @@ public final class Compare {
             System.out.print(USAGE);
             return;
         }
-        int status = new Compare(options, System.out).run();
-        System.exit(status);
+        Path dir = Path.of(options.getOrDefault("out", "target/compare")).toAbsolutePath();
+        Files.createDirectories(dir);
+        try (OutputStream log = Files.newOutputStream(dir.resolve("console.log"))) {
+            PrintStream tee = new PrintStream(new TeeStream(System.out, log), true, StandardCharsets.UTF_8);
+            int status = new Compare(options, tee).run();
+            tee.flush();
+            System.exit(status);
+        }
+    }
+
+    /** Writes everything to the console and to a log file, so that the output survives a lost console. */
+    private static final class TeeStream extends OutputStream {
+        private final OutputStream console;
+        private final OutputStream file;
+
+        TeeStream(OutputStream console, OutputStream file) {
+            this.console = console;
+            this.file = file;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            file.write(b);
+            console.write(b);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            file.write(bytes, offset, length);
+            console.write(bytes, offset, length);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            file.flush();
+            console.flush();
+        }
     }
 
     private int run() throws Exception {
@@ -170,6 +206,7 @@ public final class Compare {
         mapper().writeValue(json.toFile(), run);
         Files.writeString(html, HtmlReport.render(run), StandardCharsets.UTF_8);
         Files.copy(json, dir.resolve("latest.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path console = dir.resolve("compare-" + stamp + ".log");
         Files.copy(html, dir.resolve("latest.html"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         out.println();
@@ -182,8 +219,10 @@ public final class Compare {
             out.println();
             out.print(BaselineDiff.render(before, run, Double.parseDouble(options.getOrDefault("threshold", "0.10"))));
         }
-        out.printf(Locale.ROOT, "%nReport: %s%nFigures: %s%nTotal time: %s (%.0f s)%n", html, json,
+        out.printf(Locale.ROOT, "%nReport: %s%nFigures: %s%nConsole: %s%nTotal time: %s (%.0f s)%n", html, json, console,
                 Progress.clock((System.nanoTime() - start) / 1e9), (System.nanoTime() - start) / 1e9);
+        out.flush();
+        Files.copy(dir.resolve("console.log"), console, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         return results.isEmpty() && ratioFigures.isEmpty() ? 1 : 0;
     }
 
@@ -214,7 +253,7 @@ public final class Compare {
         }
         for (String[] pair : pairs) {
             progress.plan(pair[1] + " vs " + pair[0], "ratio",
-                    6 + 2 * (intOption("ratio-warmup", 5) + intOption("ratio-rounds", 4) * intOption("ratio-seconds", 5)));
+                    6 + 2 * 2 * (intOption("ratio-warmup", 5) + intOption("ratio-rounds", 4) * intOption("ratio-seconds", 5)));
         }
     }
 

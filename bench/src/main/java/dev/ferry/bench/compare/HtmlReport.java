@@ -292,7 +292,8 @@ final class HtmlReport {
         int barWidth = 360;
         int width = labelWidth + barWidth + 60;
         int height = 30 + rowHeight * ratios.size() + 20;
-        double max = Math.max(1.2, ratios.stream().mapToDouble(Figures.Ratio::max).max().orElse(1));
+        double max = Math.max(1.2, ratios.stream().flatMap(r -> java.util.stream.Stream.of(r.max(), r.median()))
+                .filter(Double::isFinite).mapToDouble(Double::doubleValue).max().orElse(1));
         StringBuilder svg = new StringBuilder();
         svg.append(String.format(Locale.ROOT,
                 "<svg class=\"chart\" data-metric=\"ratios\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
@@ -307,16 +308,21 @@ final class HtmlReport {
             int y = 28 + i * rowHeight;
             svg.append(String.format(Locale.ROOT, "<text x=\"6\" y=\"%d\" font-size=\"11\">%s vs %s %s</text>", y + 13,
                     esc(ratio.ferry()), esc(ratio.raw()), esc(ratio.path())));
-            double length = barWidth * ratio.median() / max;
+            double length = barWidth * Math.min(finite(ratio.median(), max), max) / max;
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"15\" fill=\"%s\"/>",
                     labelWidth, y + 2, Math.max(1, length), COLOURS[1 + i % (COLOURS.length - 1)]));
-            double low = labelWidth + barWidth * ratio.min() / max;
-            double high = labelWidth + barWidth * ratio.max() / max;
+            double low = labelWidth + barWidth * Math.min(finite(ratio.min(), max), max) / max;
+            double high = labelWidth + barWidth * Math.min(finite(ratio.max(), max), max) / max;
             svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#000\"/>", low, high, y + 9, y + 9));
             svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%.3f</text>",
                     Math.max(high, labelWidth + length) + 6, y + 13, ratio.median()));
         }
         return svg.append("</svg>\n").toString();
+    }
+
+    /** Replaces an infinite or undefined ratio (a round where the raw server served nothing) by the scale's end. */
+    private static double finite(double value, double end) {
+        return Double.isFinite(value) ? value : end;
     }
 
     private static double xOf(double percentile) {
@@ -331,6 +337,9 @@ final class HtmlReport {
     }
 
     private static String num(Double value, int decimals) {
+        if (value != null && value.isInfinite()) {
+            return value > 0 ? "\u221e" : "-\u221e";
+        }
         return value == null || value.isNaN() ? "-" : String.format(Locale.ROOT, "%,." + decimals + "f", value);
     }
 

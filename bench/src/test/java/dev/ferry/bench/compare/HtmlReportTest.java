@@ -72,6 +72,16 @@ class HtmlReportTest {
     }
 
     @Test
+    void anInfiniteRatioStaysOnTheChart() {
+        Figures.Ratio broken = new Figures.Ratio("raw-netty", "netty-io", "/json", List.of(0.74, Double.POSITIVE_INFINITY, 4.83, 0.36),
+                2.78, 0.36, Double.POSITIVE_INFINITY, 2.68, 9840, 9050);
+        Figures.Run withBroken = new Figures.Run(run.createdAt(), run.environment(), run.settings(), List.of(), List.of(broken),
+                run.totalSeconds(), run.notes());
+        String page = HtmlReport.render(withBroken);
+        assertFalse(page.contains("Infinity") || page.contains("NaN"), page);
+    }
+
+    @Test
     void unmeasuredMetricsLeaveTheirChartOut() {
         Figures.Target bare = new Figures.Target("dev", "dev", "virtual", false, 300.0, 40.0, 20, null, null, null, null, null,
                 null, 0, List.of("wrk is missing"));
