@@ -1,6 +1,8 @@
 package dev.ferry.bench;
 
+import dev.ferry.bench.compare.Figures;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -76,60 +78,101 @@ public final class AbRatio {
         }
     }
 
+    /** Runs the comparison described in the class documentation. */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args);
         String a = required(options, "a");
         String b = required(options, "b");
         List<String> paths = List.of(options.getOrDefault("paths", "/plaintext,/json").split(","));
-        int rounds = Integer.parseInt(options.getOrDefault("rounds", "4"));
-        int seconds = Integer.parseInt(options.getOrDefault("seconds", "8"));
-        int warmup = Integer.parseInt(options.getOrDefault("warmup", "8"));
-        int connections = Integer.parseInt(options.getOrDefault("connections", "64"));
-        String serverCpu = options.getOrDefault("server-cpu", "0");
-        String loadCpu = options.getOrDefault("load-cpu", "1");
-        List<String> jvmFlags = List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" "));
+        Settings settings = new Settings(Integer.parseInt(options.getOrDefault("rounds", "4")),
+                Integer.parseInt(options.getOrDefault("seconds", "8")), Integer.parseInt(options.getOrDefault("warmup", "8")),
+                Integer.parseInt(options.getOrDefault("connections", "64")), options.getOrDefault("server-cpu", "0"),
+                options.getOrDefault("load-cpu", "1"),
+                List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" ")), HELLO);
         requireTool("wrk", "apt-get install -y wrk");
         requireTool("taskset", "apt-get install -y util-linux");
+        run(a, b, paths, settings, System.out);
+    }
 
-        System.out.printf(Locale.ROOT, "A=%s B=%s paths=%s rounds=%d seconds=%d warmup=%d connections=%d jvm=%s%n",
-                a, b, paths, rounds, seconds, warmup, connections, String.join(" ", jvmFlags));
-        try (Target first = start(a, serverCpu, jvmFlags); Target second = start(b, serverCpu, jvmFlags)) {
+    /** How a ratio is measured: rounds, durations, concurrency, CPUs, JVM flags and the Ferry app's main class. */
+    public record Settings(int rounds, int seconds, int warmup, int connections, String serverCpu, String loadCpu,
+            List<String> jvmFlags, String appMain) {
+    }
+
+    /** The hello example's main class, the default Ferry app. */
+    public static final String HELLO = "dev.ferry.examples.hello.HelloApp";
+
+    /**
+     * Starts A and B, then for each path warms both up and loads them in turn, alternating which goes
+     * first, printing every round; returns the ratio B/A per path with its spread.
+     */
+    public static List<Figures.Ratio> run(String a, String b, List<String> paths, Settings settings, PrintStream out)
+            throws IOException, InterruptedException {
+        out.printf(Locale.ROOT, "A=%s B=%s paths=%s rounds=%d seconds=%d warmup=%d connections=%d jvm=%s%n",
+                a, b, paths, settings.rounds(), settings.seconds(), settings.warmup(), settings.connections(),
+                String.join(" ", settings.jvmFlags()));
+        List<Figures.Ratio> ratios = new ArrayList<>();
+        try (Target first = start(a, settings.serverCpu(), settings.jvmFlags(), settings.appMain());
+                Target second = start(b, settings.serverCpu(), settings.jvmFlags(), settings.appMain())) {
             for (String path : paths) {
                 for (Target target : List.of(first, second)) {
-                    wrk(target, path, warmup, connections, loadCpu);
+                    wrk(target, path, settings.warmup(), settings.connections(), settings.loadCpu());
                 }
                 List<Run> runsA = new ArrayList<>();
                 List<Run> runsB = new ArrayList<>();
-                for (int round = 0; round < rounds; round++) {
+                for (int round = 0; round < settings.rounds(); round++) {
                     boolean aFirst = round % 2 == 0;
-                    Run x = wrk(aFirst ? first : second, path, seconds, connections, loadCpu);
-                    Run y = wrk(aFirst ? second : first, path, seconds, connections, loadCpu);
+                    Run x = wrk(aFirst ? first : second, path, settings.seconds(), settings.connections(), settings.loadCpu());
+                    Run y = wrk(aFirst ? second : first, path, settings.seconds(), settings.connections(), settings.loadCpu());
                     Run runA = aFirst ? x : y;
                     Run runB = aFirst ? y : x;
                     runsA.add(runA);
                     runsB.add(runB);
-                    System.out.printf(Locale.ROOT, "%s round %d: A %.0f req/s p99 %.2f ms%s | B %.0f req/s p99 %.2f ms%s | B/A %.3f%n",
+                    out.printf(Locale.ROOT, "%s round %d: A %.0f req/s p99 %.2f ms%s | B %.0f req/s p99 %.2f ms%s | B/A %.3f%n",
                             path, round + 1, runA.requestsPerSecond, runA.p99Millis, runA.errors,
                             runB.requestsPerSecond, runB.p99Millis, runB.errors,
                             runB.requestsPerSecond / runA.requestsPerSecond);
                 }
-                report(path, a, b, runsA, runsB);
+                ratios.add(report(path, a, b, runsA, runsB, out));
             }
         }
+        return ratios;
     }
 
-    static void report(String path, String a, String b, List<Run> runsA, List<Run> runsB) {
+    static Figures.Ratio report(String path, String a, String b, List<Run> runsA, List<Run> runsB, PrintStream out) {
         double[] ratios = new double[runsA.size()];
         double[] p99Ratios = new double[runsA.size()];
         for (int i = 0; i < ratios.length; i++) {
             ratios[i] = runsB.get(i).requestsPerSecond / runsA.get(i).requestsPerSecond;
             p99Ratios[i] = runsB.get(i).p99Millis / runsA.get(i).p99Millis;
         }
-        System.out.printf(Locale.ROOT, "RESULT %s %s/%s throughput ratio median %.3f (min %.3f, max %.3f); p99 ratio median %.2f (min %.2f, max %.2f)%n",
+        out.printf(Locale.ROOT, "RESULT %s %s/%s throughput ratio median %.3f (min %.3f, max %.3f); p99 ratio median %.2f (min %.2f, max %.2f)%n",
                 path, b, a, median(ratios), min(ratios), max(ratios), median(p99Ratios), min(p99Ratios), max(p99Ratios));
+        List<Double> perRound = new ArrayList<>();
+        for (double ratio : ratios) {
+            perRound.add(ratio);
+        }
+        return new Figures.Ratio(a, b, path, perRound, median(ratios), min(ratios), max(ratios), median(p99Ratios),
+                median(runsA.stream().mapToDouble(Run::requestsPerSecond).toArray()),
+                median(runsB.stream().mapToDouble(Run::requestsPerSecond).toArray()));
+    }
+
+    /** Returns the main class of a raw baseline target ({@code raw-jdk}, {@code raw-undertow}, ...). */
+    public static String rawMain(String name) {
+        return switch (name) {
+            case "raw-jdk" -> "dev.ferry.bench.raw.RawJdkServer";
+            case "raw-undertow" -> "dev.ferry.bench.raw.RawUndertow";
+            case "raw-netty" -> "dev.ferry.bench.raw.RawNetty";
+            case "raw-servlet" -> "dev.ferry.bench.raw.RawServlet";
+            default -> throw new IllegalArgumentException("unknown raw target " + name);
+        };
     }
 
     static Target start(String name, String cpu, List<String> jvmFlags) throws IOException, InterruptedException {
+        return start(name, cpu, jvmFlags, HELLO);
+    }
+
+    static Target start(String name, String cpu, List<String> jvmFlags, String appMain) throws IOException, InterruptedException {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of("taskset", "-c", cpu, javaExecutable()));
         command.addAll(jvmFlags);
@@ -137,18 +180,12 @@ public final class AbRatio {
         command.add("-Dferry.host=127.0.0.1");
         String main;
         if (name.startsWith("raw-")) {
-            main = switch (name) {
-                case "raw-jdk" -> "dev.ferry.bench.raw.RawJdkServer";
-                case "raw-undertow" -> "dev.ferry.bench.raw.RawUndertow";
-                case "raw-netty" -> "dev.ferry.bench.raw.RawNetty";
-                case "raw-servlet" -> "dev.ferry.bench.raw.RawServlet";
-                default -> throw new IllegalArgumentException("unknown raw target " + name);
-            };
+            main = rawMain(name);
         } else {
             boolean io = name.endsWith("-io");
             command.add("-Dferry.server=" + (io ? name.substring(0, name.length() - 3) : name));
             command.add("-Dferry.execution=" + (io ? "io" : "virtual"));
-            main = "dev.ferry.examples.hello.HelloApp";
+            main = appMain;
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
         Path log = Files.createTempFile("ferry-ab-" + name + "-", ".log");

@@ -1,0 +1,181 @@
+package dev.ferry.bench.compare;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads the output of wrk (plain and with the fixed-rate script) and slowhttptest into figures. Pure functions, tested on recorded output. */
+public final class Parsers {
+
+    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
+    private static final Pattern WRK_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern WRK_REQUESTS = Pattern.compile("(\\d+) requests in ([0-9.]+)(us|ms|s|m)");
+    private static final Pattern WRK_PERCENTILE = Pattern.compile("^\\s+(50|75|90|99)%\\s+([0-9.]+)(us|ms|s|m)\\s*$", Pattern.MULTILINE);
+    private static final Pattern WRK_NON2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    private static final Pattern WRK_SOCKET = Pattern.compile(
+            "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+    private static final Pattern RATE_POINT = Pattern.compile("^([0-9.]+) (\\d+)$", Pattern.MULTILINE);
+    private static final Pattern RATE_SUMMARY = Pattern.compile(
+            "FERRY-SUMMARY requests=(\\d+) duration_us=(\\d+) socket_errors=(\\d+) status_errors=(\\d+) max_us=(\\d+)");
+    private static final Pattern SLOW_FIELD = Pattern.compile(
+            "^\\s*(initializing|pending|connected|error|closed|service available):\\s+(\\S+)\\s*$", Pattern.MULTILINE);
+    private static final Pattern SLOW_EXIT = Pattern.compile("Exit status:\\s*(.+)");
+
+    /** The percentiles a latency distribution plot shows, in percent. */
+    static final double[] DISTRIBUTION = {1, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100};
+
+    private Parsers() {
+    }
+
+    /** Figures of one wrk run with {@code --latency}. */
+    public record Wrk(double requestsPerSecond, long requests, double seconds, double p50Millis, double p90Millis,
+            double p99Millis, long non2xx, long socketErrors, String errorDetail) {
+
+        /** Returns every error wrk counted: non-2xx/3xx responses and socket errors. */
+        public long errors() {
+            return non2xx + socketErrors;
+        }
+    }
+
+    /**
+     * What the fixed-rate wrk script reports: requests, duration, errors, the slowest request and the
+     * latency distribution (percent, milliseconds).
+     */
+    public record FixedRate(long requests, double seconds, long socketErrors, long statusErrors, double maxMillis,
+            List<Figures.Point> distribution) {
+
+        /** Returns the latency at a percentile of the distribution (one the script prints). */
+        public double at(double percent) {
+            return distribution.stream().filter(p -> p.percentile() == percent).findFirst()
+                    .map(Figures.Point::millis).orElse(Double.NaN);
+        }
+    }
+
+    /** The state of slowhttptest's connections at its last report, and how many reports saw the service down. */
+    public record SlowTest(int connected, int closed, int errors, int pending, int reportsUnavailable,
+            int reports, String exitStatus) {
+    }
+
+    /** Parses wrk's output; fails when the figures are missing, for example when it could not connect. */
+    public static Wrk wrk(String output) {
+        Matcher rps = WRK_RPS.matcher(output);
+        Matcher requests = WRK_REQUESTS.matcher(output);
+        if (!rps.find() || !requests.find()) {
+            throw new IllegalArgumentException("unexpected wrk output: " + output.strip());
+        }
+        double[] percentiles = new double[4];
+        Arrays.fill(percentiles, Double.NaN);
+        Matcher percentile = WRK_PERCENTILE.matcher(output);
+        while (percentile.find()) {
+            int index = switch (percentile.group(1)) {
+                case "50" -> 0;
+                case "75" -> 1;
+                case "90" -> 2;
+                default -> 3;
+            };
+            percentiles[index] = millis(Double.parseDouble(percentile.group(2)), percentile.group(3));
+        }
+        long non2xx = 0;
+        Matcher non = WRK_NON2XX.matcher(output);
+        if (non.find()) {
+            non2xx = Long.parseLong(non.group(1));
+        }
+        long socket = 0;
+        String detail = "";
+        Matcher errors = WRK_SOCKET.matcher(output);
+        if (errors.find()) {
+            for (int group = 1; group <= 4; group++) {
+                socket += Long.parseLong(errors.group(group));
+            }
+            detail = errors.group().trim();
+        }
+        if (non2xx > 0) {
+            detail = (detail.isEmpty() ? "" : detail + "; ") + non.group().trim();
+        }
+        double seconds = millis(Double.parseDouble(requests.group(2)), requests.group(3)) / 1000;
+        return new Wrk(Double.parseDouble(rps.group(1)), Long.parseLong(requests.group(1)), seconds,
+                percentiles[0], percentiles[2], percentiles[3], non2xx, socket, detail);
+    }
+
+    /** Parses the output of wrk run with the fixed-rate script; fails when the script's summary is missing. */
+    public static FixedRate fixedRate(String output) {
+        Matcher summary = RATE_SUMMARY.matcher(output);
+        int begin = output.indexOf("FERRY-DISTRIBUTION");
+        if (!summary.find() || begin < 0) {
+            throw new IllegalArgumentException("unexpected wrk output: " + output.strip());
+        }
+        List<Figures.Point> points = new ArrayList<>();
+        Matcher point = RATE_POINT.matcher(output.substring(begin, summary.start()));
+        while (point.find()) {
+            points.add(new Figures.Point(Double.parseDouble(point.group(1)), Long.parseLong(point.group(2)) / 1000.0));
+        }
+        return new FixedRate(Long.parseLong(summary.group(1)), Long.parseLong(summary.group(2)) / 1e6,
+                Long.parseLong(summary.group(3)), Long.parseLong(summary.group(4)), Long.parseLong(summary.group(5)) / 1000.0,
+                points);
+    }
+
+    /** Returns the value below which {@code percent} of the sorted values lie (nearest rank). */
+    public static double percentile(double[] sorted, double percent) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int rank = (int) Math.ceil(percent * sorted.length / 100 - 1e-9);
+        return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+    }
+
+    /** Turns sorted durations into the points of a latency distribution plot. */
+    public static List<Figures.Point> distribution(double[] sorted) {
+        List<Figures.Point> points = new ArrayList<>();
+        for (double percent : DISTRIBUTION) {
+            points.add(new Figures.Point(percent, percentile(sorted, percent)));
+        }
+        return points;
+    }
+
+    /** Parses slowhttptest's console output: its last status report and how often it found the service down. */
+    public static SlowTest slowhttptest(String output) {
+        String text = ANSI.matcher(output).replaceAll("");
+        int connected = -1;
+        int closed = -1;
+        int errors = -1;
+        int pending = -1;
+        int reports = 0;
+        int unavailable = 0;
+        Matcher field = SLOW_FIELD.matcher(text);
+        while (field.find()) {
+            String value = field.group(2);
+            switch (field.group(1)) {
+                case "connected" -> connected = Integer.parseInt(value);
+                case "closed" -> closed = Integer.parseInt(value);
+                case "error" -> errors = Integer.parseInt(value);
+                case "pending" -> pending = Integer.parseInt(value);
+                case "service available" -> {
+                    reports++;
+                    if (!value.toUpperCase(Locale.ROOT).startsWith("YES")) {
+                        unavailable++;
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        if (reports == 0) {
+            throw new IllegalArgumentException("unexpected slowhttptest output: " + text.strip());
+        }
+        Matcher exit = SLOW_EXIT.matcher(text);
+        String exitStatus = exit.find() ? exit.group(1).trim() : "unknown";
+        return new SlowTest(connected, closed, errors, pending, unavailable, reports, exitStatus);
+    }
+
+    private static double millis(double value, String unit) {
+        return switch (unit) {
+            case "us" -> value / 1000;
+            case "s" -> value * 1000;
+            case "m" -> value * 60_000;
+            default -> value;
+        };
+    }
+}
