@@ -12,15 +12,15 @@ import java.util.List;
 import java.util.Locale;
 
 /** A raw HTTP/1.1 client over one socket: sends bytes as given and parses responses strictly. */
-final class Raw implements AutoCloseable {
+public final class Raw implements AutoCloseable {
 
     /** A parsed response. */
-    record Reply(String statusLine, List<String[]> headers, byte[] body, boolean chunked) {
-        int status() {
+    public record Reply(String statusLine, List<String[]> headers, byte[] body, boolean chunked) {
+        public int status() {
             return Integer.parseInt(statusLine.split(" ")[1]);
         }
 
-        String header(String name) {
+        public String header(String name) {
             for (String[] h : headers) {
                 if (h[0].equalsIgnoreCase(name)) {
                     return h[1];
@@ -29,7 +29,7 @@ final class Raw implements AutoCloseable {
             return null;
         }
 
-        int count(String name) {
+        public int count(String name) {
             int n = 0;
             for (String[] h : headers) {
                 if (h[0].equalsIgnoreCase(name)) {
@@ -39,7 +39,7 @@ final class Raw implements AutoCloseable {
             return n;
         }
 
-        String text() {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
     }
@@ -48,25 +48,25 @@ final class Raw implements AutoCloseable {
     final InputStream in;
     final OutputStream out;
 
-    Raw(int port) throws IOException {
+    public Raw(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(5000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
     }
 
-    Raw send(String text) throws IOException {
+    public Raw send(String text) throws IOException {
         out.write(text.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         return this;
     }
 
-    Reply get(String path) throws IOException {
+    public Reply get(String path) throws IOException {
         return send("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").read(false);
     }
 
     /** Reads one response; {@code head} says it answers a HEAD request, so it has no body. */
-    Reply read(boolean head) throws IOException {
+    public Reply read(boolean head) throws IOException {
         String status = line();
         List<String[]> headers = new ArrayList<>();
         String line;

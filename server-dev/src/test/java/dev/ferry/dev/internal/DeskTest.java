@@ -1,5 +1,7 @@
 package dev.ferry.dev.internal;
 
+import dev.ferry.dev.Raw;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
