@@ -47,8 +47,9 @@ public final class Router implements Handler {
 
     @Override
     public Response handle(Request request) throws Exception {
-        String[] path = Access.requests().segments(request);
-        int first = Access.requests().first(request);
+        Access.Requests access = Access.requests();
+        String[] path = access.segments(request);
+        int first = access.first(request);
         if (first == path.length) {
             path = ROOT;
             first = 0;
@@ -58,7 +59,7 @@ public final class Router implements Handler {
             return Response.error(Status.NOT_FOUND, "Not Found");
         }
         if (found.mount != null) {
-            return found.mount.handler.handle(Access.requests().mounted(request, found.mount.depth, Map.of()));
+            return found.mount.handler.handle(access.mounted(request, found.mount.depth, Map.of()));
         }
         Method method = request.method();
         Route route = found.routes.get(method);
@@ -73,7 +74,7 @@ public final class Router implements Handler {
             Status status = method.isStandard() ? Status.METHOD_NOT_ALLOWED : Status.NOT_IMPLEMENTED;
             return Response.error(status, status.reason()).withHeader("Allow", allow);
         }
-        return route.handler.handle(Access.requests().mounted(request, 0, route.params(path, first)));
+        return route.handler.handle(access.mounted(request, 0, route.params(path, first)));
     }
 
     private static Found find(Node node, String[] path, int at) {

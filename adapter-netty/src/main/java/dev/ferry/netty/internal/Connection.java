@@ -435,14 +435,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
                 return;
             }
             // the body is malformed while the handler runs: reading it fails with 400, then the connection closes
-            closing = true;
-            exchange.close = true;
-            if (exchange.body != null) {
-                exchange.body.fail(RequestBody.malformed(), null);
-            }
-            if (exchange.responseDone) {
-                closeGracefully();
-            }
+            abortRunning(exchange);
             return;
         }
         if (exchange == null || exchange.requestDone) {
@@ -847,6 +840,18 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         }
     }
 
+    /** Fails the running handler's body reads with 400 and closes the connection once its response is out. */
+    private void abortRunning(Exchange exchange) {
+        closing = true;
+        exchange.close = true;
+        if (exchange.body != null) {
+            exchange.body.fail(RequestBody.malformed(), null);
+        }
+        if (exchange.responseDone) {
+            closeGracefully();
+        }
+    }
+
     /** Answers a request the server refuses before any handler runs, then closes. */
     private void reject(Status status) {
         if (closing) {
@@ -854,14 +859,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         }
         Exchange exchange = current;
         if (exchange != null && exchange.dispatched) {
-            closing = true;
-            exchange.close = true;
-            if (exchange.body != null) {
-                exchange.body.fail(RequestBody.malformed(), null);
-            }
-            if (exchange.responseDone) {
-                closeGracefully();
-            }
+            abortRunning(exchange);
             return;
         }
         current = null;

@@ -1,5 +1,7 @@
 package dev.ferry.bench.compare;
 
+import dev.ferry.bench.AbRatio;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -123,15 +125,7 @@ final class ServerProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        AbRatio.stop(process);
         try {
             Files.deleteIfExists(log);
         } catch (IOException ignored) {
