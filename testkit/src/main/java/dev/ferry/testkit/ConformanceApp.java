@@ -40,6 +40,7 @@ public final class ConformanceApp {
     public static final String HELLO = "Hello, World!";
 
     private final AtomicInteger invocations = new AtomicInteger();
+    private final Map<String, AtomicInteger> invocationsByQuery = new ConcurrentHashMap<>();
     private final AtomicInteger completions = new AtomicInteger();
     private final AtomicInteger inProgress = new AtomicInteger();
     private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
@@ -60,6 +61,16 @@ public final class ConformanceApp {
     /** Returns how many requests reached the app since the last {@link #reset()}. */
     public int invocations() {
         return invocations.get();
+    }
+
+    /**
+     * Returns how many requests with this raw query reached the app since the last {@link #reset()}. A
+     * test that marks its request with a query of its own is not misled by a request some earlier test
+     * left behind, which the server may still dispatch after the reset.
+     */
+    public int invocations(String rawQuery) {
+        AtomicInteger count = invocationsByQuery.get(rawQuery);
+        return count == null ? 0 : count.get();
     }
 
     /** Returns how many requests the app answered without throwing since the last {@link #reset()}. */
@@ -87,6 +98,7 @@ public final class ConformanceApp {
     /** Resets the counters (not the work in progress) and re-arms the hold gate. */
     public void reset() {
         invocations.set(0);
+        invocationsByQuery.clear();
         completions.set(0);
         violations.clear();
         completed.clear();
@@ -138,6 +150,9 @@ public final class ConformanceApp {
 
     private Response counting(Request request) throws Exception {
         invocations.incrementAndGet();
+        if (request.rawQuery() != null) {
+            invocationsByQuery.computeIfAbsent(request.rawQuery(), query -> new AtomicInteger()).incrementAndGet();
+        }
         inProgress.incrementAndGet();
         boolean streaming = false;
         try {

@@ -486,7 +486,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         if (settings.inline && exchange.body == null) {
             respond(exchange, settings.dispatcher.dispatch(exchange.request));
         } else {
-            settings.startWorker(() -> {
+            settings.startWorker(ctx.channel().eventLoop(), () -> {
                 Response response = settings.dispatcher.dispatch(exchange.request);
                 if (streams(response)) {
                     stream(exchange, response);
@@ -499,7 +499,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
 
     private void respond(Exchange exchange, Response response) {
         if (streams(response)) {
-            settings.startWorker(() -> stream(exchange, response));
+            settings.startWorker(ctx.channel().eventLoop(), () -> stream(exchange, response));
         } else {
             writeSimple(exchange, response);
         }

@@ -3,9 +3,12 @@ package dev.ferry.netty.internal;
 import dev.ferry.server.Execution;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Dispatcher;
+import dev.ferry.spi.WorkerBatch;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SingleThreadEventLoop;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeadersFactory;
-import java.util.concurrent.ThreadFactory;
+import io.netty.util.concurrent.FastThreadLocal;
 
 /** What every connection of one server shares: the dispatcher, the limits, the Date header, the workers. */
 final class Settings {
@@ -20,7 +23,7 @@ final class Settings {
     final DateHeader date = new DateHeader();
     /** Response headers: names and values are checked, so a CR or LF from an app cannot split a response. */
     final HttpHeadersFactory headers = DefaultHttpHeadersFactory.headersFactory().withValidation(true).withValueValidation(true);
-    private final ThreadFactory workers = Thread.ofVirtual().factory();
+    private final FastThreadLocal<WorkerBatch> batches = new FastThreadLocal<>();
 
     Settings(Dispatcher dispatcher, ServerConfig config) {
         this.dispatcher = dispatcher;
@@ -32,8 +35,17 @@ final class Settings {
         this.checkPeriodNanos = Math.max(10_000_000L, Math.min(headerTimeoutNanos, idleTimeoutNanos) / 8);
     }
 
-    /** Runs the task on a new virtual thread. */
-    void startWorker(Runnable task) {
-        workers.newThread(task).start();
+    /** Runs the task on a new virtual thread; on the event loop, started with the others of this loop turn. */
+    void startWorker(EventLoop loop, Runnable task) {
+        if (!(loop instanceof SingleThreadEventLoop single) || !loop.inEventLoop()) {
+            WorkerBatch.start(task);
+            return;
+        }
+        WorkerBatch batch = batches.get();
+        if (batch == null) {
+            batch = new WorkerBatch(single::executeAfterEventLoopIteration);
+            batches.set(batch);
+        }
+        batch.add(task);
     }
 }

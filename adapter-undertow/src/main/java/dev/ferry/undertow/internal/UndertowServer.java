@@ -5,6 +5,7 @@ import dev.ferry.server.Execution;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Dispatcher;
+import dev.ferry.spi.WorkerBatch;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.protocol.http.HttpOpenListener;
@@ -12,7 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.xnio.ChannelListener;
@@ -21,6 +22,7 @@ import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.StreamConnection;
 import org.xnio.Xnio;
+import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
@@ -62,8 +64,7 @@ public final class UndertowServer implements Server {
                     .set(Options.CORK, true)
                     .getMap());
             Dispatcher dispatcher = Dispatcher.create(app, config);
-            ThreadFactory threads = Thread.ofVirtual().name("ferry-undertow-handler").factory();
-            FerryHandler handler = new FerryHandler(dispatcher, task -> threads.newThread(task).start(),
+            FerryHandler handler = new FerryHandler(dispatcher, handlerThreads(),
                     config.execution() == Execution.IO_THREAD, config.idleTimeout().toNanos());
             HttpOpenListener listener = new HttpOpenListener(new BufferPool(),
                     undertowOptions(config));
@@ -90,6 +91,23 @@ public final class UndertowServer implements Server {
             }
             throw new UncheckedIOException("cannot listen on " + host + ":" + config.port(), e);
         }
+    }
+
+    /** Virtual threads for handlers; those an IO thread hands off in one turn of its loop start together. */
+    private static Executor handlerThreads() {
+        ThreadLocal<WorkerBatch> batches = new ThreadLocal<>();
+        return task -> {
+            if (Thread.currentThread() instanceof XnioIoThread io) {
+                WorkerBatch batch = batches.get();
+                if (batch == null) {
+                    batch = new WorkerBatch(io::execute);
+                    batches.set(batch);
+                }
+                batch.add(task);
+            } else {
+                WorkerBatch.start(task);
+            }
+        };
     }
 
     /** Maps Ferry's limits onto Undertow's options; the head limits themselves are enforced by {@link HeadGuard}. */
