@@ -135,10 +135,8 @@ final class FerryHandler implements HttpHandler {
                     }
                     exchange.endExchange();
                 }
-                case Body.Bytes bytes -> {
-                    exchange.setResponseContentLength(bytes.length());
-                    exchange.getResponseSender().send(bytes.buffer());
-                }
+                // the sender sets Content-Length to the buffer's length
+                case Body.Bytes bytes -> exchange.getResponseSender().send(bytes.buffer());
                 case Body.File file -> sendFile(exchange, file);
                 default -> {
                     if (exchange.isInIoThread()) {

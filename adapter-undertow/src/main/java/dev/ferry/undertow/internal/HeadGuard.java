@@ -66,6 +66,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private int nameLength;
     private int field;
     private final StringBuilder value = new StringBuilder();
+    private final byte[] scratch = new byte[512];
     private int hosts;
     private long contentLength;
     private boolean chunked;
@@ -221,8 +222,15 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         FerryHandler.closeQuietly(connection);
     }
 
-    /** Checks bytes [from, to) of buf; returns the index up to which they may be handed on. */
+    /**
+     * Checks bytes [from, to) of buf; returns the index up to which they may be handed on. The bytes are
+     * copied out in blocks and read from the array: reading a direct buffer byte by byte costs several
+     * times more.
+     */
     private int scan(ByteBuffer buf, int from, int to) {
+        byte[] block = scratch;
+        int base = from;
+        int blockEnd = from;
         int i = from;
         while (i < to) {
             if (state == FIXED || state == DATA) {
@@ -238,7 +246,23 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
                 }
                 continue;
             }
-            int b = buf.get(i++) & 0xFF;
+            if (i >= blockEnd) {
+                int n = Math.min(block.length, to - i);
+                buf.get(i, block, 0, n);
+                base = i;
+                blockEnd = i + n;
+            }
+            if (state == VALUE && (field < 0 || field == 2)) {
+                i = skipValue(block, base, i, blockEnd);
+            } else if (state == NAME && candidates == 0) {
+                i = skipName(block, base, i, blockEnd);
+            } else if (state == LINE && linePart == 1 && escape == 0) {
+                i = skipTarget(block, base, i, blockEnd);
+            }
+            if (i == blockEnd) {
+                continue;
+            }
+            int b = block[i++ - base] & 0xFF;
             if (state >= SIZE && state != DATA_CR && state != DATA_LF && ++chunkLineBytes > maxHeaderBytes) {
                 malformedBody = true;
                 state = CLOSED;
@@ -256,6 +280,54 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             }
         }
         return state < FIXED && headStart < to ? headStart : to;
+    }
+
+    // The skips pass over runs of bytes that only count towards a limit, so that the common bytes of a
+    // head cost a compare each; the byte that ends a run goes through head() as usual. Byte i of the
+    // buffer is block[i - base].
+
+    /** Skips the plain bytes of a header value that is not kept: all but Content-Length and Transfer-Encoding. */
+    private int skipValue(byte[] block, int base, int from, int to) {
+        int stop = Math.min(to, from + Math.max(0, maxHeaderBytes - headerBytes));
+        int i = from;
+        while (i < stop) {
+            int c = block[i - base] & 0xFF;
+            if (c < 0x20 && c != '\t' || c == 0x7F) {
+                break;
+            }
+            i++;
+        }
+        headerBytes += i - from;
+        return i;
+    }
+
+    /** Skips the token bytes of a header name that can no longer be a framing field. */
+    private int skipName(byte[] block, int base, int from, int to) {
+        int stop = Math.min(to, from + Math.max(0, maxHeaderBytes - headerBytes));
+        int i = from;
+        while (i < stop && TOKEN[block[i - base] & 0xFF]) {
+            i++;
+        }
+        headerBytes += i - from;
+        return i;
+    }
+
+    /**
+     * Skips the bytes of the request target up to a space, an escape or a control byte. The version
+     * check needs only the line's last eight bytes, which a well-formed line's version supplies.
+     */
+    private int skipTarget(byte[] block, int base, int from, int to) {
+        int stop = Math.min(to, from + Math.max(0, maxLine - lineBytes));
+        int i = from;
+        while (i < stop) {
+            int c = block[i - base] & 0xFF;
+            if (c <= 0x20 || c == 0x7F || c == '%') {
+                break;
+            }
+            i++;
+        }
+        lineBytes += i - from;
+        return i;
     }
 
     private void startHead(int at) {
