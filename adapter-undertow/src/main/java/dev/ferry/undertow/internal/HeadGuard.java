@@ -34,6 +34,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private static final long HTTP_SLASH = 0x485454502FL;
     private static final long HTTP_1_1 = ByteBuffer.wrap("HTTP/1.1".getBytes(StandardCharsets.US_ASCII)).getLong();
     private static final String[] FRAMING = {"content-length", "transfer-encoding", "host"};
+    private static final int NAME_KEPT = 17;
     private static final boolean[] TOKEN = new boolean[256];
 
     static {
@@ -62,7 +63,8 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private int escape;
     private int headerBytes;
     private int fields;
-    private int candidates;
+    /** The current header name, lower-cased, as far as it can still be a framing field's name. */
+    private final byte[] name = new byte[NAME_KEPT];
     private int nameLength;
     private int field;
     private final StringBuilder value = new StringBuilder();
@@ -254,10 +256,10 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             }
             if (state == VALUE && (field < 0 || field == 2)) {
                 i = skipValue(block, base, i, blockEnd);
-            } else if (state == NAME && candidates == 0) {
+            } else if (state == NAME) {
                 i = skipName(block, base, i, blockEnd);
-            } else if (state == LINE && linePart == 1 && escape == 0) {
-                i = skipTarget(block, base, i, blockEnd);
+            } else if (state == LINE && (linePart == 1 && escape == 0 || linePart == 2)) {
+                i = linePart == 1 ? skipTarget(block, base, i, blockEnd) : skipVersion(block, base, i, blockEnd);
             }
             if (i == blockEnd) {
                 continue;
@@ -301,13 +303,23 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         return i;
     }
 
-    /** Skips the token bytes of a header name that can no longer be a framing field. */
+    /** Skips the token bytes of a header name, keeping its start for {@link #framingField}. */
     private int skipName(byte[] block, int base, int from, int to) {
         int stop = Math.min(to, from + Math.max(0, maxHeaderBytes - headerBytes));
         int i = from;
-        while (i < stop && TOKEN[block[i - base] & 0xFF]) {
+        int kept = nameLength;
+        while (i < stop) {
+            int c = block[i - base] & 0xFF;
+            if (!TOKEN[c]) {
+                break;
+            }
+            if (kept < NAME_KEPT) {
+                name[kept] = (byte) (c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
+            kept++;
             i++;
         }
+        nameLength = kept;
         headerBytes += i - from;
         return i;
     }
@@ -326,6 +338,24 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             }
             i++;
         }
+        lineBytes += i - from;
+        return i;
+    }
+
+    /** Skips the version's bytes up to the end of the line, keeping the last eight for the check at its end. */
+    private int skipVersion(byte[] block, int base, int from, int to) {
+        int stop = Math.min(to, from + Math.max(0, maxLine - lineBytes));
+        int i = from;
+        long tail = versionTail;
+        while (i < stop) {
+            int c = block[i - base] & 0xFF;
+            if (c <= 0x20 || c == 0x7F) {
+                break;
+            }
+            tail = tail << 8 | c;
+            i++;
+        }
+        versionTail = tail;
         lineBytes += i - from;
         return i;
     }
@@ -392,7 +422,6 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
                         reject(Status.REQUEST_HEADER_FIELDS_TOO_LARGE);
                         return;
                     }
-                    candidates = (1 << FRAMING.length) - 1;
                     nameLength = 0;
                     name(b);
                     state = NAME;
@@ -402,12 +431,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             }
             case NAME -> {
                 if (b == ':') {
-                    field = -1;
-                    for (int k = 0; k < FRAMING.length; k++) {
-                        if ((candidates & 1 << k) != 0 && FRAMING[k].length() == nameLength) {
-                            field = k;
-                        }
-                    }
+                    field = framingField(name, nameLength);
                     value.setLength(0);
                     state = VALUE;
                 } else if (TOKEN[b]) {
@@ -474,15 +498,29 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     }
 
     private void name(int b) {
-        int lower = b >= 'A' && b <= 'Z' ? b + 32 : b;
-        for (int k = 0; k < FRAMING.length; k++) {
-            String candidate = FRAMING[k];
-            if (nameLength >= candidate.length() || candidate.charAt(nameLength) != lower) {
-                candidates &= ~(1 << k);
-            }
+        if (nameLength < NAME_KEPT) {
+            name[nameLength] = (byte) (b >= 'A' && b <= 'Z' ? b + 32 : b);
         }
         nameLength++;
     }
+
+    /** Returns which of {@link #FRAMING} the lower-cased name is, or -1. */
+    private static int framingField(byte[] name, int length) {
+        for (int k = 0; k < FRAMING.length; k++) {
+            String candidate = FRAMING[k];
+            if (candidate.length() == length) {
+                int at = 0;
+                while (at < length && candidate.charAt(at) == name[at]) {
+                    at++;
+                }
+                if (at == length) {
+                    return k;
+                }
+            }
+        }
+        return -1;
+    }
+
 
     private void framingField() {
         if (field < 0) {
