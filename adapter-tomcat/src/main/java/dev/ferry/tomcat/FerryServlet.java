@@ -226,8 +226,8 @@ public class FerryServlet extends HttpServlet {
                 .body(body)
                 .remoteAddress(new InetSocketAddress(req.getRemoteAddr(), req.getRemotePort()));
         String rawContext = req.getContextPath();
-        boolean prefixMapped = req.getHttpServletMapping().getMappingMatch() == MappingMatch.PATH
-                && !req.getServletPath().isEmpty();
+        boolean prefixMapped = !req.getServletPath().isEmpty()
+                && req.getHttpServletMapping().getMappingMatch() == MappingMatch.PATH;
         if (!rawContext.isEmpty() || prefixMapped) {
             String rest = uri.startsWith(rawContext) ? uri.substring(rawContext.length()) : uri;
             int mapped = prefixMapped ? end(rest, segments(req.getServletPath())) : 0;

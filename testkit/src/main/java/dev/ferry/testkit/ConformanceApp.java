@@ -45,6 +45,7 @@ public final class ConformanceApp {
     private final AtomicInteger inProgress = new AtomicInteger();
     private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     private final Set<String> completed = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> waiting = new ConcurrentHashMap<>();
     private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
     private volatile CountDownLatch hold = new CountDownLatch(1);
     private final Handler linted = Lint.lint().then(routes());
@@ -86,6 +87,15 @@ public final class ConformanceApp {
     /** Returns the ids of the {@code /hold/{id}} and {@code /flush/{id}} requests that finished. */
     public Set<String> completed() {
         return Set.copyOf(completed);
+    }
+
+    /**
+     * Returns the ids of the {@code /hold/{id}} requests waiting for their release, and {@code hang}
+     * while a {@code /hang} request runs: unlike {@link #inProgress()}, a request some earlier test
+     * left running does not count for the current one.
+     */
+    public Set<String> waiting() {
+        return Set.copyOf(waiting.keySet());
     }
 
     /** Returns the lint violations recorded so far. */
@@ -142,6 +152,14 @@ public final class ConformanceApp {
             bytes[i] = (byte) ('a' + i % 26);
         }
         return bytes;
+    }
+
+    private void startWaiting(String id) {
+        waiting.merge(id, 1, Integer::sum);
+    }
+
+    private void stopWaiting(String id) {
+        waiting.computeIfPresent(id, (key, count) -> count == 1 ? null : count - 1);
     }
 
     private CountDownLatch gate(String id) {
@@ -289,22 +307,32 @@ public final class ConformanceApp {
                 })
                 .get("/hold/{id}", request -> {
                     String id = request.pathParam("id");
-                    if (!hold.await(30, TimeUnit.SECONDS)) {
-                        throw new IllegalStateException("the test never released the held requests");
+                    startWaiting(id);
+                    try {
+                        if (!hold.await(30, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the test never released the held requests");
+                        }
+                    } finally {
+                        stopWaiting(id);
                     }
                     completed.add(id);
                     return Response.text("done " + id);
                 })
                 .get("/hang", request -> {
                     CountDownLatch gate = gate("hang");
-                    while (true) {
-                        try {
-                            if (gate.await(60, TimeUnit.SECONDS)) {
-                                return Response.text("released");
+                    startWaiting("hang");
+                    try {
+                        while (true) {
+                            try {
+                                if (gate.await(60, TimeUnit.SECONDS)) {
+                                    return Response.text("released");
+                                }
+                            } catch (InterruptedException e) {
+                                // a handler that hangs ignores interruption too; only the test's release ends it
                             }
-                        } catch (InterruptedException e) {
-                            // a handler that hangs ignores interruption too; only the test's release ends it
                         }
+                    } finally {
+                        stopWaiting("hang");
                     }
                 })
                 .mount("/admin", admin)
