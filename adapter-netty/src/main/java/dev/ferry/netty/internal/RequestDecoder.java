@@ -120,6 +120,12 @@ final class RequestDecoder extends HttpRequestDecoder {
             in.getBytes(at, block, 0, n);
             int i = 0;
             while (i < n) {
+                if (!afterCr) {
+                    i = skipPlain(block, i, n);
+                    if (i == n) {
+                        break;
+                    }
+                }
                 Malformed why = accept(block[i++]);
                 if (why != null) {
                     return why;
@@ -132,6 +138,48 @@ final class RequestDecoder extends HttpRequestDecoder {
         }
         checked += at - start;
         return null;
+    }
+
+    /**
+     * Passes over the run of bytes from {@code i} that {@link #accept} would only count: visible ASCII
+     * in the request line and in a field name (up to the colon), and anything but a control byte in a
+     * field value. Stops where a limit would be crossed, so that {@code accept} reports it.
+     */
+    private int skipPlain(byte[] block, int i, int n) {
+        int j = i;
+        switch (phase) {
+            case LINE -> {
+                int stop = Math.min(n, i + Math.max(0, maxRequestLine - lineLength));
+                while (j < stop && block[j] > ' ' && block[j] != 0x7F) {
+                    j++;
+                }
+                if (j > i) {
+                    lineLength += j - i;
+                    lastWasSpace = false;
+                }
+            }
+            case NAME -> {
+                int stop = Math.min(n, i + Math.max(0, maxHeaderBytes - headerBytes));
+                while (j < stop && block[j] > ' ' && block[j] != 0x7F && block[j] != ':') {
+                    j++;
+                }
+                headerBytes += j - i;
+            }
+            case VALUE -> {
+                int stop = Math.min(n, i + Math.max(0, maxHeaderBytes - headerBytes));
+                while (j < stop) {
+                    byte c = block[j];
+                    if (c >= 0 && c < 0x20 && c != '\t' || c == 0x7F) {
+                        break;
+                    }
+                    j++;
+                }
+                headerBytes += j - i;
+            }
+            default -> {
+            }
+        }
+        return j;
     }
 
     private Malformed accept(byte b) {
