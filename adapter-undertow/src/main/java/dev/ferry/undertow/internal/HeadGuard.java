@@ -63,7 +63,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private int escape;
     private int headerBytes;
     private int fields;
-    /** The current header name, lower-cased, as far as it can still be a framing field's name. */
+    /** The first bytes of the current header name, lower-cased: as many as the longest framing name has. */
     private final byte[] name = new byte[NAME_KEPT];
     private int nameLength;
     private int field;
