@@ -77,6 +77,7 @@ public final class BehaviourDiff {
         List<Case> cases = new ArrayList<>();
         cases.add(new Case("get", "GET /hello HTTP/1.1\r\n" + H + "\r\n", 1));
         cases.add(new Case("head", "HEAD /hello HTTP/1.1\r\n" + H + "\r\n", 1));
+        cases.add(new Case("head of a streamed body", "HEAD /stream-bytes/5000 HTTP/1.1\r\n" + H + "\r\n", 1));
         cases.add(new Case("not found", "GET /nothing HTTP/1.1\r\n" + H + "\r\n", 1));
         cases.add(new Case("method not allowed", "DELETE /hello HTTP/1.1\r\n" + H + "\r\n", 1));
         cases.add(new Case("unknown method", "BREW /hello HTTP/1.1\r\n" + H + "\r\n", 1));

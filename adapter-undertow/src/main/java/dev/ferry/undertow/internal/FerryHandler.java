@@ -16,6 +16,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
 import io.undertow.util.StatusCodes;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
@@ -131,7 +132,14 @@ final class FerryHandler implements HttpHandler {
             switch (body) {
                 case Body.Empty empty -> {
                     if (!explicitLength && !status.forbidsBody()) {
-                        exchange.setResponseContentLength(0);
+                        if (exchange.getRequestMethod().equals(Methods.HEAD)) {
+                            // the body GET would send has no known length: neither Content-Length nor
+                            // Transfer-Encoding, as on every server (the HEAD channel drops the chunk framing)
+                            exchange.getResponseChannel();
+                            out.remove(io.undertow.util.Headers.TRANSFER_ENCODING);
+                        } else {
+                            exchange.setResponseContentLength(0);
+                        }
                     }
                     exchange.endExchange();
                 }
