@@ -158,8 +158,9 @@ public final class NettyServer implements Server {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        listener.close().syncUninterruptibly();
+        // refuse first: a keep-alive request that arrives while the listener closes must already get 503
         dispatcher.beginShutdown();
+        listener.close().syncUninterruptibly();
         try {
             if (!dispatcher.awaitIdle(grace)) {
                 LOG.log(System.Logger.Level.WARNING, dispatcher.inFlight()
