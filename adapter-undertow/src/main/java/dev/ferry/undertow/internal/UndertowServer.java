@@ -52,7 +52,9 @@ public final class UndertowServer implements Server {
     /** Starts serving the app and returns once the port is bound. */
     public static UndertowServer start(Handler app, ServerConfig config) {
         String host = config.host().orElse("0.0.0.0");
-        int ioThreads = Math.max(Runtime.getRuntime().availableProcessors(), 2);
+        // one IO thread per core, as virtual threads have one carrier per core: a second IO thread on a
+        // core only adds context switches between the threads that share it
+        int ioThreads = Runtime.getRuntime().availableProcessors();
         XnioWorker worker = null;
         try {
             worker = Xnio.getInstance(Undertow.class.getClassLoader()).createWorker(OptionMap.builder()

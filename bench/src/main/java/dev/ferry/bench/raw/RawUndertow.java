@@ -34,6 +34,9 @@ public final class RawUndertow {
         int port = Integer.getInteger("ferry.port", 8080);
         Undertow server = Undertow.builder()
                 .addHttpListener(port, System.getProperty("ferry.host", "0.0.0.0"))
+                // as many IO threads as the adapter uses (Undertow's default is at least two), so the
+                // ratio compares the work per request and not the thread count
+                .setIoThreads(Runtime.getRuntime().availableProcessors())
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .setHandler(RawUndertow::handle)
                 .build();
