@@ -2,8 +2,7 @@ package dev.ferry.netty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.Body;
@@ -14,6 +13,8 @@ import dev.ferry.server.Execution;
 import dev.ferry.server.Ferry;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
+import dev.ferry.testkit.RawClient;
+import dev.ferry.testkit.RawResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +43,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NettyServerTest {
 
     private static final String HOST = "Host: test\r\n";
+    private static final Duration CLOSE = Duration.ofSeconds(5);
 
     private final AtomicLong streamedBytes = new AtomicLong();
     private final CountDownLatch slowStarted = new CountDownLatch(1);
@@ -120,16 +123,16 @@ class NettyServerTest {
     @EnumSource(Execution.class)
     void servesAndKeepsTheConnectionAlive(Execution execution) throws Exception {
         start(ServerConfig.builder().execution(execution));
-        try (Wire wire = new Wire(server.port())) {
+        try (RawClient client = RawClient.connect(server.port())) {
             for (int i = 0; i < 3; i++) {
-                Wire.Reply reply = wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read();
-                assertEquals(200, reply.status());
-                assertEquals("Hello, World!", reply.text());
-                assertEquals("13", reply.header("Content-Length"));
-                assertEquals("text/plain; charset=utf-8", reply.header("Content-Type"));
-                assertNotNull(reply.header("Date"));
-                assertNull(reply.header("Server"));
-                assertNull(reply.header("Connection"));
+                RawResponse response = client.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read();
+                assertEquals(200, response.status());
+                assertEquals("Hello, World!", response.text());
+                assertEquals(List.of("13"), response.headers("Content-Length"));
+                assertEquals(List.of("text/plain; charset=utf-8"), response.headers("Content-Type"));
+                assertTrue(response.has("Date"));
+                assertFalse(response.has("Server"));
+                assertFalse(response.has("Connection"));
             }
         }
     }
@@ -138,44 +141,44 @@ class NettyServerTest {
     @EnumSource(Execution.class)
     void answersPipelinedRequestsInOrder(Execution execution) throws Exception {
         start(ServerConfig.builder().execution(execution));
-        try (Wire wire = new Wire(server.port())) {
-            wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n"
+        try (RawClient client = RawClient.connect(server.port())) {
+            client.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n"
                     + "POST /echo HTTP/1.1\r\n" + HOST + "Content-Length: 5\r\n\r\nhello"
                     + "GET /nowhere HTTP/1.1\r\n" + HOST + "\r\n"
                     + "POST /echo HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
                     + "GET /plaintext HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\n");
-            assertEquals("Hello, World!", wire.read().text());
-            assertEquals("hello", wire.read().text());
-            assertEquals(404, wire.read().status());
-            assertEquals("abc", wire.read().text());
-            Wire.Reply last = wire.read();
-            assertEquals("close", last.header("Connection"));
-            assertTrue(wire.closedByServer());
+            assertEquals("Hello, World!", client.read().text());
+            assertEquals("hello", client.read().text());
+            assertEquals(404, client.read().status());
+            assertEquals("abc", client.read().text());
+            RawResponse last = client.read();
+            assertEquals(List.of("close"), last.headers("Connection"));
+            assertTrue(client.closedSilentlyWithin(CLOSE));
         }
     }
 
     @Test
     void headAndErrorsAndHttp10() throws Exception {
         start();
-        try (Wire wire = new Wire(server.port())) {
-            Wire.Reply head = wire.send("HEAD /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read(true);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse head = client.send("HEAD /plaintext HTTP/1.1\r\n" + HOST + "\r\n").readHead();
             assertEquals(200, head.status());
-            assertEquals("13", head.header("Content-Length"));
-            Wire.Reply boom = wire.send("GET /boom HTTP/1.1\r\n" + HOST + "\r\n").read();
+            assertEquals(List.of("13"), head.headers("Content-Length"));
+            RawResponse boom = client.send("GET /boom HTTP/1.1\r\n" + HOST + "\r\n").read();
             assertEquals(500, boom.status());
             assertFalse(boom.text().contains("boom"));
-            assertEquals("close", boom.header("Connection"));
-            assertTrue(wire.closedByServer());
+            assertEquals(List.of("close"), boom.headers("Connection"));
+            assertTrue(client.closedSilentlyWithin(CLOSE));
         }
-        try (Wire wire = new Wire(server.port())) {
-            Wire.Reply reply = wire.send("GET /plaintext HTTP/1.0\r\n\r\n").read();
-            assertEquals(200, reply.status());
-            assertTrue(wire.closedByServer());
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse response = client.send("GET /plaintext HTTP/1.0\r\n\r\n").read();
+            assertEquals(200, response.status());
+            assertTrue(client.closedSilentlyWithin(CLOSE));
         }
-        try (Wire wire = new Wire(server.port())) {
-            Wire.Reply reply = wire.send("GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
-            assertEquals("keep-alive", reply.header("Connection"));
-            assertEquals(200, wire.send("GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read().status());
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse response = client.send("GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+            assertEquals(List.of("keep-alive"), response.headers("Connection"));
+            assertEquals(200, client.send("GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read().status());
         }
     }
 
@@ -207,12 +210,11 @@ class NettyServerTest {
     void refusesMalformedFramingAndCloses(String name, int status, String raw) throws Exception {
         start();
         String request = raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\u0000", "\u0000");
-        try (Wire wire = new Wire(server.port())) {
-            Wire.Reply reply = wire.send(request).read();
-            assertNotNull(reply, name + ": no response");
-            assertEquals(status, reply.status(), name);
-            assertEquals("close", reply.header("Connection"), name);
-            assertTrue(wire.closedByServer(), name + ": connection left open");
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse response = client.send(request).read();
+            assertEquals(status, response.status(), name);
+            assertEquals(List.of("close"), response.headers("Connection"), name);
+            assertTrue(client.closedSilentlyWithin(CLOSE), name + ": connection left open");
         }
     }
 
@@ -232,46 +234,44 @@ class NettyServerTest {
         assertRefused("POST /count HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n"
                 + "3e9\r\n" + "x".repeat(1001) + "\r\n0\r\n\r\n", 413);
         // just under the limits passes
-        try (Wire wire = new Wire(server.port())) {
+        try (RawClient client = RawClient.connect(server.port())) {
             String target = "/plaintext?" + "q".repeat(8000);
-            assertEquals(200, wire.send("GET " + target + " HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            assertEquals(200, client.send("GET " + target + " HTTP/1.1\r\n" + HOST + "\r\n").read().status());
             StringBuilder hundred = new StringBuilder("GET /plaintext HTTP/1.1\r\n" + HOST);
             for (int i = 0; i < 99; i++) {
                 hundred.append("X-").append(i).append(": v\r\n");
             }
-            assertEquals(200, wire.send(hundred + "\r\n").read().status());
-            assertEquals("1000", wire.send("POST /count HTTP/1.1\r\n" + HOST + "Content-Length: 1000\r\n\r\n"
+            assertEquals(200, client.send(hundred + "\r\n").read().status());
+            assertEquals("1000", client.send("POST /count HTTP/1.1\r\n" + HOST + "Content-Length: 1000\r\n\r\n"
                     + "x".repeat(1000)).read().text());
         }
     }
 
     private void assertRefused(String request, int status) throws IOException {
-        try (Wire wire = new Wire(server.port())) {
-            Wire.Reply reply = wire.send(request).read();
-            assertNotNull(reply);
-            assertEquals(status, reply.status());
-            assertEquals("close", reply.header("Connection"));
-            assertTrue(wire.closedByServer());
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse response = client.send(request).read();
+            assertEquals(status, response.status());
+            assertEquals(List.of("close"), response.headers("Connection"));
+            assertTrue(client.closedSilentlyWithin(CLOSE));
         }
     }
 
     @Test
     void closesSlowHeadersAndIdleConnections() throws Exception {
         start(ServerConfig.builder().requestHeaderTimeout(Duration.ofMillis(300)).idleTimeout(Duration.ofMillis(600)));
-        try (Wire wire = new Wire(server.port())) {
-            wire.send("GET /plaintext HTTP/1.1\r\nHost: t\r\n");
+        try (RawClient client = RawClient.connect(server.port())) {
+            client.send("GET /plaintext HTTP/1.1\r\nHost: t\r\n");
             long started = System.nanoTime();
-            Wire.Reply reply = wire.read();
-            assertEquals(408, reply.status());
-            assertTrue(wire.closedByServer());
+            assertEquals(408, client.read().status());
+            assertTrue(client.closedSilentlyWithin(CLOSE));
             assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(2));
         }
-        try (Wire wire = new Wire(server.port())) {
-            assertEquals(200, wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+        try (RawClient client = RawClient.connect(server.port())) {
+            assertEquals(200, client.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
             Thread.sleep(400); // longer than the header timeout, shorter than the idle timeout
-            assertEquals(200, wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+            assertEquals(200, client.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
             long started = System.nanoTime();
-            assertTrue(wire.closedByServer());
+            assertTrue(client.closedSilentlyWithin(CLOSE));
             assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(2));
         }
     }
@@ -280,28 +280,26 @@ class NettyServerTest {
     void streamsLargeBodiesBothWays() throws Exception {
         start(ServerConfig.builder().maxRequestBody(1L << 40));
         long size = 16L * 1024 * 1024;
-        try (Wire wire = new Wire(server.port())) {
+        try (RawClient client = RawClient.connect(server.port())) {
             CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
                 try {
-                    wire.send("POST /echo HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n");
-                    byte[] chunk = new byte[32 * 1024];
-                    Arrays.fill(chunk, (byte) 'z');
-                    byte[] framed = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-                    for (long sent = 0; sent < size; sent += chunk.length) {
-                        wire.out.write(framed);
-                        wire.out.write(chunk);
-                        wire.out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    client.send("POST /echo HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n");
+                    int length = 32 * 1024;
+                    byte[] chunk = ("z".repeat(length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                    byte[] framed = (Integer.toHexString(length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                    for (long sent = 0; sent < size; sent += length) {
+                        client.send(framed).send(chunk);
                     }
-                    wire.send("0\r\n\r\n");
+                    client.send("0\r\n\r\n");
                 } catch (IOException e) {
                     throw new RuntimeException(e);
                 }
             });
-            Wire.Reply reply = wire.read();
+            RawResponse response = client.read();
             upload.get(30, TimeUnit.SECONDS);
-            assertEquals(200, reply.status());
-            assertEquals(size, reply.body().length);
-            assertEquals("chunked", reply.header("Transfer-Encoding"));
+            assertEquals(200, response.status());
+            assertEquals(size, response.body().length);
+            assertEquals(List.of("chunked"), response.headers("Transfer-Encoding"));
         }
     }
 
@@ -329,30 +327,22 @@ class NettyServerTest {
     @Test
     void flushesWhenTheAppFlushes() throws Exception {
         start();
-        try (Wire wire = new Wire(server.port())) {
-            wire.send("GET /sse HTTP/1.1\r\n" + HOST + "\r\n");
-            String status = wire.line();
-            assertTrue(status.startsWith("HTTP/1.1 200"));
-            String line;
-            while (!(line = wire.line()).isEmpty()) {
-                if (line.toLowerCase().startsWith("transfer-encoding")) {
-                    assertTrue(line.endsWith("chunked"));
-                }
-            }
-            int size = Integer.parseInt(wire.line(), 16);
-            assertEquals("data: one\n\n", new String(wire.in.readNBytes(size), StandardCharsets.UTF_8));
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse head = client.send("GET /sse HTTP/1.1\r\n" + HOST + "\r\n").readHeaders();
+            assertEquals("HTTP/1.1", head.version());
+            assertEquals(200, head.status());
+            assertEquals(RawResponse.Framing.CHUNKED, head.framing());
+            assertEquals("data: one\n\n", new String(client.readChunk(), StandardCharsets.UTF_8));
             flushed.countDown();
-            wire.line();
-            size = Integer.parseInt(wire.line(), 16);
-            assertEquals("data: two\n\n", new String(wire.in.readNBytes(size), StandardCharsets.UTF_8));
+            assertEquals("data: two\n\n", new String(client.readChunk(), StandardCharsets.UTF_8));
         }
     }
 
     @Test
     void aWriterThatFailsBeforeWritingGets500() throws Exception {
         start();
-        try (Wire wire = new Wire(server.port())) {
-            assertEquals(500, wire.send("GET /fails-streaming HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+        try (RawClient client = RawClient.connect(server.port())) {
+            assertEquals(500, client.send("GET /fails-streaming HTTP/1.1\r\n" + HOST + "\r\n").read().status());
         }
     }
 
@@ -362,12 +352,12 @@ class NettyServerTest {
         Arrays.fill(content, (byte) 'f');
         Files.write(dir.resolve("f.txt"), content);
         start();
-        try (Wire wire = new Wire(server.port())) {
+        try (RawClient client = RawClient.connect(server.port())) {
             for (int i = 0; i < 2; i++) {
-                Wire.Reply reply = wire.send("GET /file HTTP/1.1\r\n" + HOST + "\r\n").read();
-                assertEquals(200, reply.status());
-                assertEquals("300000", reply.header("Content-Length"));
-                assertTrue(Arrays.equals(content, reply.body()));
+                RawResponse response = client.send("GET /file HTTP/1.1\r\n" + HOST + "\r\n").read();
+                assertEquals(200, response.status());
+                assertEquals(List.of("300000"), response.headers("Content-Length"));
+                assertTrue(Arrays.equals(content, response.body()));
             }
         }
     }
@@ -375,35 +365,35 @@ class NettyServerTest {
     @Test
     void continuesAfterExpect100() throws Exception {
         start();
-        try (Wire wire = new Wire(server.port())) {
-            wire.send("POST /count HTTP/1.1\r\n" + HOST + "Content-Length: 4\r\nExpect: 100-continue\r\n\r\n");
-            assertEquals(100, wire.read().status());
-            assertEquals("4", wire.send("abcd").read().text());
+        try (RawClient client = RawClient.connect(server.port())) {
+            client.send("POST /count HTTP/1.1\r\n" + HOST + "Content-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+            assertEquals(100, client.read().status());
+            assertEquals("4", client.send("abcd").read().text());
         }
     }
 
     @Test
     void keepsTheConnectionWhenASmallBodyIsNotRead() throws Exception {
         start();
-        try (Wire wire = new Wire(server.port())) {
-            assertEquals("ignored", wire.send("POST /ignore HTTP/1.1\r\n" + HOST + "Content-Length: 10\r\n\r\n0123456789").read().text());
-            assertEquals(200, wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
+        try (RawClient client = RawClient.connect(server.port())) {
+            assertEquals("ignored", client.send("POST /ignore HTTP/1.1\r\n" + HOST + "Content-Length: 10\r\n\r\n0123456789").read().text());
+            assertEquals(200, client.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
         }
     }
 
     @Test
     void stopsGracefully() throws Exception {
         start(ServerConfig.builder().shutdownGrace(Duration.ofSeconds(5)));
-        try (Wire busy = new Wire(server.port()); Wire idle = new Wire(server.port())) {
+        try (RawClient busy = RawClient.connect(server.port()); RawClient idle = RawClient.connect(server.port())) {
             assertEquals(200, idle.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
             busy.send("GET /slow HTTP/1.1\r\n" + HOST + "\r\n");
             assertTrue(slowStarted.await(5, TimeUnit.SECONDS));
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> server.stop(Duration.ofSeconds(5)));
             Thread.sleep(200);
-            Wire.Reply refused = idle.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read();
+            RawResponse refused = idle.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read();
             assertEquals(503, refused.status());
-            assertEquals("close", refused.header("Connection"));
-            assertTrue(idle.closedByServer());
+            assertEquals(List.of("close"), refused.headers("Connection"));
+            assertTrue(idle.closedSilentlyWithin(CLOSE));
             try (Socket late = new Socket()) {
                 late.connect(new InetSocketAddress("127.0.0.1", server.port()), 1000);
                 late.setSoTimeout(1000);
@@ -412,10 +402,10 @@ class NettyServerTest {
                 // refused: the listener is closed
             }
             slowRelease.countDown();
-            Wire.Reply slow = busy.read();
+            RawResponse slow = busy.read();
             assertEquals(200, slow.status());
             assertEquals("slow done", slow.text());
-            assertEquals("close", slow.header("Connection"));
+            assertEquals(List.of("close"), slow.headers("Connection"));
             stopping.get(5, TimeUnit.SECONDS);
         }
     }
@@ -423,37 +413,30 @@ class NettyServerTest {
     @Test
     void forcesTheStopAtTheDeadline() throws Exception {
         start();
-        try (Wire busy = new Wire(server.port())) {
+        try (RawClient busy = RawClient.connect(server.port())) {
             busy.send("GET /slow HTTP/1.1\r\n" + HOST + "\r\n");
             assertTrue(slowStarted.await(5, TimeUnit.SECONDS));
             long started = System.nanoTime();
             server.stop(Duration.ofMillis(300));
             assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(4));
-            assertTrue(busy.closedByServer());
+            assertTrue(busy.closedSilentlyWithin(CLOSE));
         }
     }
 
     @Test
     void limitsConnections() throws Exception {
         start(ServerConfig.builder().maxConnections(2));
-        try (Wire a = new Wire(server.port()); Wire b = new Wire(server.port())) {
+        try (RawClient a = RawClient.connect(server.port()); RawClient b = RawClient.connect(server.port())) {
             assertEquals(200, a.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
             assertEquals(200, b.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
-            try (Wire c = new Wire(server.port())) {
-                c.socket.setSoTimeout(500);
-                c.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n");
-                boolean served;
-                try {
-                    served = c.read() != null;
-                } catch (IOException e) {
-                    served = false;
-                }
-                assertFalse(served, "a third connection was served past the limit");
+            try (RawClient c = RawClient.connect(server.port())) {
+                c.timeout(Duration.ofMillis(500)).send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n");
+                assertThrows(IOException.class, c::read, "a third connection was served past the limit");
                 assertEquals(200, a.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
             }
             b.close();
             Thread.sleep(100);
-            try (Wire d = new Wire(server.port())) {
+            try (RawClient d = RawClient.connect(server.port())) {
                 assertEquals(200, d.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().status());
             }
         }
@@ -470,10 +453,10 @@ class NettyServerTest {
         } finally {
             System.clearProperty("ferry.netty.transport");
         }
-        try (Wire wire = new Wire(server.port())) {
-            wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n" + "GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n");
-            assertEquals("Hello, World!", wire.read().text());
-            assertEquals("Hello, World!", wire.read().text());
+        try (RawClient client = RawClient.connect(server.port())) {
+            client.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n" + "GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n");
+            assertEquals("Hello, World!", client.read().text());
+            assertEquals("Hello, World!", client.read().text());
         }
         assertTrue(server.toString().contains(transport), server.toString());
     }
@@ -483,8 +466,8 @@ class NettyServerTest {
         Server served = Ferry.serve("test", app(), ServerConfig.builder().host("127.0.0.1").port(0).build());
         try {
             assertEquals("netty", served.name());
-            try (Wire wire = new Wire(served.port())) {
-                assertEquals("Hello, World!", wire.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().text());
+            try (RawClient client = RawClient.connect(served.port())) {
+                assertEquals("Hello, World!", client.send("GET /plaintext HTTP/1.1\r\n" + HOST + "\r\n").read().text());
             }
         } finally {
             served.stop(Duration.ofSeconds(1));

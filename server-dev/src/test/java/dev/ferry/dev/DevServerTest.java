@@ -2,8 +2,7 @@ package dev.ferry.dev;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.Body;
@@ -16,6 +15,8 @@ import dev.ferry.server.Ferry;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.ServerProvider;
+import dev.ferry.testkit.RawClient;
+import dev.ferry.testkit.RawResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -88,6 +89,7 @@ class DevServerTest {
         }
     }
 
+
     @Test
     void providerIsTheNonProductionDevServer() {
         Optional<ServerProvider> dev = Ferry.installed().stream().filter(p -> p.name().equals("dev")).findFirst();
@@ -105,154 +107,147 @@ class DevServerTest {
     @Test
     void writesFixedLengthResponsesWithDateAndNoServerHeader() throws IOException {
         start();
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply reply = raw.get("/text");
-            assertEquals("HTTP/1.1 200 OK", reply.statusLine());
-            assertEquals("13", reply.header("Content-Length"));
-            assertEquals("text/plain; charset=utf-8", reply.header("Content-Type"));
-            assertNotNull(reply.header("Date"));
-            assertNull(reply.header("Server"));
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse reply = client.get("/text");
+            assertEquals("HTTP/1.1", reply.version());
+            assertEquals(200, reply.status());
+            assertEquals("OK", reply.reason());
+            assertEquals(Optional.of("13"), reply.header("Content-Length"));
+            assertEquals(Optional.of("text/plain; charset=utf-8"), reply.header("Content-Type"));
+            assertTrue(reply.has("Date"), reply.head());
+            assertEquals(Optional.empty(), reply.header("Server"));
             assertEquals("Hello, World!", reply.text());
-            Raw.Reply empty = raw.get("/empty");
+            RawResponse empty = client.get("/empty");
             assertEquals(200, empty.status());
-            assertEquals("0", empty.header("Content-Length"));
+            assertEquals(Optional.of("0"), empty.header("Content-Length"));
         }
     }
 
     @Test
     void headHasTheGetLengthAndNoBody() throws IOException {
         start();
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply head = raw.send("HEAD /text HTTP/1.1\r\nHost: t\r\n\r\n").read(true);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse head = client.send("HEAD /text HTTP/1.1\r\nHost: t\r\n\r\n").readHead();
             assertEquals(200, head.status());
-            assertEquals("13", head.header("Content-Length"));
+            assertEquals(Optional.of("13"), head.header("Content-Length"));
             // the next response on the same connection starts right away: no body was sent
-            assertEquals("Hello, World!", raw.get("/text").text());
+            assertEquals("Hello, World!", client.get("/text").text());
         }
     }
 
     @Test
     void noBodyFor204And304() throws IOException {
         start();
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply noContent = raw.get("/no-content");
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse noContent = client.get("/no-content");
             assertEquals(204, noContent.status());
-            assertNull(noContent.header("Content-Length"));
-            assertNull(noContent.header("Transfer-Encoding"));
-            Raw.Reply notModified = raw.get("/not-modified");
+            assertEquals(Optional.empty(), noContent.header("Content-Length"));
+            assertEquals(Optional.empty(), noContent.header("Transfer-Encoding"));
+            RawResponse notModified = client.get("/not-modified");
             assertEquals(304, notModified.status());
-            assertNull(notModified.header("Transfer-Encoding"));
-            assertEquals("Hello, World!", raw.get("/text").text());
+            assertEquals(Optional.empty(), notModified.header("Transfer-Encoding"));
+            assertEquals("Hello, World!", client.get("/text").text());
         }
     }
 
     @Test
     void streamedBodiesAreChunkedAndFlushReachesTheClient() throws IOException {
         start();
-        try (Raw raw = new Raw(server.port())) {
-            raw.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
-            assertEquals("HTTP/1.1 200 OK", raw.line());
-            String line;
-            boolean chunked = false;
-            while (!(line = raw.line()).isEmpty()) {
-                chunked |= line.equalsIgnoreCase("Transfer-Encoding: chunked");
-            }
-            assertTrue(chunked);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse head = client.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n").readHeaders();
+            assertEquals("HTTP/1.1", head.version());
+            assertEquals(200, head.status());
+            assertEquals("OK", head.reason());
+            assertTrue(head.headers("Transfer-Encoding").stream().anyMatch("chunked"::equalsIgnoreCase), head.head());
             // the writer is still blocked: only its flush can have sent this
-            assertEquals("first", raw.chunk());
+            assertEquals("first", new String(client.readChunk(), StandardCharsets.UTF_8));
             release.countDown();
-            assertEquals("second", raw.chunk());
-            assertEquals("0", raw.line());
+            assertEquals("second", new String(client.readChunk(), StandardCharsets.UTF_8));
+            assertEquals(0, client.readChunk().length, "the last chunk");
         }
     }
 
     @Test
     void aWriterThatFailsCutsTheConnectionInsteadOfEndingTheBody() throws IOException {
         start();
-        try (Raw raw = new Raw(server.port())) {
-            raw.send("GET /broken-stream HTTP/1.1\r\nHost: t\r\n\r\n");
-            boolean failed = false;
-            try {
-                raw.read(false);
-            } catch (IOException e) {
-                failed = true;
-            }
-            assertTrue(failed, "a client must not see a complete response");
+        try (RawClient client = RawClient.connect(server.port())) {
+            client.send("GET /broken-stream HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertThrows(IOException.class, client::read, "a client must not see a complete response");
         }
     }
 
     @Test
     void requestBodiesStreamInBothFramings() throws IOException {
         start();
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply fixed = raw.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: text/x-test\r\nContent-Length: 5\r\n\r\nhello").read(false);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse fixed = client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: text/x-test\r\nContent-Length: 5\r\n\r\nhello").read();
             assertEquals("hello", fixed.text());
-            assertEquals("text/x-test", fixed.header("Content-Type"));
-            assertEquals("5", fixed.header("Content-Length"));
-            Raw.Reply chunked = raw.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").read(false);
+            assertEquals(Optional.of("text/x-test"), fixed.header("Content-Type"));
+            assertEquals(Optional.of("5"), fixed.header("Content-Length"));
+            RawResponse chunked = client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").read();
             assertEquals("abcde", chunked.text());
-            assertTrue(chunked.chunked(), "unknown length goes out chunked");
+            assertEquals(RawResponse.Framing.CHUNKED, chunked.framing(), "unknown length goes out chunked");
         }
     }
 
     @Test
     void bodyLimitIs413BeforeReadingWhenDeclaredAndWhileReadingWhenChunked() throws IOException {
         start(ServerConfig.builder().maxRequestBody(10));
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply declared = raw.send("POST /read HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\n").read(false);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse declared = client.send("POST /read HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\n").read();
             assertEquals(413, declared.status());
-            assertEquals("close", declared.header("Connection"));
-            assertTrue(raw.closedWithin(2000));
+            assertEquals(Optional.of("close"), declared.header("Connection"));
+            assertTrue(client.closedSilentlyWithin(Duration.ofSeconds(2)));
         }
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply chunked = raw.send("POST /read HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n").read(false);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse chunked = client.send("POST /read HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n").read();
             assertEquals(413, chunked.status());
-            assertEquals("close", chunked.header("Connection"));
+            assertEquals(Optional.of("close"), chunked.header("Connection"));
         }
-        try (Raw raw = new Raw(server.port())) {
-            assertEquals("10", raw.send("POST /read HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789").read(false).text());
+        try (RawClient client = RawClient.connect(server.port())) {
+            assertEquals("10", client.send("POST /read HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789").read().text());
         }
     }
 
     @Test
     void connectionCloseIsHonouredBothWays() throws IOException {
         start();
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply reply = raw.get("/close");
-            assertEquals("close", reply.header("Connection"));
-            assertTrue(raw.closedWithin(2000));
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse reply = client.get("/close");
+            assertEquals(Optional.of("close"), reply.header("Connection"));
+            assertTrue(client.closedSilentlyWithin(Duration.ofSeconds(2)));
         }
-        try (Raw raw = new Raw(server.port())) {
-            raw.send("GET /text HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").read(false);
-            assertTrue(raw.closedWithin(2000));
+        try (RawClient client = RawClient.connect(server.port())) {
+            client.send("GET /text HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").read();
+            assertTrue(client.closedSilentlyWithin(Duration.ofSeconds(2)));
         }
-        try (Raw raw = new Raw(server.port())) {
-            assertEquals("Hello, World!", raw.send("GET /text HTTP/1.0\r\n\r\n").read(false).text());
-            assertTrue(raw.closedWithin(2000), "HTTP/1.0 without keep-alive closes");
+        try (RawClient client = RawClient.connect(server.port())) {
+            assertEquals("Hello, World!", client.send("GET /text HTTP/1.0\r\n\r\n").read().text());
+            assertTrue(client.closedSilentlyWithin(Duration.ofSeconds(2)), "HTTP/1.0 without keep-alive closes");
         }
     }
 
     @Test
     void limitsTheJdkParserDoesNotCheckAreAnsweredWithTheContractStatus() throws IOException {
         start(ServerConfig.builder().maxRequestLine(100).maxHeaderCount(5).maxHeaderBytes(200));
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply line = raw.get("/" + "a".repeat(100));
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse line = client.get("/" + "a".repeat(100));
             assertEquals(414, line.status());
-            assertEquals("close", line.header("Connection"));
-            assertTrue(raw.closedWithin(2000));
+            assertEquals(Optional.of("close"), line.header("Connection"));
+            assertTrue(client.closedSilentlyWithin(Duration.ofSeconds(2)));
         }
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply count = raw.send("GET /text HTTP/1.1\r\nHost: t\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n").read(false);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse count = client.send("GET /text HTTP/1.1\r\nHost: t\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n").read();
             assertEquals(431, count.status());
-            assertTrue(raw.closedWithin(2000));
+            assertTrue(client.closedSilentlyWithin(Duration.ofSeconds(2)));
         }
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply bytes = raw.send("GET /text HTTP/1.1\r\nHost: t\r\nBig: " + "b".repeat(200) + "\r\n\r\n").read(false);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse bytes = client.send("GET /text HTTP/1.1\r\nHost: t\r\nBig: " + "b".repeat(200) + "\r\n\r\n").read();
             assertEquals(431, bytes.status());
         }
-        try (Raw raw = new Raw(server.port())) {
-            assertEquals(200, raw.send("GET /text HTTP/1.1\r\nHost: t\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n").read(false).status());
+        try (RawClient client = RawClient.connect(server.port())) {
+            assertEquals(200, client.send("GET /text HTTP/1.1\r\nHost: t\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n").read().status());
         }
     }
 
@@ -268,10 +263,10 @@ class DevServerTest {
                 "GET /text HTTP/1.1\r\nHost : t\r\n\r\n",
                 "GET /a%zz HTTP/1.1\r\nHost: t\r\n\r\n",
                 "GET /../etc HTTP/1.1\r\nHost: t\r\n\r\n")) {
-            try (Raw raw = new Raw(server.port())) {
-                Raw.Reply reply = raw.send(request).read(false);
+            try (RawClient client = RawClient.connect(server.port())) {
+                RawResponse reply = client.send(request).read();
                 assertEquals(400, reply.status(), request);
-                assertTrue(raw.closedWithin(2000), request);
+                assertTrue(client.closedSilentlyWithin(Duration.ofSeconds(2)), request);
             }
         }
     }
@@ -279,8 +274,8 @@ class DevServerTest {
     @Test
     void httpExceptionsKeepTheirStatus() throws IOException {
         start();
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply reply = raw.get("/teapot");
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse reply = client.get("/teapot");
             assertEquals(418, reply.status());
             assertEquals("I'm a teapot", reply.text());
         }
@@ -289,14 +284,14 @@ class DevServerTest {
     @Test
     void handlersRunOnVirtualThreadsOrInlineAsConfigured() throws IOException {
         start();
-        try (Raw raw = new Raw(server.port())) {
-            raw.get("/text");
+        try (RawClient client = RawClient.connect(server.port())) {
+            client.get("/text");
             assertTrue(virtual);
         }
         server.stop(Duration.ZERO);
         start(ServerConfig.builder().execution(Execution.IO_THREAD));
-        try (Raw raw = new Raw(server.port())) {
-            assertEquals("Hello, World!", raw.get("/text").text());
+        try (RawClient client = RawClient.connect(server.port())) {
+            assertEquals("Hello, World!", client.get("/text").text());
             assertFalse(virtual);
         }
     }
@@ -304,17 +299,17 @@ class DevServerTest {
     @Test
     void gracefulStopFinishesRequestsInFlightAndAnswersNewOnes503() throws Exception {
         start();
-        try (Raw busy = new Raw(server.port()); Raw idle = new Raw(server.port())) {
+        try (RawClient busy = RawClient.connect(server.port()); RawClient idle = RawClient.connect(server.port())) {
             assertEquals(200, idle.get("/text").status()); // a keep-alive connection
             busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
             assertTrue(entered.await(5, TimeUnit.SECONDS));
             Thread stopper = Thread.ofPlatform().start(() -> server.stop(Duration.ofSeconds(5)));
             Thread.sleep(200);
-            Raw.Reply refused = idle.get("/text");
+            RawResponse refused = idle.get("/text");
             assertEquals(503, refused.status());
-            assertEquals("close", refused.header("Connection"));
+            assertEquals(Optional.of("close"), refused.header("Connection"));
             release.countDown();
-            Raw.Reply finished = busy.read(false);
+            RawResponse finished = busy.read();
             assertEquals("finished", finished.text());
             stopper.join(5000);
             assertFalse(stopper.isAlive());
@@ -324,14 +319,14 @@ class DevServerTest {
     @Test
     void stopGivesUpAfterTheGracePeriod() throws Exception {
         start();
-        try (Raw busy = new Raw(server.port())) {
+        try (RawClient busy = RawClient.connect(server.port())) {
             busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
             assertTrue(entered.await(5, TimeUnit.SECONDS));
             long began = System.nanoTime();
             server.stop(Duration.ofMillis(300));
             long millis = (System.nanoTime() - began) / 1_000_000;
             assertTrue(millis >= 290 && millis < 3000, "stopped after " + millis + " ms");
-            assertTrue(busy.closedWithin(2000));
+            assertTrue(busy.closedSilentlyWithin(Duration.ofSeconds(2)));
         }
     }
 }

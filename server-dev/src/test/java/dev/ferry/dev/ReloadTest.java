@@ -8,6 +8,8 @@ import dev.ferry.dev.internal.JdkServerAccess;
 import dev.ferry.dev.internal.ReloadPlan;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
+import dev.ferry.testkit.RawClient;
+import dev.ferry.testkit.RawResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,13 +51,14 @@ class ReloadTest {
         assertEquals(0, status, "javac");
     }
 
+
     @Test
     void nextRequestAfterAChangedClassRunsTheNewCodeAndBrokenClassesShowInsteadOfKillingTheServer() throws Exception {
         compile("return request -> dev.ferry.Response.text(\"v1\");");
         try (Reload reload = Reload.of("reloaded.App::app", List.of(dir.resolve("classes")));
              Server server = JdkServerAccess.start(reload, ServerConfig.builder().port(0).build());
-             Raw raw = new Raw(server.port())) {
-            assertEquals("v1", raw.get("/").text());
+             RawClient client = RawClient.connect(server.port())) {
+            assertEquals("v1", client.get("/").text());
 
             List<Long> micros = new ArrayList<>();
             for (int version = 2; version <= 4; version++) {
@@ -63,7 +66,7 @@ class ReloadTest {
                 long changed = System.nanoTime(); // javac has written the class file
                 String body;
                 do {
-                    body = raw.get("/").text();
+                    body = client.get("/").text();
                 } while (!body.equals("v" + version) && System.nanoTime() - changed < 5_000_000_000L);
                 micros.add((System.nanoTime() - changed) / 1000);
                 assertEquals("v" + version, body);
@@ -71,10 +74,10 @@ class ReloadTest {
             System.out.println("reload: changed class file to serving it, microseconds: " + micros);
 
             Files.write(dir.resolve("classes/reloaded/App.class"), "not a class".getBytes(StandardCharsets.UTF_8));
-            Raw.Reply broken;
+            RawResponse broken;
             long changed = System.nanoTime();
             do {
-                broken = raw.send("GET / HTTP/1.1\r\nHost: t\r\nAccept: text/plain\r\n\r\n").read(false);
+                broken = client.send("GET / HTTP/1.1\r\nHost: t\r\nAccept: text/plain\r\n\r\n").read();
             } while (broken.status() == 200 && System.nanoTime() - changed < 5_000_000_000L);
             assertEquals(500, broken.status());
             assertTrue(broken.text().contains("Reloading reloaded.App::app"), broken.text());
@@ -85,7 +88,7 @@ class ReloadTest {
             String body;
             changed = System.nanoTime();
             do {
-                try (Raw fresh = new Raw(server.port())) {
+                try (RawClient fresh = RawClient.connect(server.port())) {
                     body = fresh.get("/").text();
                 }
             } while (!body.equals("fixed") && System.nanoTime() - changed < 5_000_000_000L);
@@ -99,13 +102,13 @@ class ReloadTest {
         compile("return request -> dev.ferry.Response.text(\"ok\");");
         try (Reload reload = Reload.of("reloaded.App", List.of(dir.resolve("classes")));
              Server server = JdkServerAccess.start(reload, ServerConfig.builder().port(0).build());
-             Raw raw = new Raw(server.port())) {
-            assertEquals("ok", raw.get("/").text());
+             RawClient client = RawClient.connect(server.port())) {
+            assertEquals("ok", client.get("/").text());
             compile("throw new IllegalStateException(\"factory failed\");");
-            Raw.Reply reply;
+            RawResponse reply;
             long changed = System.nanoTime();
             do {
-                reply = raw.get("/");
+                reply = client.get("/");
             } while (reply.status() == 200 && System.nanoTime() - changed < 5_000_000_000L);
             assertEquals(500, reply.status());
             assertTrue(reply.text().contains("factory failed"), reply.text());

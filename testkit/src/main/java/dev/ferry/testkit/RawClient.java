@@ -83,6 +83,11 @@ public final class RawClient implements AutoCloseable {
         return send(text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
+    /** Sends {@code GET path HTTP/1.1} with a Host header and reads the response. */
+    public RawResponse get(String path) throws IOException {
+        return send("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").read();
+    }
+
     /** Sends these bytes at once; returns this client. */
     public RawClient send(byte[] bytes) throws IOException {
         out.write(bytes);

@@ -1,7 +1,5 @@
 package dev.ferry.dev.internal;
 
-import dev.ferry.dev.Raw;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,11 +10,14 @@ import dev.ferry.Response;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Dispatcher;
+import dev.ferry.testkit.RawClient;
+import dev.ferry.testkit.RawResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,12 +56,13 @@ class DeskTest {
         return text;
     }
 
+
     @Test
     void logsOneLinePerRequestWithoutColourOffATerminal() throws Exception {
         start(false);
-        try (Raw raw = new Raw(server.port())) {
-            raw.get("/hello?x=1");
-            raw.get("/missing");
+        try (RawClient client = RawClient.connect(server.port())) {
+            client.get("/hello?x=1");
+            client.get("/missing");
         }
         String[] lines = log(2).split("\\R");
         assertEquals(2, lines.length, String.join("\n", lines));
@@ -72,8 +74,8 @@ class DeskTest {
     @Test
     void colourOnlyOnATerminal() throws Exception {
         start(true);
-        try (Raw raw = new Raw(server.port())) {
-            raw.get("/boom");
+        try (RawClient client = RawClient.connect(server.port())) {
+            client.get("/boom");
         }
         assertTrue(log(1).contains("\u001b[31m500\u001b[0m"), log(1));
     }
@@ -81,10 +83,10 @@ class DeskTest {
     @Test
     void debugPageAsHtmlShowsTheExceptionAppFramesAndTheRequest() throws IOException {
         start(false);
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply reply = raw.send("GET /boom?name=Ann HTTP/1.1\r\nHost: t\r\nAccept: text/html,*/*\r\nX-Trace: 42\r\n\r\n").read(false);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse reply = client.send("GET /boom?name=Ann HTTP/1.1\r\nHost: t\r\nAccept: text/html,*/*\r\nX-Trace: 42\r\n\r\n").read();
             assertEquals(500, reply.status());
-            assertEquals("text/html; charset=utf-8", reply.header("Content-Type"));
+            assertEquals(Optional.of("text/html; charset=utf-8"), reply.header("Content-Type"));
             String page = reply.text();
             assertTrue(page.contains("java.lang.IllegalStateException"), page);
             assertTrue(page.contains("broken &lt;b&gt;app&lt;/b&gt;"), "escaped message");
@@ -99,10 +101,10 @@ class DeskTest {
     @Test
     void debugPageIsPlainTextForClientsThatDoNotAcceptHtml() throws IOException {
         start(false);
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply reply = raw.send("GET /boom?q=1 HTTP/1.1\r\nHost: t\r\nAccept: */*\r\n\r\n").read(false);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse reply = client.send("GET /boom?q=1 HTTP/1.1\r\nHost: t\r\nAccept: */*\r\n\r\n").read();
             assertEquals(500, reply.status());
-            assertEquals("text/plain; charset=utf-8", reply.header("Content-Type"));
+            assertEquals(Optional.of("text/plain; charset=utf-8"), reply.header("Content-Type"));
             String text = reply.text();
             assertTrue(text.contains("java.lang.IllegalStateException: broken <b>app</b>"));
             assertTrue(text.contains(">>  at demo.Failing.fail("), text);
@@ -115,8 +117,8 @@ class DeskTest {
     @Test
     void httpExceptionsAreNotDebugPages() throws IOException {
         start(false);
-        try (Raw raw = new Raw(server.port())) {
-            Raw.Reply reply = raw.send("GET /missing HTTP/1.1\r\nHost: t\r\nAccept: text/html\r\n\r\n").read(false);
+        try (RawClient client = RawClient.connect(server.port())) {
+            RawResponse reply = client.send("GET /missing HTTP/1.1\r\nHost: t\r\nAccept: text/html\r\n\r\n").read();
             assertEquals(404, reply.status());
             assertEquals("Not Found", reply.text());
         }
