@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * java -cp bench/target/ferry-bench.jar dev.ferry.bench.AbRatio --a raw-undertow --b undertow-io \
- *     [--paths /plaintext,/json] [--rounds 4] [--seconds 8] [--warmup 8] [--connections 64]
+ *     [--paths /plaintext,/json] [--rounds 4] [--seconds 8] [--warmup 40] [--connections 64]
  * </pre>
  *
  * <p>Targets: {@code raw-jdk}, {@code raw-undertow}, {@code raw-netty}, {@code raw-servlet} (plain
@@ -90,7 +90,7 @@ public final class AbRatio {
         String b = required(options, "b");
         List<String> paths = List.of(options.getOrDefault("paths", "/plaintext,/json").split(","));
         Settings settings = new Settings(Integer.parseInt(options.getOrDefault("rounds", "4")),
-                Integer.parseInt(options.getOrDefault("seconds", "8")), Integer.parseInt(options.getOrDefault("warmup", "8")),
+                Integer.parseInt(options.getOrDefault("seconds", "8")), Integer.parseInt(options.getOrDefault("warmup", DEFAULT_WARMUP)),
                 Integer.parseInt(options.getOrDefault("connections", "64")), options.getOrDefault("server-cpu", "0"),
                 options.getOrDefault("load-cpu", "1"),
                 List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" ")), HELLO);
@@ -161,6 +161,13 @@ public final class AbRatio {
                 median(runsA.stream().mapToDouble(Run::requestsPerSecond).toArray()),
                 median(runsB.stream().mapToDouble(Run::requestsPerSecond).toArray()));
     }
+
+    /**
+     * Seconds of load before the first round. On one pinned core the JIT compilers share the core with
+     * the server: under load, compilation went on for about 20 s in runs here and throughput was still
+     * rising after that, so a shorter warm-up measures the compiler as much as the server.
+     */
+    static final String DEFAULT_WARMUP = "40";
 
     /** Returns the main class of a raw baseline target ({@code raw-jdk}, {@code raw-undertow}, ...). */
     public static String rawMain(String name) {

@@ -17,7 +17,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp bench/target/ferry-bench.jar dev.ferry.bench.CpuCost --a raw-netty --b netty-io \
- *     [--paths /plaintext,/json] [--rounds 8] [--seconds 5] [--warmup 8] [--connections 64]
+ *     [--paths /plaintext,/json] [--rounds 8] [--seconds 5] [--warmup 40] [--connections 64]
  * </pre>
  */
 public final class CpuCost {
@@ -40,7 +40,7 @@ public final class CpuCost {
         List<String> paths = List.of(options.getOrDefault("paths", "/plaintext,/json").split(","));
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "8"));
         int seconds = Integer.parseInt(options.getOrDefault("seconds", "5"));
-        int warmup = Integer.parseInt(options.getOrDefault("warmup", "8"));
+        int warmup = Integer.parseInt(options.getOrDefault("warmup", AbRatio.DEFAULT_WARMUP));
         int connections = Integer.parseInt(options.getOrDefault("connections", "64"));
         List<String> jvmFlags = List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" "));
         System.out.printf(Locale.ROOT, "A=%s B=%s paths=%s rounds=%d seconds=%d warmup=%d connections=%d jvm=%s%n",
