@@ -137,12 +137,10 @@ abstract class ShutdownTests extends Tier {
     void inFlightRequestsCompleteWithinTheGracePeriod() throws Exception {
         Server own = startOwn(config());
         List<Future<String>> responses = new ArrayList<>();
-        for (int i = 0; i < IN_FLIGHT; i++) {
-            responses.add(held("r" + i));
-        }
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < IN_FLIGHT; i++) {
             ids.add("r" + i);
+            responses.add(held("r" + i));
         }
         assertTrue(await(() -> app.waiting().containsAll(ids), Duration.ofSeconds(20)),
                 "all requests in flight before the stop: " + app.waiting());

@@ -303,23 +303,14 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         return i;
     }
 
-    /** Skips the token bytes of a header name, keeping its start for {@link #framingField}. */
+    /** Skips the token bytes of a header name, keeping its start for {@link #framingIndex}. */
     private int skipName(byte[] block, int base, int from, int to) {
         int stop = Math.min(to, from + Math.max(0, maxHeaderBytes - headerBytes));
         int i = from;
-        int kept = nameLength;
-        while (i < stop) {
-            int c = block[i - base] & 0xFF;
-            if (!TOKEN[c]) {
-                break;
-            }
-            if (kept < NAME_KEPT) {
-                name[kept] = (byte) (c >= 'A' && c <= 'Z' ? c + 32 : c);
-            }
-            kept++;
+        while (i < stop && TOKEN[block[i - base] & 0xFF]) {
+            name(block[i - base] & 0xFF);
             i++;
         }
-        nameLength = kept;
         headerBytes += i - from;
         return i;
     }
@@ -431,7 +422,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             }
             case NAME -> {
                 if (b == ':') {
-                    field = framingField(name, nameLength);
+                    field = framingIndex(name, nameLength);
                     value.setLength(0);
                     state = VALUE;
                 } else if (TOKEN[b]) {
@@ -505,7 +496,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
     }
 
     /** Returns which of {@link #FRAMING} the lower-cased name is, or -1. */
-    private static int framingField(byte[] name, int length) {
+    private static int framingIndex(byte[] name, int length) {
         for (int k = 0; k < FRAMING.length; k++) {
             String candidate = FRAMING[k];
             if (candidate.length() == length) {
@@ -520,7 +511,6 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         }
         return -1;
     }
-
 
     private void framingField() {
         if (field < 0) {
