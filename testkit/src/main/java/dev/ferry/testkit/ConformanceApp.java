@@ -41,7 +41,9 @@ public final class ConformanceApp {
 
     private final AtomicInteger invocations = new AtomicInteger();
     private final Map<String, AtomicInteger> invocationsByQuery = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicInteger> invocationsByPort = new ConcurrentHashMap<>();
     private final AtomicInteger completions = new AtomicInteger();
+    private final Map<Integer, AtomicInteger> completionsByPort = new ConcurrentHashMap<>();
     private final AtomicInteger inProgress = new AtomicInteger();
     private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     private final Set<String> completed = ConcurrentHashMap.newKeySet();
@@ -70,8 +72,30 @@ public final class ConformanceApp {
      * left behind, which the server may still dispatch after the reset.
      */
     public int invocations(String rawQuery) {
-        AtomicInteger count = invocationsByQuery.get(rawQuery);
+        return count(invocationsByQuery, rawQuery);
+    }
+
+    /**
+     * Returns how many requests from this client's connection reached the app since the last
+     * {@link #reset()}: unlike {@link #invocations()}, a request some earlier test left behind does not
+     * count.
+     */
+    public int invocations(RawClient client) {
+        return count(invocationsByPort, client.localPort());
+    }
+
+    /** Returns how many requests from this client's connection the app answered without throwing. */
+    public int completions(RawClient client) {
+        return count(completionsByPort, client.localPort());
+    }
+
+    private static <K> int count(Map<K, AtomicInteger> counts, K key) {
+        AtomicInteger count = counts.get(key);
         return count == null ? 0 : count.get();
+    }
+
+    private static <K> void increment(Map<K, AtomicInteger> counts, K key) {
+        counts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
     }
 
     /** Returns how many requests the app answered without throwing since the last {@link #reset()}. */
@@ -109,7 +133,9 @@ public final class ConformanceApp {
     public void reset() {
         invocations.set(0);
         invocationsByQuery.clear();
+        invocationsByPort.clear();
         completions.set(0);
+        completionsByPort.clear();
         violations.clear();
         completed.clear();
         gates.clear();
@@ -168,14 +194,17 @@ public final class ConformanceApp {
 
     private Response counting(Request request) throws Exception {
         invocations.incrementAndGet();
+        int port = request.remoteAddress().getPort();
+        increment(invocationsByPort, port);
         if (request.rawQuery() != null) {
-            invocationsByQuery.computeIfAbsent(request.rawQuery(), query -> new AtomicInteger()).incrementAndGet();
+            increment(invocationsByQuery, request.rawQuery());
         }
         inProgress.incrementAndGet();
         boolean streaming = false;
         try {
             Response response = linted.handle(request);
             completions.incrementAndGet();
+            increment(completionsByPort, port);
             if (response.body() instanceof Body.Streamed streamed) {
                 streaming = true;
                 return response.withBody(Body.streamed(out -> {
