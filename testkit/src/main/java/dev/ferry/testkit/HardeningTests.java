@@ -218,6 +218,24 @@ abstract class HardeningTests extends Tier {
     }
 
     @Test
+    void headPipelinedBehindGoodRequestsIsChecked() throws IOException {
+        String[] headers = new String[MAX_HEADER_COUNT + 10];
+        for (int i = 0; i < headers.length; i++) {
+            headers[i] = "X-H" + i + ": v";
+        }
+        try (RawClient client = connect()) {
+            // two good requests first: the second's head arrives while the first is still being answered
+            client.send(post("/echo", "first") + get("/hello") + request("GET", "/hello", headers) + get("/hello"));
+            assertEquals("first", client.read().text(), "the good requests before the refused one are served");
+            assertEquals(ConformanceApp.HELLO, client.read().text());
+            RawResponse refused = client.readFinal();
+            assertEquals(431, refused.status(), "the pipelined head over the field limit: " + refused.head());
+            assertClosed(client, "after a 431 for a pipelined head");
+            assertEquals(2, app.invocations(client), "only the good requests reach the app");
+        }
+    }
+
+    @Test
     void bareLfLineEndingsAre400() throws IOException {
         rejects("GET /hello HTTP/1.1\nHost: localhost\n\n");
     }

@@ -444,6 +444,22 @@ abstract class SemanticsTests extends Tier {
     }
 
     @Test
+    void emptyLinesBeforeARequestLineAreIgnored() throws IOException, InterruptedException {
+        try (RawClient client = connect()) {
+            // RFC 9112 section 2.2: the CRLF an old client sends after a POST body, and a few more
+            client.send("\r\n" + get("/path/one") + post("/echo", "two") + "\r\n\r\n" + get("/path/three"));
+            assertTrue(client.read().text().startsWith("param=one\n"));
+            assertEquals("two", client.read().text());
+            assertTrue(client.read().text().startsWith("param=three\n"));
+            client.send("\r");
+            Thread.sleep(50);
+            client.send("\n\r\n" + get("/path/four"));
+            assertTrue(client.read().text().startsWith("param=four\n"), "an empty line split across packets");
+            assertReusable(client);
+        }
+    }
+
+    @Test
     void connectionCloseIsHonoured() throws IOException {
         try (RawClient client = connect()) {
             RawResponse response = client.send(request("GET", "/hello", "Connection: close")).read();

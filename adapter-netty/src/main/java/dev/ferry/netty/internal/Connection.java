@@ -86,7 +86,6 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
 
     private final Settings settings;
     private final HeadWriter head = new HeadWriter();
-    private RequestDecoder decoder;
     private ChannelHandlerContext ctx;
     private ChannelHandlerContext encoder;
     private Channel channel;
@@ -111,10 +110,6 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
 
     Connection(Settings settings) {
         this.settings = settings;
-    }
-
-    void decoder(RequestDecoder decoder) {
-        this.decoder = decoder;
     }
 
     /** One request and its response. */
@@ -258,7 +253,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
 
     private void process(Object msg) {
         if (msg instanceof Malformed malformed) {
-            reject(malformed.status());
+            reject(malformed.response());
             return;
         }
         if (msg instanceof HttpRequest head) {
@@ -300,13 +295,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
             return;
         }
         boolean http10 = version.minorVersion() == 0;
-        int hosts = 0;
-        int lengths = 0;
-        int codings = 0;
-        String contentLength = null;
-        String coding = null;
         String connection = null;
         boolean expectContinue = false;
+        // the head check has refused every head with unsound framing or Host fields
+        long length = 0;
         Headers.Builder fields = Headers.builder();
         Iterator<Map.Entry<CharSequence, CharSequence>> it = head.headers().iteratorCharSequence();
         while (it.hasNext()) {
@@ -315,11 +307,6 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
             String value = field.getValue().toString();
             fields.add(name.toString(), value);
             switch (name.length()) {
-                case 4 -> {
-                    if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
-                        hosts++;
-                    }
-                }
                 case 6 -> {
                     if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT)) {
                         expectContinue = value.trim().equalsIgnoreCase("100-continue");
@@ -332,36 +319,16 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
                 }
                 case 14 -> {
                     if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
-                        lengths++;
-                        contentLength = value;
+                        length = Long.parseLong(value.strip());
                     }
                 }
                 case 17 -> {
                     if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
-                        codings++;
-                        coding = value;
+                        length = -1;
                     }
                 }
                 default -> {
                 }
-            }
-        }
-        if (hosts > 1 || (!http10 && hosts == 0)) {
-            reject(Status.BAD_REQUEST);
-            return;
-        }
-        long length = 0;
-        if (codings > 0) {
-            if (codings > 1 || lengths > 0 || !coding.trim().equalsIgnoreCase("chunked")) {
-                reject(Status.BAD_REQUEST);
-                return;
-            }
-            length = -1;
-        } else if (lengths > 0) {
-            length = lengths == 1 ? parseLength(contentLength) : -2;
-            if (length < 0) {
-                reject(Status.BAD_REQUEST);
-                return;
             }
         }
         boolean keepAlive = http10 ? hasToken(connection, "keep-alive") && !hasToken(connection, "close")
@@ -396,22 +363,6 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
             }
         }
         dispatch(exchange);
-    }
-
-    private static long parseLength(String value) {
-        int n = value.length();
-        if (n == 0 || n > 18) {
-            return -1;
-        }
-        long length = 0;
-        for (int i = 0; i < n; i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            length = length * 10 + (c - '0');
-        }
-        return length;
     }
 
     private static boolean hasToken(String list, String token) {
@@ -462,7 +413,6 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         }
         if (content instanceof LastHttpContent) {
             exchange.requestDone = true;
-            decoder.expectHead();
             if (exchange.body != null) {
                 exchange.body.complete();
             }
@@ -854,6 +804,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
 
     /** Answers a request the server refuses before any handler runs, then closes. */
     private void reject(Status status) {
+        reject(Response.error(status, status.reason()));
+    }
+
+    private void reject(Response error) {
         if (closing) {
             return;
         }
@@ -866,13 +820,12 @@ final class Connection extends ChannelInboundHandlerAdapter implements RequestDe
         closing = true;
         disarm();
         HttpHeaders headers = settings.headers.newHeaders();
-        Response error = Response.error(status, status.reason());
         error.headers().forEach(headers::add);
         headers.set(HttpHeaderNames.DATE, settings.date.value());
         headers.set(HttpHeaderNames.CONNECTION, CLOSE);
         ByteBuf content = Unpooled.wrappedBuffer(((Body.Bytes) error.body()).buffer());
         headers.set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
-        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status(status), content, headers,
+        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status(error.status()), content, headers,
                 EmptyHttpHeaders.INSTANCE)).addListener((ChannelFutureListener) future -> closeGracefully());
     }
 

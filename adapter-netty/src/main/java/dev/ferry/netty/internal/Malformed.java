@@ -1,7 +1,7 @@
 package dev.ferry.netty.internal;
 
-import dev.ferry.Status;
+import dev.ferry.Response;
 
-/** What the head check passes down the pipeline instead of a request it refuses: the status to answer with. */
-record Malformed(Status status, String why) {
+/** What the head check passes down the pipeline instead of a request it refuses: the response to answer with. */
+record Malformed(Response response) {
 }

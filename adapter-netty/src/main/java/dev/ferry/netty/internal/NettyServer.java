@@ -87,10 +87,7 @@ public final class NettyServer implements Server {
                         }
                         channels.add(channel);
                         Connection connection = new Connection(settings);
-                        RequestDecoder decoder = new RequestDecoder(config.maxRequestLine(), config.maxHeaderBytes(),
-                                config.maxHeaderCount(), connection);
-                        connection.decoder(decoder);
-                        channel.pipeline().addLast("decoder", decoder)
+                        channel.pipeline().addLast("decoder", new RequestDecoder(config, connection))
                                 .addLast("encoder", new HttpResponseEncoder())
                                 .addLast("ferry", connection);
                     }

@@ -3,12 +3,15 @@ package dev.ferry.netty.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import dev.ferry.server.ServerConfig;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,11 +42,28 @@ class RequestDecoderTest {
         netty.finishAndReleaseAll();
         assertEquals(nettyDefault, accepted ? "accepted" : "refused", name + " with Netty's defaults");
 
-        EmbeddedChannel ours = new EmbeddedChannel(new RequestDecoder(8192, 16384, 100, () -> { }));
+        EmbeddedChannel ours = new EmbeddedChannel(new RequestDecoder(ServerConfig.defaults(), () -> { }));
         ours.writeInbound(Unpooled.wrappedBuffer(bytes));
         Object first = ours.readInbound();
         assertInstanceOf(Malformed.class, first, name);
-        assertEquals(400, ((Malformed) first).status().code(), name);
+        assertEquals(400, ((Malformed) first).response().status().code(), name);
+        ours.finishAndReleaseAll();
+    }
+
+    @Test
+    void checksAHeadPipelinedBehindAWholeRequest() {
+        byte[] bytes = ("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok"
+                + "GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n  b\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        EmbeddedChannel ours = new EmbeddedChannel(new RequestDecoder(ServerConfig.defaults(), () -> { }));
+        ours.writeInbound(Unpooled.wrappedBuffer(bytes));
+        Object head = ours.readInbound();
+        assertInstanceOf(HttpRequest.class, head);
+        Object body = ours.readInbound();
+        assertInstanceOf(LastHttpContent.class, body);
+        ReferenceCountUtil.release(body);
+        Object next = ours.readInbound();
+        assertInstanceOf(Malformed.class, next, "the second head is checked without waiting for the connection handler");
+        assertEquals(400, ((Malformed) next).response().status().code());
         ours.finishAndReleaseAll();
     }
 }

@@ -55,14 +55,9 @@ final class FerryHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) {
-        Status rejected = HeadGuard.rejection(exchange);
-        String badEscape = rejected == null ? null : HeadGuard.badEscape(exchange);
-        if (badEscape != null) {
-            // the core rejects the escape in its own words, as it does on every server
-            exchange.addExchangeCompleteListener(finisher);
-            send(exchange, dispatcher.dispatch(Request.builder().target(badEscape)));
-        } else if (rejected != null) {
-            send(exchange, Response.error(rejected, rejected.reason()).withHeader("Connection", "close"));
+        Response refusal = HeadGuard.refusal(exchange);
+        if (refusal != null) {
+            send(exchange, refusal);
         } else if (inline && exchange.isRequestComplete()) {
             serve(exchange);
         } else {

@@ -6,6 +6,7 @@ import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Dispatcher;
 import dev.ferry.spi.WorkerBatch;
+import dev.ferry.spi.HeadCheck;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.protocol.http.HttpOpenListener;
@@ -117,7 +118,7 @@ public final class UndertowServer implements Server {
         int headerTimeout = (int) Math.min(Integer.MAX_VALUE, config.requestHeaderTimeout().toMillis());
         int idleTimeout = (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis());
         return OptionMap.builder()
-                .set(UndertowOptions.MAX_HEADER_SIZE, HeadGuard.maxHead(config) + 1024)
+                .set(UndertowOptions.MAX_HEADER_SIZE, HeadCheck.maxHead(config) + 1024)
                 .set(UndertowOptions.MAX_HEADERS, config.maxHeaderCount() + 8)
                 .set(UndertowOptions.MAX_PARAMETERS, Math.max(config.maxRequestLine(), 1000))
                 .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)

@@ -232,6 +232,13 @@ public final class ReferenceServer implements Server {
             BodyStream body;
             try {
                 String line = line(firstByte, config.maxRequestLine(), 414, "request line");
+                // empty lines before the request line are passed over (RFC 9112 section 2.2)
+                for (int blanks = 0; line.isEmpty(); blanks++) {
+                    if (blanks * 2 > config.maxRequestLine()) {
+                        throw new Reject(400, "too many empty lines");
+                    }
+                    line = line(-1, config.maxRequestLine(), 414, "request line");
+                }
                 String[] parts = line.split(" ", -1);
                 if (parts.length != 3) {
                     throw new Reject(400, "malformed request line");
