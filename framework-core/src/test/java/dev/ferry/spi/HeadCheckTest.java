@@ -127,4 +127,53 @@ class HeadCheckTest {
         assertEquals(GET.length(), check.scan(bytes(GET), 0, GET.length()));
         assertTrue(check.paused());
     }
+
+    /** Feeds the input in one scan, where whole heads take the one-pass path, or byte by byte, where none can. */
+    private static String outcome(ServerConfig config, String input, boolean byteByByte) {
+        HeadCheck check = HeadCheck.following(config);
+        ByteBuffer buffer = bytes(input);
+        int at = 0;
+        int step = byteByByte ? 1 : input.length();
+        while (at < input.length() && !check.failed()) {
+            int stop = check.scan(buffer, at, Math.min(input.length(), at + step));
+            at = check.blank() > 0 || check.failed() ? stop : Math.min(input.length(), at + step);
+        }
+        Response refusal = check.refusal();
+        return (refusal == null ? "accepted" : String.valueOf(refusal.status().code())) + (check.inHead() ? " in head" : "");
+    }
+
+    @Test
+    void wholeHeadsGetTheSameAnswerAsBytesOneByOne() {
+        ServerConfig config = ServerConfig.builder().maxRequestLine(40).maxHeaderBytes(60).maxHeaderCount(3).build();
+        String line = "GET /" + "a".repeat(40 - 14) + " HTTP/1.1";
+        String[] inputs = {
+            GET, "GET /a HTTP/1.0\r\n\r\n", "GET /a HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", "GET /a HTTP/1.1\r\n\r\n",
+            "GET /a HTTP/1.1\r\nHOST: h\r\n\r\n", "GET /a HTTP/1.1\r\nHost: h\r\nHost: h\r\n\r\n",
+            line + "\r\nHost: h\r\n\r\n", "GET /" + "a".repeat(40 - 13) + " HTTP/1.1\r\nHost: h\r\n\r\n",
+            "GET /a HTTP/1.1\r\nHost: h\r\nX: " + "v".repeat(60 - 14) + "\r\n\r\n",
+            "GET /a HTTP/1.1\r\nHost: h\r\nX: " + "v".repeat(60 - 13) + "\r\n\r\n",
+            "GET /a HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n", "GET /a HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
+            "GET /a HTTP/1.2\r\nHost: h\r\n\r\n", "GET /a HTTP/2.0\r\nHost: h\r\n\r\n", "GET /a HTTP/1.1 \r\nHost: h\r\n\r\n",
+            "GET  /a HTTP/1.1\r\nHost: h\r\n\r\n", "GE(T /a HTTP/1.1\r\nHost: h\r\n\r\n", "GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n",
+            "GET /%41 HTTP/1.1\r\nHost: h\r\n\r\n", "GET /%4 HTTP/1.1\r\nHost: h\r\n\r\n", "GET /\u00e9 HTTP/1.1\r\nHost: h\r\n\r\n",
+            "GET /a HTTP/1.1\nHost: h\r\n\r\n", "GET /a HTTP/1.1\r\nHost: h\n\r\n", "GET /a HTTP/1.1\r\nHost: h\rX\r\n\r\n",
+            "GET /a HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n", "GET /a HTTP/1.1\r\nHost : h\r\n\r\n",
+            "GET /a HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n", "GET /a HTTP/1.1\r\nHost: h\r\nX: a\u0000b\r\n\r\n",
+            "GET /a HTTP/1.1\r\nHost: h\r\nX: a\tb\r\n\r\n", "GET /a HTTP/1.1\r\nHost: h\r\n: v\r\n\r\n",
+            "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok" + GET,
+            "POST /a HTTP/1.1\r\nHost: h\r\ncontent-length: 2\r\nContent-Length: 2\r\n\r\nok",
+            "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + GET,
+            "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "GET /a HTTP/1.1\r\nHost: h\r\nIf-Modified-Since: x\r\nContent-Lengths: 1\r\n\r\n",
+            "\r\n" + GET, GET + "\r\n\r\n" + GET, GET + "GET /b HTTP/1.1\r\nHo", "GET /a HTTP/1.1\r\nHost: h\r\n\r",
+        };
+        for (String input : inputs) {
+            assertEquals(outcome(config, input, true), outcome(config, input, false), input);
+        }
+        assertEquals("accepted", outcome(config, line + "\r\nHost: h\r\n\r\n", false), "a request line at the limit");
+        assertEquals("accepted", outcome(config, inputs[8], false), "header bytes at the limit");
+        assertEquals("431", outcome(config, inputs[9], false), "header bytes one over the limit");
+        assertEquals("431", outcome(config, inputs[11], false), "one field over the count");
+        assertEquals("414", outcome(config, "GET /" + "a".repeat(40 - 13) + " HTTP/1.1\r\nHost: h\r\n\r\n", false));
+    }
 }
