@@ -86,11 +86,12 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
             int end = check(dst, from, from + n, from);
             dst.position(safe);
             if (check.failed()) {
-                if (check.refusal() != null) {
+                if (!check.malformedBody()) {
                     ready = ByteBuffer.wrap(REJECT_HEAD);
                     return safe > from ? safe - from : drain(dst);
                 }
-                return safe > from ? safe - from : check.malformedBody() ? 0 : -1;
+                // a broken body: what came before it, then "nothing yet" as above
+                return safe - from;
             }
             if (safe < end) {
                 hold(dst, safe, end);
@@ -115,7 +116,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
         byte[] rest = new byte[check.failed() ? 0 : end - safe];
         held.get(safe, rest);
         held.clear().put(rest);
-        if (check.failed() && check.refusal() != null) {
+        if (check.failed() && !check.malformedBody()) {
             byte[] both = new byte[valid.length + REJECT_HEAD.length];
             System.arraycopy(valid, 0, both, 0, valid.length);
             System.arraycopy(REJECT_HEAD, 0, both, valid.length, REJECT_HEAD.length);
