@@ -103,7 +103,6 @@ public sealed interface Body permits Body.Empty, Body.Bytes, Body.Stream, Body.S
     /** No content. */
     final class Empty implements Body {
         private static final Empty INSTANCE = new Empty();
-        private static final InputStream NOTHING = InputStream.nullInputStream();
 
         private Empty() {
         }
@@ -113,9 +112,10 @@ public sealed interface Body permits Body.Empty, Body.Bytes, Body.Stream, Body.S
             return 0;
         }
 
+        /** Returns a new empty stream each time: one that a reader closes must not be closed for every other. */
         @Override
         public InputStream stream() {
-            return NOTHING;
+            return InputStream.nullInputStream();
         }
 
         @Override
@@ -141,7 +141,7 @@ public sealed interface Body permits Body.Empty, Body.Bytes, Body.Stream, Body.S
             this.bytes = bytes;
         }
 
-        /** Returns a read-only view of the content, for servers that send buffers. */
+        /** Returns a read-only view of the content, without copying it. */
         public ByteBuffer buffer() {
             return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.InputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,15 @@ class BodyTest {
         assertEquals(-1, Body.of(new ByteArrayInputStream(new byte[3])).length());
         assertEquals(3, Body.of(new ByteArrayInputStream(new byte[3]), 3).length());
         assertEquals(-1, Body.streamed(out -> out.write(1)).length());
+    }
+
+    @Test
+    void closingOneEmptyStreamLeavesTheOthersOpen() throws Exception {
+        Body.empty().stream().close();
+        try (InputStream in = Body.empty().stream()) {
+            assertEquals(-1, in.read());
+        }
+        assertEquals(0, Body.empty().bytes().length);
     }
 
     @Test
