@@ -1,5 +1,6 @@
 package dev.ferry;
 
+import dev.ferry.internal.Fields;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -45,7 +46,7 @@ public record Cookie(String name, String value, Duration maxAge, Instant expires
 
     /** Checks the name, value and attribute texts. */
     public Cookie {
-        if (name == null || !Tokens.isToken(name)) {
+        if (name == null || !Fields.isToken(name)) {
             throw new IllegalArgumentException("a cookie name is an HTTP token: " + name);
         }
         if (value == null) {
@@ -156,8 +157,10 @@ public record Cookie(String name, String value, Duration maxAge, Instant expires
     }
 
     private static void checkAttribute(String attribute, String text) {
-        if (text != null && (text.indexOf(';') >= 0 || text.chars().anyMatch(c -> c < 0x20 || c == 0x7F))) {
-            throw new IllegalArgumentException("not allowed in the " + attribute + " attribute: " + text);
+        // RFC 6265: any CHAR except CTLs or ';', and CHAR is US-ASCII: a character above 0x7E could reach
+        // the wire as some other octet on a server that writes only a character's low byte
+        if (text != null && (text.indexOf(';') >= 0 || text.chars().anyMatch(c -> c < 0x20 || c >= 0x7F))) {
+            throw new IllegalArgumentException("not allowed in the " + attribute + " attribute: " + Fields.printable(text));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry;
 
+import dev.ferry.internal.Fields;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -11,7 +12,10 @@ import java.util.function.BiConsumer;
 
 /**
  * Immutable HTTP header fields: names compare case-insensitively, a name may repeat, and the order
- * in which fields were added is kept. Every change returns a new instance.
+ * in which fields were added is kept. Every change returns a new instance. Every way of adding a
+ * field checks it: names are tokens, values are visible ASCII or octets 0x80-0xFF (as Latin-1
+ * characters) with spaces or tabs only between them; anything else fails with an
+ * {@link IllegalArgumentException} that names the header.
  */
 public final class Headers {
 
@@ -47,7 +51,7 @@ public final class Headers {
         return builder.build();
     }
 
-    /** Returns a builder that collects fields in order; servers use it to copy a request's headers once. */
+    /** Returns a builder that collects fields in order and builds them once. */
     public static Builder builder() {
         return new Builder();
     }
@@ -203,22 +207,12 @@ public final class Headers {
     }
 
     private static void checkField(String name, String value) {
-        checkPresent(name, value);
-        if (!Tokens.isToken(name)) {
-            throw new IllegalArgumentException("not a header name: " + name);
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
-                throw new IllegalArgumentException("CR, LF and NUL are not allowed in the value of " + name);
-            }
-        }
+        Fields.check(name, value);
     }
 
-    private static void checkPresent(String name, String value) {
-        if (name == null || name.isEmpty() || value == null) {
-            throw new IllegalArgumentException("a header needs a name and a value");
-        }
+    /** Returns headers from alternating names and values as a server parsed them, without checking them again. */
+    static Headers parsed(String[] namesAndValues, int length) {
+        return length == 0 ? EMPTY : new Headers(namesAndValues, length);
     }
 
     /** Collects fields in order and builds {@link Headers} once, without intermediate copies. */
@@ -229,9 +223,13 @@ public final class Headers {
         private Builder() {
         }
 
-        /** Adds a field after those already added; servers pass fields their parser already checked. */
+        /**
+         * Adds a field after those already added.
+         *
+         * @throws IllegalArgumentException naming the header when its name or value cannot be sent
+         */
         public Builder add(String name, String value) {
-            checkPresent(name, value);
+            checkField(name, value);
             if (size == fields.length) {
                 fields = Arrays.copyOf(fields, size * 2);
             }

@@ -1,5 +1,6 @@
 package dev.ferry;
 
+import dev.ferry.internal.Fields;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,25 +92,15 @@ public final class Lint {
             problems.add("a HEAD response must not have a body, but has " + body);
         }
         headers.forEach((name, value) -> {
-            if (!Tokens.isToken(name)) {
-                problems.add("header name '" + escape(name) + "' is not a token");
-            }
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if (c == '\r' || c == '\n' || c == 0) {
-                    problems.add("header " + escape(name) + " has CR, LF or NUL in its value '" + escape(value) + "'");
-                    break;
-                }
-                if (c > 0xFF) {
-                    problems.add("header " + escape(name) + " has a character that is not one octet: '" + escape(value) + "'");
-                    break;
-                }
+            String problem = Fields.problem(name, value);
+            if (problem != null) {
+                problems.add(problem);
             }
             String lower = name.toLowerCase(Locale.ROOT);
             if (HOP_BY_HOP.contains(lower) || lower.startsWith("proxy-")) {
                 problems.add("hop-by-hop header " + name + " is the server's to set");
             } else if (lower.equals("connection") && !value.trim().equalsIgnoreCase("close")) {
-                problems.add("Connection: " + escape(value) + " is the server's to set; an app may only ask for 'close'");
+                problems.add("Connection: " + Fields.printable(value) + " is the server's to set; an app may only ask for 'close'");
             }
         });
         List<String> lengths = headers.all("Content-Length");
@@ -121,7 +112,7 @@ public final class Lint {
             if (!text.isEmpty() && text.length() < 19 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 declared = Long.parseLong(text);
             } else {
-                problems.add("Content-Length '" + escape(lengths.get(0)) + "' is not a number of bytes");
+                problems.add("Content-Length '" + Fields.printable(lengths.get(0)) + "' is not a number of bytes");
             }
             if (status.code() == 204 || status.code() < 200) {
                 problems.add("status " + status.code() + " must not have a Content-Length");
@@ -160,14 +151,6 @@ public final class Lint {
             }));
         }
         return response;
-    }
-
-    private static String escape(String text) {
-        StringBuilder out = new StringBuilder();
-        for (char c : text.toCharArray()) {
-            out.append(c < 0x20 || c == 0x7F ? String.format("\\x%02X", (int) c) : String.valueOf(c));
-        }
-        return out.toString();
     }
 
     private static final class Counting extends FilterOutputStream {

@@ -1,5 +1,6 @@
 package dev.ferry;
 
+import dev.ferry.internal.Fields;
 import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.UnsupportedCharsetException;
@@ -35,7 +36,7 @@ public record MediaType(String type, String subtype, Map<String, String> paramet
     public MediaType {
         type = type.toLowerCase(Locale.ROOT);
         subtype = subtype.toLowerCase(Locale.ROOT);
-        if (!Tokens.isToken(type) || !Tokens.isToken(subtype)) {
+        if (!Fields.isToken(type) || !Fields.isToken(subtype)) {
             throw new IllegalArgumentException("not a media type: " + type + "/" + subtype);
         }
         parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
@@ -106,7 +107,7 @@ public record MediaType(String type, String subtype, Map<String, String> paramet
         StringBuilder text = new StringBuilder(type).append('/').append(subtype);
         parameters.forEach((name, value) -> {
             text.append("; ").append(name).append('=');
-            if (Tokens.isToken(value)) {
+            if (Fields.isToken(value)) {
                 text.append(value);
             } else {
                 text.append('"').append(value.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');

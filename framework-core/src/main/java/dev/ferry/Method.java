@@ -1,5 +1,7 @@
 package dev.ferry;
 
+import dev.ferry.internal.Fields;
+
 /**
  * An HTTP request method. The standard ones are constants; any other token is representable, so an
  * app can route an extension method and a server can answer an unknown one with 501.
@@ -33,7 +35,7 @@ public record Method(String name) {
             throw new IllegalArgumentException("a method needs a name");
         }
         for (int i = 0; i < name.length(); i++) {
-            if (!Tokens.isTokenChar(name.charAt(i))) {
+            if (!Fields.isTokenChar(name.charAt(i))) {
                 throw new IllegalArgumentException("not a method token: " + name);
             }
         }

@@ -68,6 +68,38 @@ class HeadersTest {
     }
 
     @Test
+    void everyEntryPointChecksValues() {
+        for (String bad : new String[] {"a\u0001b", "a\u007Fb", "\u013B Domain=evil", " leading", "trailing\t", "nul\u0000"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Headers.of("X-Bad", bad));
+            assertTrue(e.getMessage().contains("X-Bad"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> Headers.builder().add("X-Bad", bad));
+            assertThrows(IllegalArgumentException.class, () -> Headers.empty().with("X-Bad", bad));
+            assertThrows(IllegalArgumentException.class, () -> Headers.empty().plus("X-Bad", bad));
+            assertThrows(IllegalArgumentException.class, () -> Response.redirect(bad));
+            assertThrows(IllegalArgumentException.class, () -> Response.ok().withHeader("X-Bad", bad));
+        }
+        assertThrows(IllegalArgumentException.class, () -> Headers.builder().add("Bad Name", "v"));
+        assertThrows(IllegalArgumentException.class, () -> Headers.builder().add("X", null));
+    }
+
+    @Test
+    void valuesMayHoldObsTextAndInnerWhitespace() {
+        Headers headers = Headers.of("X-Latin", "caf\u00E9", "X-Inner", "a \t b", "X-Empty", "");
+        assertEquals(Optional.of("caf\u00E9"), headers.first("X-Latin"));
+        assertEquals(Optional.of("a \t b"), headers.first("X-Inner"));
+        assertEquals(Optional.of(""), headers.first("X-Empty"));
+    }
+
+    @Test
+    void aReflectedPathCannotAddACookieAttribute() {
+        // U+013B's low byte is ';': a server that wrote low bytes would send "; Domain=evil.example"
+        String reflected = "/app\u013B Domain=evil.example";
+        assertThrows(IllegalArgumentException.class, () -> Cookie.of("session", "1").withPath(reflected));
+        assertThrows(IllegalArgumentException.class,
+                () -> Response.ok().withAddedHeader("Set-Cookie", "session=1; Path=" + reflected));
+    }
+
+    @Test
     void equalityIgnoresNameCase() {
         assertEquals(Headers.of("A", "1"), Headers.of("a", "1"));
         assertEquals(Headers.of("A", "1").hashCode(), Headers.of("a", "1").hashCode());

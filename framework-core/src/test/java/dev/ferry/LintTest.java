@@ -50,11 +50,9 @@ class LintTest {
     }
 
     @Test
-    void lineBreaksInHeadersAreViolations() {
-        Headers smuggled = Headers.builder().add("X-A", "1\r\nSet-Cookie: evil=1").build();
-        assertTrue(violation(Request.get("/"), Response.of(Status.OK, smuggled, Body.empty())).contains("CR, LF or NUL"));
-        Headers badName = Headers.builder().add("X A\n", "1").build();
-        assertTrue(violation(Request.get("/"), Response.of(Status.OK, badName, Body.empty())).contains("not a token"));
+    void lineBreaksInHeadersCannotEvenBeBuilt() {
+        assertThrows(IllegalArgumentException.class, () -> Headers.builder().add("X-A", "1\r\nSet-Cookie: evil=1"));
+        assertThrows(IllegalArgumentException.class, () -> Headers.builder().add("X A\n", "1"));
     }
 
     @Test

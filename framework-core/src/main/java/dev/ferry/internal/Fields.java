@@ -1,0 +1,105 @@
+package dev.ferry.internal;
+
+/**
+ * The character rules of RFC 9110 for header fields, in one place: names are tokens; values are
+ * visible ASCII or obs-text (octets 0x80-0xFF as Latin-1 characters), with spaces and tabs only
+ * between other characters. Nothing that breaks these rules is ever written to the wire.
+ */
+public final class Fields {
+
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c : "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".toCharArray()) {
+            TOKEN[c] = true;
+        }
+    }
+
+    private Fields() {
+    }
+
+    /** Returns whether the character may appear in a token. */
+    public static boolean isTokenChar(char c) {
+        return c < 128 && TOKEN[c];
+    }
+
+    /** Returns whether the text is a non-empty token. */
+    public static boolean isToken(String text) {
+        if (text.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 128 || !TOKEN[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Returns whether the text is a valid field value: possibly empty, no leading or trailing whitespace. */
+    public static boolean isValue(String value) {
+        int n = value.length();
+        if (n == 0) {
+            return true;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = value.charAt(i);
+            if (c < 0x21 || c == 0x7F || c > 0xFF) {
+                if ((c != ' ' && c != '\t') || i == 0 || i == n - 1) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Returns what is wrong with a field, naming it, or {@code null} when it may be sent.
+     */
+    public static String problem(String name, String value) {
+        if (name == null || value == null) {
+            return "a header needs a name and a value";
+        }
+        if (!isToken(name)) {
+            return "header name '" + printable(name) + "' is not a token";
+        }
+        if (!isValue(value)) {
+            return "header " + name + " has a value that cannot be sent: '" + printable(value)
+                    + "' (only visible ASCII, octets 0x80-0xFF, and spaces or tabs between them)";
+        }
+        return null;
+    }
+
+    /**
+     * Checks a field.
+     *
+     * @throws IllegalArgumentException naming the header when it cannot be sent
+     */
+    public static void check(String name, String value) {
+        String problem = problem(name, value);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
+    /** Returns the text with control characters and characters above 0xFF escaped, for messages and logs. */
+    public static String printable(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean plain = c >= 0x20 && c != 0x7F && c <= 0xFF;
+            if (!plain && out == null) {
+                out = new StringBuilder(text.length() + 16).append(text, 0, i);
+            }
+            if (out != null) {
+                if (plain) {
+                    out.append(c);
+                } else {
+                    out.append(c <= 0xFF ? String.format("\\x%02X", (int) c) : String.format("\\u%04X", (int) c));
+                }
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+}
