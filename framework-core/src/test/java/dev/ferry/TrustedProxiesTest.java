@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class TrustedProxiesTest {
 
     private final TrustedProxies proxies = TrustedProxies.of("127.0.0.1", "10.0.0.0/8", "fd00::/8", "::1");
+    private final TrustedProxies forwarded = proxies.reading(TrustedProxies.Family.FORWARDED);
 
     private static Request from(String peer, String... headers) throws Exception {
         return Request.get("/").withHeaders(Headers.of(headers))
@@ -65,7 +66,7 @@ class TrustedProxiesTest {
 
     @Test
     void forwardedHeaderWithIpv6AndQuotes() throws Exception {
-        Request resolved = proxies.resolve(from("::1",
+        Request resolved = forwarded.resolve(from("::1",
                 "Forwarded", "for=\"[2001:db8:cafe::17]:4711\";proto=https;host=\"app.example\"",
                 "Forwarded", "for=10.0.0.5;proto=http"));
         assertEquals("2001:db8:cafe:0:0:0:0:17", client(resolved));
@@ -75,12 +76,69 @@ class TrustedProxiesTest {
     }
 
     @Test
-    void forwardedTakesPrecedenceAndObfuscatedNamesStopTheWalk() throws Exception {
-        Request resolved = proxies.resolve(from("127.0.0.1", "Forwarded", "for=_hidden, for=192.0.2.60",
+    void onlyTheChosenFamilyIsRead() throws Exception {
+        Request both = from("127.0.0.1", "Forwarded", "for=1.2.3.4;proto=https;host=evil.example",
+                "X-Forwarded-For", "198.51.100.7");
+        Request byDefault = proxies.resolve(both);
+        assertEquals("198.51.100.7", client(byDefault));
+        assertEquals("http", byDefault.scheme());
+        assertEquals(Optional.empty(), byDefault.header("Host"));
+        Request forwardedOnly = forwarded.resolve(from("127.0.0.1", "X-Forwarded-For", "198.51.100.7",
+                "X-Forwarded-Proto", "https"));
+        assertEquals("127.0.0.1", client(forwardedOnly));
+        assertEquals("http", forwardedOnly.scheme());
+        assertEquals(TrustedProxies.Family.X_FORWARDED, proxies.family());
+    }
+
+    @Test
+    void obfuscatedNamesStopTheWalk() throws Exception {
+        Request resolved = forwarded.resolve(from("127.0.0.1", "Forwarded", "for=_hidden, for=192.0.2.60",
                 "X-Forwarded-For", "6.6.6.6"));
         assertEquals("192.0.2.60", client(resolved));
-        Request unknown = proxies.resolve(from("127.0.0.1", "Forwarded", "for=unknown"));
+        Request unknown = forwarded.resolve(from("127.0.0.1", "Forwarded", "for=unknown"));
         assertEquals("127.0.0.1", client(unknown));
+    }
+
+    @Test
+    void aMalformedForwardedHeaderIsIgnoredAsAWhole() throws Exception {
+        for (String bad : new String[] {
+                "for=1.2.3.4;for=5.6.7.8",                 // a parameter repeated within one element
+                "for=1.2.3.4;proto=https;proto=http",
+                "for=\"1.2.3.4",                           // unterminated quote
+                "for=1.2.3.4 junk",
+                "for=",
+                "=1.2.3.4",
+                "for=1.2.3.4, for=5.6.7.8;host=a;host=b"}) {
+            Request resolved = forwarded.resolve(from("127.0.0.1", "Forwarded", bad));
+            assertEquals("127.0.0.1", client(resolved), bad);
+            assertEquals("http", resolved.scheme(), bad);
+        }
+    }
+
+    @Test
+    void forwardedHostsAreCheckedCharacterByCharacter() throws Exception {
+        for (String host : new String[] {"\"evil<script>\"", "\"a\\\\b\"", "\"a\\\"b\"", "\"a b\"", "\"x/y\"", "\"u@h\"",
+                "\"h:99999\"", "\"[zz::1]\""}) {
+            Request resolved = forwarded.resolve(from("127.0.0.1", "Forwarded", "for=192.0.2.1;host=" + host));
+            assertEquals("192.0.2.1", client(resolved), host);
+            assertEquals(Optional.empty(), resolved.header("Host"), host);
+        }
+        Request good = forwarded.resolve(from("127.0.0.1", "Forwarded", "for=192.0.2.1;host=\"[::1]:8443\""));
+        assertEquals(Optional.of("[::1]:8443"), good.header("Host"));
+    }
+
+    @Test
+    void hostileLengthsAreNotParsed() throws Exception {
+        String colons = ":".repeat(16 * 1024);
+        for (int i = 0; i < 20; i++) {
+            assertEquals("127.0.0.1", client(proxies.resolve(from("127.0.0.1", "X-Forwarded-For", colons))));
+            assertEquals("127.0.0.1", client(forwarded.resolve(from("127.0.0.1", "Forwarded", "for=\"" + colons + "\""))));
+            assertEquals("127.0.0.1", client(forwarded.resolve(from("127.0.0.1", "Forwarded", "for=a;".repeat(3000)))));
+        }
+        assertNull(TrustedProxies.literal(colons));
+        assertNull(TrustedProxies.address(colons));
+        String longChain = "10.0.0.1, ".repeat(40) + "198.51.100.7";
+        assertEquals("127.0.0.1", client(proxies.resolve(from("127.0.0.1", "X-Forwarded-For", longChain))));
     }
 
     @Test
@@ -112,6 +170,11 @@ class TrustedProxiesTest {
         assertFalse(none.trusts(InetAddress.getByName("127.0.0.1")));
         TrustedProxies some = TrustedProxies.from(Map.of("FERRY_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"), properties);
         assertTrue(some.trusts(InetAddress.getByName("10.9.9.9")));
+        assertEquals(TrustedProxies.Family.X_FORWARDED, some.family());
+        properties.setProperty("ferry.trusted-proxy-headers", "forwarded");
+        assertEquals(TrustedProxies.Family.FORWARDED, TrustedProxies.from(Map.of(), properties).family());
+        properties.setProperty("ferry.trusted-proxy-headers", "both");
+        assertThrows(IllegalArgumentException.class, () -> TrustedProxies.from(Map.of(), properties));
     }
 
     @Test

@@ -246,6 +246,27 @@ class DeployBehindNginxTest {
     }
 
     @Test
+    @Order(1)
+    void forwardingHeadersForgedThroughNginxAreIgnored() throws Exception {
+        HttpClient client = HttpClient.newBuilder().localAddress(InetAddress.getByName(CLIENT)).build();
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/whoami"))
+                    .header("Forwarded", "for=1.2.3.4;proto=https;host=evil.example")
+                    .header("X-Forwarded-For", "1.2.3.4")
+                    .header("X-Forwarded-Proto", "https")
+                    .header("X-Forwarded-Host", "evil.example")
+                    .header("X-Forwarded-Port", "443").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            DeployApp.Seen seen = JSON.readValue(response.body(), DeployApp.Seen.class);
+            assertEquals(CLIENT, seen.client(), "a forged address through nginx on " + seen.instance());
+            assertEquals("http", seen.scheme(), "a forged scheme through nginx on " + seen.instance());
+            assertEquals("127.0.0.1:" + httpPort, seen.host(), "a forged host through nginx on " + seen.instance());
+        }
+        report.add("forged Forwarded and X-Forwarded-For/-Proto/-Host/-Port through nginx from " + CLIENT
+                + ": the app saw " + CLIENT + ", http and 127.0.0.1:" + httpPort);
+    }
+
+    @Test
     @Order(2)
     void anUntrustedPeerIsSeenWithItsRealAddress() throws Exception {
         HttpClient direct = HttpClient.newBuilder().localAddress(InetAddress.getByName(CLIENT)).build();
