@@ -34,6 +34,11 @@ public final class Request {
             public int first(Request request) {
                 return request.first;
             }
+
+            @Override
+            public Headers parsedHeaders(String[] namesAndValues, int length) {
+                return Headers.parsed(namesAndValues, length);
+            }
         });
     }
 
@@ -61,7 +66,7 @@ public final class Request {
         this.pathParams = pathParams;
     }
 
-    /** Returns a builder; servers use it to turn what they parsed into a request. */
+    /** Returns a builder for a request with every part set explicitly, as a test would build it. */
     public static Builder builder() {
         return new Builder();
     }
@@ -250,7 +255,7 @@ public final class Request {
         return method + " " + contextPath() + rawPath() + (target.query() == null ? "" : "?" + target.query());
     }
 
-    /** Collects what a server parsed and builds the request once. */
+    /** Collects the parts of a request and builds it once. */
     public static final class Builder {
         private Method method = Method.GET;
         private String version = "HTTP/1.1";

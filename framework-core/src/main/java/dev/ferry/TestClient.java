@@ -1,15 +1,13 @@
 package dev.ferry;
 
+import dev.ferry.internal.MemoryExchange;
 import dev.ferry.server.ServerConfig;
-import dev.ferry.spi.Dispatcher;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.ferry.spi.Engine;
 
 /**
- * Sends requests to a handler in-process, with no socket, and answers as a server would: errors
- * mapped to their status, the body limit enforced, no body on HEAD, 204 and 304. The response body is
- * read into memory, so a test can read it as often as it likes.
+ * Sends requests to a handler in-process, with no socket, through the same engine every server
+ * uses: errors mapped to their status, the body limit enforced, no body on HEAD, 204 and 304. The
+ * response body is read into memory, so a test can read it as often as it likes.
  *
  * <pre>{@code
  * TestClient client = TestClient.of(app);
@@ -18,10 +16,10 @@ import java.io.UncheckedIOException;
  */
 public final class TestClient {
 
-    private final Dispatcher dispatcher;
+    private final Engine engine;
 
-    private TestClient(Dispatcher dispatcher) {
-        this.dispatcher = dispatcher;
+    private TestClient(Engine engine) {
+        this.engine = engine;
     }
 
     /** Returns a client for the handler with the default server settings. */
@@ -31,33 +29,33 @@ public final class TestClient {
 
     /** Returns a client for the handler with these server settings (the body limit applies). */
     public static TestClient of(Handler app, ServerConfig config) {
-        return new TestClient(Dispatcher.create(app, config));
+        return new TestClient(Engine.create(app, config));
     }
 
-    /** Sends the request and returns the response with its body in memory. */
+    /**
+     * Sends the request and returns the response with its body in memory; a {@code Host} and the
+     * body's {@code Content-Length} (or chunked framing) are added when the request has none, as a
+     * client would send them.
+     *
+     * @throws java.io.UncheckedIOException when the response broke off after it had started, which a
+     *     client sees as a cut connection
+     */
     public Response send(Request request) {
-        return buffered(dispatcher.dispatch(request));
+        MemoryExchange exchange = new MemoryExchange(request);
+        engine.serve(exchange);
+        return exchange.response();
     }
 
     /** Builds the request as a server would (a malformed target gets 400) and sends it. */
     public Response send(Request.Builder request) {
-        return buffered(dispatcher.dispatch(request));
-    }
-
-    private Response buffered(Response response) {
+        Request built;
         try {
-            Body body = response.body();
-            if (body instanceof Body.Stream || body instanceof Body.Streamed) {
-                ByteArrayOutputStream content = new ByteArrayOutputStream();
-                body.writeTo(content);
-                response = response.withBody(Body.of(content.toByteArray()));
-            }
-            return response;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            dispatcher.finished();
+            built = request.build();
+        } catch (HttpException e) {
+            return Response.error(e.status(), e.getMessage() == null ? e.status().reason() : e.getMessage())
+                    .withHeader("Connection", "close");
         }
+        return send(built);
     }
 
     /** Sends a GET request for the target. */

@@ -16,6 +16,9 @@ public final class Access {
 
         /** Returns the index of the first segment below the context path. */
         int first(Request request);
+
+        /** Returns headers from alternating names and values that a server parsed and the contract checked. */
+        dev.ferry.Headers parsedHeaders(String[] namesAndValues, int length);
     }
 
     private static volatile Requests requests;

@@ -237,6 +237,19 @@ public final class HeadCheck {
         return Response.error(status, message).withHeader("Connection", "close");
     }
 
+    /** Returns the refusal as the bytes of a whole response, to write straight to the connection before closing it. */
+    public byte[] refusalBytes() {
+        Response refusal = refusal();
+        if (refusal == null) {
+            throw new IllegalStateException("no head was refused");
+        }
+        try {
+            return Engine.refusal(refusal.status(), refusal.body().text());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private int brokenBody(int at) {
         malformedBody = true;
         state = FAILED;

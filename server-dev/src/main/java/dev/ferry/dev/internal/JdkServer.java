@@ -5,7 +5,7 @@ import dev.ferry.Handler;
 import dev.ferry.server.Execution;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
-import dev.ferry.spi.Dispatcher;
+import dev.ferry.spi.Engine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** The dev server: the JDK's {@link HttpServer} with every request run through Ferry's {@link Dispatcher}. */
+/** The dev server: the JDK's {@link HttpServer} with every request served by Ferry's {@link Engine}. */
 public final class JdkServer implements Server {
 
     /** The host the dev server binds when {@code ferry.host} is not set: loopback only. */
@@ -22,7 +22,7 @@ public final class JdkServer implements Server {
     private static final int BACKLOG = 1024;
 
     private final HttpServer http;
-    private final Dispatcher dispatcher;
+    private final Engine engine;
     private final ServerConfig config;
     private final ExecutorService executor;
     private final RequestLog log;
@@ -31,10 +31,10 @@ public final class JdkServer implements Server {
     private final int port;
     private boolean stopped;
 
-    private JdkServer(HttpServer http, Dispatcher dispatcher, ServerConfig config, ExecutorService executor,
+    private JdkServer(HttpServer http, Engine engine, ServerConfig config, ExecutorService executor,
                       RequestLog log, AutoCloseable resource, String configuredHost) {
         this.http = http;
-        this.dispatcher = dispatcher;
+        this.engine = engine;
         this.config = config;
         this.executor = executor;
         this.log = log;
@@ -52,21 +52,21 @@ public final class JdkServer implements Server {
      */
     public static JdkServer start(Handler app, ServerConfig config, Console console, AutoCloseable resource) {
         JdkSettings.apply(config);
-        Dispatcher dispatcher = Dispatcher.create(DebugPage.wrap(app), config);
+        Engine engine = Engine.create(DebugPage.wrap(app), config);
         String host = config.host().orElse(DEFAULT_HOST);
         HttpServer http;
         try {
             http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), config.port()), BACKLOG);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + host + ":" + config.port() + ": " + e.getMessage(), e);
+            throw Engine.cannotListen(host, config.port(), e);
         }
         ExecutorService executor = config.execution() == Execution.VIRTUAL_THREADS
                 ? Executors.newVirtualThreadPerTaskExecutor() : null;
         http.setExecutor(executor); // null: the JDK runs each exchange on its dispatcher thread
         RequestLog log = console == null ? null : new RequestLog(console);
-        http.createContext("/", new ExchangeHandler(dispatcher, config, log));
+        http.createContext("/", new ExchangeHandler(engine, log));
         http.start();
-        return new JdkServer(http, dispatcher, config, executor, log, resource, host);
+        return new JdkServer(http, engine, config, executor, log, resource, host);
     }
 
     @Override
@@ -84,19 +84,14 @@ public final class JdkServer implements Server {
         return port;
     }
 
-    /**
-     * Answers new requests 503 with {@code Connection: close}, waits up to {@code grace} for those
-     * in flight, then closes the listener and every connection. The port stays open during the
-     * grace period so that requests arriving then get the 503.
-     */
+    /** Stops in the engine's one sequence; the JDK closes its listener and every connection at the end. */
     @Override
     public synchronized void stop(Duration grace) {
         if (stopped) {
             return;
         }
         stopped = true;
-        dispatcher.drain(grace);
-        http.stop(0);
+        engine.stop(grace, () -> { }, () -> http.stop(0));
         if (executor != null) {
             executor.shutdownNow();
         }

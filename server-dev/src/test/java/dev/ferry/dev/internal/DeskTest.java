@@ -9,7 +9,6 @@ import dev.ferry.HttpException;
 import dev.ferry.Response;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
-import dev.ferry.spi.Dispatcher;
 import dev.ferry.testkit.RawClient;
 import dev.ferry.testkit.RawResponse;
 import java.io.ByteArrayOutputStream;
@@ -92,7 +91,7 @@ class DeskTest {
             assertTrue(page.contains("java.lang.IllegalStateException"), page);
             assertTrue(page.contains("broken &lt;b&gt;app&lt;/b&gt;"), "escaped message");
             assertTrue(page.contains("<span class=\"frame app\">    at demo.Failing.fail("), "app frame highlighted");
-            assertTrue(page.contains("<span class=\"frame\">    at dev.ferry.spi.Dispatcher"), "framework frame not highlighted");
+            assertTrue(page.contains("<span class=\"frame\">    at dev.ferry.spi.ExchangeEngine"), "framework frame not highlighted");
             assertTrue(page.contains("<td>X-trace</td><td>42</td>") || page.contains("<td>X-Trace</td><td>42</td>"), page);
             assertTrue(page.contains("<td>name</td><td>Ann</td>"));
             assertTrue(page.contains("<td>path</td><td>/boom</td>"));
@@ -127,10 +126,8 @@ class DeskTest {
 
     @Test
     void productionServersKeepTheGenericErrorBecauseThePageIsAWrapperOfTheDevServer() throws Exception {
-        Dispatcher production = Dispatcher.create(app, ServerConfig.defaults());
-        Response response = production.dispatch(dev.ferry.Request.builder().target("/boom")
+        Response response = dev.ferry.TestClient.of(app).send(dev.ferry.Request.builder().target("/boom")
                 .headers(dev.ferry.Headers.of("Accept", "text/html")));
-        production.finished();
         assertEquals(500, response.status().code());
         assertEquals("Internal Server Error", response.body().text());
     }

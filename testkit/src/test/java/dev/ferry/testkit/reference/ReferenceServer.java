@@ -10,7 +10,9 @@ import dev.ferry.Response;
 import dev.ferry.Status;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
-import dev.ferry.spi.Dispatcher;
+import dev.ferry.spi.Engine;
+import dev.ferry.spi.Exchange;
+import dev.ferry.spi.ResponseHead;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -59,7 +61,7 @@ public final class ReferenceServer implements Server {
 
     private final ServerConfig config;
     private final Flaw flaw;
-    private final Dispatcher dispatcher;
+    private final Engine engine;
     private final ServerSocket listener;
     private final Semaphore permits;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -69,7 +71,7 @@ public final class ReferenceServer implements Server {
     ReferenceServer(Handler app, ServerConfig config, Flaw flaw) {
         this.config = config;
         this.flaw = flaw;
-        this.dispatcher = Dispatcher.create(app, config);
+        this.engine = Engine.create(app, config);
         this.permits = new Semaphore(config.maxConnections());
         try {
             listener = new ServerSocket();
@@ -117,21 +119,15 @@ public final class ReferenceServer implements Server {
 
     @Override
     public void stop(Duration grace) {
-        stopping = true;
-        dispatcher.beginShutdown();
-        try {
-            listener.close();
-        } catch (IOException ignored) {
-            // already closed
-        }
-        acceptor.interrupt();
-        connections.forEach(Connection::closeIfIdle);
-        try {
-            dispatcher.awaitIdle(grace);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        connections.forEach(Connection::close);
+        engine.stop(grace, () -> {
+            stopping = true;
+            try {
+                listener.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+            acceptor.interrupt();
+        }, () -> connections.forEach(Connection::close));
     }
 
     @Override
@@ -225,10 +221,9 @@ public final class ReferenceServer implements Server {
         private boolean exchange(int firstByte) throws IOException {
             Duration headerTime = flaw == Flaw.NO_HEADER_TIMEOUT ? Duration.ofMinutes(10) : config.requestHeaderTimeout();
             deadline = System.nanoTime() + headerTime.toNanos();
-            Request.Builder request = Request.builder();
+            ReferenceExchange exchange;
             Method method;
             boolean http10;
-            boolean wantsClose;
             BodyStream body;
             try {
                 String line = line(firstByte, config.maxRequestLine(), 414, "request line");
@@ -262,27 +257,20 @@ public final class ReferenceServer implements Server {
                     throw new Reject(400, "bad target");
                 }
                 List<String[]> fields = headers(config.maxHeaderBytes(), config.maxHeaderCount(), 431);
-                Headers.Builder headers = Headers.builder();
                 int hosts = 0;
                 List<String> lengths = new ArrayList<>();
                 List<String> codings = new ArrayList<>();
-                String connection = "";
-                boolean expectContinue = false;
                 for (String[] field : fields) {
-                    headers.add(field[0], field[1]);
                     switch (field[0].toLowerCase(Locale.ROOT)) {
                         case "host" -> hosts++;
                         case "content-length" -> lengths.add(field[1]);
                         case "transfer-encoding" -> codings.add(field[1]);
-                        case "connection" -> connection += "," + field[1].toLowerCase(Locale.ROOT);
-                        case "expect" -> expectContinue = field[1].equalsIgnoreCase("100-continue");
                         default -> { }
                     }
                 }
                 if (hosts > 1 || hosts == 0 && !http10) {
                     throw new Reject(400, "a request needs one Host");
                 }
-                wantsClose = http10 || connection.contains("close");
                 if (!codings.isEmpty()) {
                     if (!lengths.isEmpty() || http10) {
                         throw new Reject(400, "Transfer-Encoding with Content-Length");
@@ -304,12 +292,7 @@ public final class ReferenceServer implements Server {
                 } else {
                     body = new Fixed(0);
                 }
-                if (expectContinue && !http10 && body.declared() != 0 && body.declared() <= config.maxRequestBody()) {
-                    body.expectContinue = true;
-                }
-                request.method(method).target(target).version(version).headers(headers.build())
-                        .remoteAddress((InetSocketAddress) socket.getRemoteSocketAddress())
-                        .body(body.declared() == 0 ? Body.empty() : Body.of(body, body.declared()));
+                exchange = new ReferenceExchange(parts[0], target, version, fields, body);
             } catch (Reject reject) {
                 if (reject.status == 408 && reject.getMessage().equals("silent")) {
                     return false;
@@ -318,26 +301,108 @@ public final class ReferenceServer implements Server {
                 return flaw == Flaw.KEEPS_OPEN_AFTER_400 && reject.status == 400;
             }
             socket.setSoTimeout((int) config.idleTimeout().toMillis());
-            Response response = dispatcher.dispatch(request);
-            try {
-                boolean close = wantsClose || broken || closes(response) || dispatcher.shuttingDown();
-                write(response, method.equals(Method.HEAD), http10, close);
-                if (close) {
-                    return false;
-                }
-                return body.drain();
-            } finally {
-                dispatcher.finished();
-            }
+            engine.serve(exchange);
+            return !exchange.closes && !broken;
         }
 
-        private boolean closes(Response response) {
-            for (String value : response.headers().all("Connection")) {
-                if (value.toLowerCase(Locale.ROOT).contains("close")) {
-                    return true;
+        /** One request as this server parsed it, answered through the engine. */
+        private final class ReferenceExchange implements Exchange {
+            private final String method;
+            private final String target;
+            private final String version;
+            private final List<String[]> fields;
+            private final BodyStream body;
+            private ChunkedOut chunks;
+            boolean closes = true;
+
+            ReferenceExchange(String method, String target, String version, List<String[]> fields, BodyStream body) {
+                this.method = method;
+                this.target = target;
+                this.version = version;
+                this.fields = fields;
+                this.body = body;
+            }
+
+            @Override
+            public String method() {
+                return method;
+            }
+
+            @Override
+            public String target() {
+                return target;
+            }
+
+            @Override
+            public String version() {
+                return version;
+            }
+
+            @Override
+            public void headers(java.util.function.BiConsumer<String, String> action) {
+                for (String[] field : fields) {
+                    action.accept(field[0], field[1]);
                 }
             }
-            return false;
+
+            @Override
+            public InetSocketAddress remoteAddress() {
+                return (InetSocketAddress) socket.getRemoteSocketAddress();
+            }
+
+            @Override
+            public InputStream body() {
+                return body;
+            }
+
+            @Override
+            public void sendContinue() throws IOException {
+                out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+
+            @Override
+            public void writeHead(ResponseHead head) throws IOException {
+                StringBuilder text = new StringBuilder("HTTP/1.1 ").append(head.status()).append(' ').append(head.reason())
+                        .append("\r\n");
+                if (flaw == Flaw.DROPS_REPEATED_HEADERS) {
+                    java.util.Map<String, String> last = new java.util.LinkedHashMap<>();
+                    head.forEach((name, value) -> last.put(name.toLowerCase(Locale.ROOT), name + ": " + value));
+                    last.values().forEach(line -> text.append(line).append("\r\n"));
+                } else {
+                    head.forEach((name, value) -> text.append(name).append(": ").append(value).append("\r\n"));
+                }
+                out.write(text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+                closes = head.closes();
+                chunks = head.framing() == ResponseHead.Framing.CHUNKED ? new ChunkedOut(out) : null;
+            }
+
+            @Override
+            public void write(java.nio.ByteBuffer bytes) throws IOException {
+                byte[] copy = new byte[bytes.remaining()];
+                bytes.get(copy);
+                (chunks != null ? chunks : out).write(copy);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                out.flush();
+            }
+
+            @Override
+            public void end() throws IOException {
+                if (chunks != null) {
+                    chunks.finish();
+                }
+                out.flush();
+            }
+
+            @Override
+            public void abort() {
+                closes = true;
+                broken = true;
+                Connection.this.close();
+            }
         }
 
         private void writeError(int code) throws IOException {
@@ -349,59 +414,6 @@ public final class ReferenceServer implements Server {
             out.write(head.getBytes(StandardCharsets.ISO_8859_1));
             out.write(text);
             out.flush();
-        }
-
-        private void write(Response response, boolean headRequest, boolean http10, boolean close) throws IOException {
-            Status status = response.status();
-            StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status.code()).append(' ').append(status.reason())
-                    .append("\r\nDate: ").append(date()).append("\r\n");
-            Headers headers = response.headers();
-            Headers written = headers;
-            if (flaw == Flaw.DROPS_REPEATED_HEADERS) {
-                Headers.Builder last = Headers.builder();
-                for (String name : headers.names()) {
-                    List<String> values = headers.all(name);
-                    last.add(name, values.get(values.size() - 1));
-                }
-                written = last.build();
-            }
-            written.forEach((name, value) -> {
-                if (!name.equalsIgnoreCase("Connection")) {
-                    head.append(name).append(": ").append(value).append("\r\n");
-                }
-            });
-            Body body = response.body();
-            boolean noBody = status.forbidsBody() || headRequest;
-            boolean chunked = false;
-            boolean untilClose = false;
-            if (!noBody && !headers.contains("Content-Length")) {
-                if (body.length() >= 0) {
-                    head.append("Content-Length: ").append(body.length()).append("\r\n");
-                } else if (http10) {
-                    untilClose = true;
-                } else {
-                    head.append("Transfer-Encoding: chunked\r\n");
-                    chunked = true;
-                }
-            }
-            if (close || untilClose) {
-                head.append("Connection: close\r\n");
-            }
-            head.append("\r\n");
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            if (!noBody) {
-                if (chunked) {
-                    ChunkedOut chunks = new ChunkedOut(out);
-                    body.writeTo(chunks);
-                    chunks.finish();
-                } else {
-                    body.writeTo(new NonClosing(out));
-                }
-            }
-            out.flush();
-            if (untilClose) {
-                broken = true;
-            }
         }
 
         private String line(int firstByte, int max, int tooLong, String what) throws IOException, Reject {
@@ -489,36 +501,7 @@ public final class ReferenceServer implements Server {
 
         /** A request body that knows where it ends on the connection. */
         private abstract class BodyStream extends InputStream {
-            boolean expectContinue;
-            boolean continued;
-
             abstract long declared();
-
-            /** Reads whatever the app left unread; returns whether the connection is still usable. */
-            boolean drain() {
-                try {
-                    byte[] buffer = new byte[8192];
-                    long skipped = 0;
-                    int n;
-                    while ((n = read(buffer, 0, buffer.length)) >= 0) {
-                        skipped += n;
-                        if (skipped > config.maxRequestBody()) {
-                            return false;
-                        }
-                    }
-                    return !broken;
-                } catch (IOException | RuntimeException e) {
-                    return false;
-                }
-            }
-
-            void beforeRead() throws IOException {
-                if (expectContinue && !continued) {
-                    continued = true;
-                    out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-                    out.flush();
-                }
-            }
 
             int socketRead(byte[] buffer, int offset, int length) throws IOException {
                 try {
@@ -561,7 +544,6 @@ public final class ReferenceServer implements Server {
                 if (left == 0) {
                     return -1;
                 }
-                beforeRead();
                 int n = socketRead(buffer, offset, (int) Math.min(max, left));
                 left -= n;
                 return n;
@@ -582,7 +564,6 @@ public final class ReferenceServer implements Server {
                 if (done) {
                     return -1;
                 }
-                beforeRead();
                 if (left == 0) {
                     left = size();
                     if (left == 0) {
@@ -707,22 +688,6 @@ public final class ReferenceServer implements Server {
 
         void finish() throws IOException {
             out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        }
-    }
-
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
-            out.write(bytes, offset, length);
-        }
-
-        @Override
-        public void close() throws IOException {
-            out.flush();
         }
     }
 }

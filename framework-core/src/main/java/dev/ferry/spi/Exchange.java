@@ -1,0 +1,127 @@
+package dev.ferry.spi;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.function.BiConsumer;
+
+/**
+ * One request as a server parsed it, and the means to answer it: what an adapter implements for the
+ * {@link Engine}. The facts are handed over as the server has them; the response primitives do
+ * exactly what they are told and decide nothing: the engine has already chosen the status, every
+ * field, the framing, whether the connection stays open, and when to send {@code 100 Continue}.
+ *
+ * <p>The engine calls the primitives in one of these orders, from one thread at a time:
+ * {@link #send} (a whole response of known bytes), {@link #sendFile}, or {@link #writeHead} followed
+ * by {@link #write} and {@link #flush} any number of times, then {@link #end}; {@link #abort} may
+ * replace any step after the head, and {@link #sendContinue} may come once before the head.
+ */
+public interface Exchange {
+
+    /** Returns the method token as sent. */
+    String method();
+
+    /** Returns the request target as sent, octets above 0x7F as ISO-8859-1 characters. */
+    String target();
+
+    /** Returns the protocol version, such as {@code HTTP/1.1}. */
+    String version();
+
+    /** Passes each request header field, in the order received, to the action. */
+    void headers(BiConsumer<String, String> action);
+
+    /** Returns the address of the peer. */
+    InetSocketAddress remoteAddress();
+
+    /** Returns {@code http} or {@code https}. */
+    default String scheme() {
+        return "http";
+    }
+
+    /**
+     * Returns the part of the target under which the app is deployed, such as a servlet context path,
+     * raw as in the target; empty at the root.
+     */
+    default String contextPath() {
+        return "";
+    }
+
+    /**
+     * Opens the request body as the server decoded it (without chunk framing). Reads block until data
+     * arrives and hold no more than a bounded amount in memory; a read on a body whose framing turns
+     * out to be malformed throws {@link dev.ferry.HttpException} with status 400. Called at most once,
+     * and only when the head announces a body.
+     */
+    InputStream body() throws IOException;
+
+    /** Writes the interim {@code 100 Continue} response. */
+    void sendContinue() throws IOException;
+
+    /**
+     * Sends a whole response whose body is these bytes (none when the framing is
+     * {@link ResponseHead.Framing#NONE}). Must not block an IO thread: the engine calls it there in
+     * the IO-thread execution mode.
+     */
+    default void send(ResponseHead head, ByteBuffer body) throws IOException {
+        writeHead(head);
+        if (body.hasRemaining()) {
+            write(body);
+        }
+        end();
+    }
+
+    /**
+     * Sends a whole response whose body is {@code count} bytes of the file from {@code position}, without
+     * copying them through the heap where the server can. Must not block an IO thread.
+     */
+    default void sendFile(ResponseHead head, Path file, long position, long count) throws IOException {
+        writeHead(head);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(count, 64 * 1024));
+            long left = count;
+            channel.position(position);
+            while (left > 0) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), left));
+                int n = channel.read(buffer);
+                if (n < 0) {
+                    throw new IOException("the file ended " + left + " bytes early");
+                }
+                left -= n;
+                write(buffer.flip());
+            }
+        }
+        end();
+    }
+
+    /** Writes the head of a response whose body follows; it may stay buffered until the next flush. */
+    void writeHead(ResponseHead head) throws IOException;
+
+    /**
+     * Writes body bytes, framed as the head says; blocks while the client is behind. The caller may
+     * reuse the bytes once it returns, so a server that sends later copies them first.
+     */
+    void write(ByteBuffer bytes) throws IOException;
+
+    /** Sends what has been written so far. */
+    void flush() throws IOException;
+
+    /** Ends the response: flushes, writes the last chunk when chunked, and readies the connection for the next request or closes it as the head says. */
+    void end() throws IOException;
+
+    /** Cuts the connection, so that the client can never take what was sent for a complete response. */
+    void abort();
+
+    /** Returns whether the calling thread is one of the server's IO threads, on which nothing may block. */
+    default boolean onIoThread() {
+        return false;
+    }
+
+    /** Runs the task on a thread where blocking is allowed; called only from an IO thread. */
+    default void offload(Runnable task) {
+        WorkerBatch.start(task);
+    }
+}

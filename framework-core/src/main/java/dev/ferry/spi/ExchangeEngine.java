@@ -1,0 +1,485 @@
+package dev.ferry.spi;
+
+import dev.ferry.Body;
+import dev.ferry.Handler;
+import dev.ferry.Headers;
+import dev.ferry.HttpException;
+import dev.ferry.Method;
+import dev.ferry.Request;
+import dev.ferry.Response;
+import dev.ferry.Status;
+import dev.ferry.internal.Access;
+import dev.ferry.internal.Fields;
+import dev.ferry.server.ServerConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The {@link Engine}: one implementation of the exchange for every server. */
+final class ExchangeEngine implements Engine {
+
+    private static final System.Logger LOG = System.getLogger("dev.ferry");
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+    /** An unread request body up to this size is read and dropped to keep the connection; a longer one closes it. */
+    static final long DRAIN_LIMIT = 256 * 1024;
+
+    private final Handler app;
+    private final long maxRequestBody;
+    private final int maxRequestLine;
+    private final int maxHeaderBytes;
+    private final int maxHeaderCount;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean stopping;
+
+    ExchangeEngine(Handler app, ServerConfig config) {
+        this.app = app;
+        this.maxRequestBody = config.maxRequestBody();
+        this.maxRequestLine = config.maxRequestLine();
+        this.maxHeaderBytes = config.maxHeaderBytes();
+        this.maxHeaderCount = config.maxHeaderCount();
+    }
+
+    @Override
+    public void serve(Exchange exchange) {
+        inFlight.incrementAndGet();
+        boolean handedOff = false;
+        try {
+            handedOff = run(exchange);
+        } catch (Throwable e) {
+            // a bug of an adapter or the engine: the connection cannot be trusted any more
+            LOG.log(System.Logger.Level.ERROR, "serving a request failed", e);
+            exchange.abort();
+        } finally {
+            if (!handedOff) {
+                inFlight.decrementAndGet();
+            }
+        }
+    }
+
+    /** Serves the exchange; returns whether the rest was handed to another thread, which then ends it. */
+    private boolean run(Exchange exchange) {
+        RequestFacts facts = new RequestFacts();
+        exchange.headers(facts);
+        String version = exchange.version();
+        boolean http10 = version.equals("HTTP/1.0");
+        String target = exchange.target();
+        Status refused = facts.refusal(exchange.method(), target, version, http10, maxRequestLine, maxHeaderBytes,
+                maxHeaderCount);
+        Method method = refused == null ? Method.of(exchange.method()) : Method.GET;
+        boolean head = method.equals(Method.HEAD);
+        Connection connection = new Connection(http10, facts.keepAlive(http10));
+        if (refused != null) {
+            return respond(exchange, head, connection.close(), error(refused, null), null);
+        }
+        if (stopping) {
+            return respond(exchange, head, connection.close(), Response.error(Status.SERVICE_UNAVAILABLE,
+                    "Service Unavailable"), null);
+        }
+        long declared = facts.declaredLength();
+        if (declared > maxRequestBody) {
+            return respond(exchange, head, connection.close(), error(Status.CONTENT_TOO_LARGE, null), null);
+        }
+        RequestBody body = declared == 0 ? null
+                : new RequestBody(exchange, declared, maxRequestBody, facts.expectContinue && !http10);
+        Request request;
+        try {
+            request = Request.builder()
+                    .method(method)
+                    .target(target)
+                    .version(version)
+                    .scheme(exchange.scheme())
+                    .contextPath(exchange.contextPath())
+                    .headers(Access.requests().parsedHeaders(facts.fields, facts.size))
+                    .body(body == null ? Body.empty() : Body.of(body, declared))
+                    .remoteAddress(exchange.remoteAddress())
+                    .build();
+        } catch (HttpException e) {
+            return respond(exchange, head, connection.close(), error(e.status(), e.getMessage()), null);
+        }
+        Response response = handle(request);
+        if (body != null && body.failure() != null) {
+            // the body broke its framing or its limit while the app read it, whatever the app made of that
+            response = error(body.failure(), null);
+        }
+        return respond(exchange, head, connection, response, body);
+    }
+
+    private Response handle(Request request) {
+        try {
+            Response response = app.handle(request);
+            if (response == null) {
+                throw new IllegalStateException("the handler returned no response");
+            }
+            return response;
+        } catch (HttpException e) {
+            return error(e.status(), e.getMessage());
+        } catch (Throwable e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.log(System.Logger.Level.ERROR, "handler failed on " + Fields.printable(request.toString()), e);
+            return error(Status.INTERNAL_SERVER_ERROR, null);
+        }
+    }
+
+    private static Response error(Status status, String message) {
+        return Response.error(status, message == null ? status.reason() : message);
+    }
+
+    /** What the request says about keeping its connection, and what the engine has decided since. */
+    private static final class Connection {
+        final boolean http10;
+        boolean close;
+
+        Connection(boolean http10, boolean keepAlive) {
+            this.http10 = http10;
+            this.close = !keepAlive;
+        }
+
+        Connection close() {
+            close = true;
+            return this;
+        }
+    }
+
+    /** Decides the head and writes the response; returns whether the rest was handed to another thread. */
+    private boolean respond(Exchange exchange, boolean headRequest, Connection connection, Response response,
+                            RequestBody body) {
+        Decision decision = decide(headRequest, connection, response);
+        if (decision == null) {
+            response = error(Status.INTERNAL_SERVER_ERROR, null);
+            decision = decide(headRequest, connection, response);
+        }
+        Body content = decision.body;
+        boolean streams = (content instanceof Body.Stream || content instanceof Body.Streamed)
+                && decision.framing != ResponseHead.Framing.NONE;
+        RequestBody drainAfterBody = null;
+        if (body != null && !body.complete()) {
+            // what the app left unread is dropped to keep the connection: now for a response already in
+            // memory; after the body for one that streams (it may stream the request body itself), which
+            // is only possible when the body's length tells the client where the response ends
+            if (!streams) {
+                connection.close |= !body.drain(DRAIN_LIMIT);
+            } else if (decision.framing == ResponseHead.Framing.LENGTH && body.drainable(DRAIN_LIMIT)) {
+                drainAfterBody = body;
+            } else {
+                connection.close = true;
+            }
+        }
+        ResponseHead head = decision.head(connection);
+        try {
+            switch (content) {
+                case Body.Bytes bytes when head.framing() != ResponseHead.Framing.NONE ->
+                        exchange.send(head, bytes.buffer());
+                case Body.File file when head.framing() != ResponseHead.Framing.NONE ->
+                        exchange.sendFile(head, file.path(), 0, file.length());
+                case Body.Stream stream when streams -> {
+                    return stream(exchange, head, stream, drainAfterBody);
+                }
+                case Body.Streamed streamed when streams -> {
+                    return stream(exchange, head, streamed, drainAfterBody);
+                }
+                default -> exchange.send(head, NOTHING);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "the response could not be sent", e);
+            exchange.abort();
+        }
+        return false;
+    }
+
+    private boolean stream(Exchange exchange, ResponseHead head, Body body, RequestBody unread) {
+        if (exchange.onIoThread()) {
+            exchange.offload(() -> {
+                try {
+                    streamNow(exchange, head, body, unread);
+                } finally {
+                    inFlight.decrementAndGet();
+                }
+            });
+            return true;
+        }
+        streamNow(exchange, head, body, unread);
+        return false;
+    }
+
+    private void streamNow(Exchange exchange, ResponseHead head, Body body, RequestBody unread) {
+        ResponseOutput out = new ResponseOutput(exchange, head);
+        try {
+            if (body instanceof Body.Streamed streamed) {
+                streamed.writer().writeTo(out);
+            } else {
+                try (InputStream in = body.stream()) {
+                    in.transferTo(out);
+                }
+            }
+            out.complete();
+            if (unread != null && !unread.drain(DRAIN_LIMIT)) {
+                // the response is whole by its length; the connection cannot be read on
+                exchange.abort();
+                return;
+            }
+            exchange.end();
+        } catch (Throwable e) {
+            if (out.committed()) {
+                if (!(e instanceof IOException)) {
+                    LOG.log(System.Logger.Level.ERROR, "the response body failed after it started; the connection is cut", e);
+                }
+                exchange.abort();
+                return;
+            }
+            Status status = e instanceof HttpException http ? http.status() : Status.INTERNAL_SERVER_ERROR;
+            if (!(e instanceof HttpException)) {
+                LOG.log(System.Logger.Level.ERROR, "the response body failed before anything was sent", e);
+            }
+            Response error = error(status, e instanceof HttpException http ? http.getMessage() : null);
+            try {
+                exchange.send(refusalHead(error), ((Body.Bytes) error.body()).buffer());
+            } catch (IOException | RuntimeException gone) {
+                exchange.abort();
+            }
+        }
+    }
+
+    /** The statuses after which every server closes the connection, as Tomcat always does. */
+    private static boolean dropsConnection(int status) {
+        return switch (status) {
+            case 400, 408, 411, 413, 414, 500, 501, 503 -> true;
+            default -> false;
+        };
+    }
+
+    /** A response checked and turned into fields and framing; the connection is decided last. */
+    private static final class Decision {
+        Status status;
+        String reason;
+        String[] fields;
+        int size;
+        String date;
+        boolean appCloses;
+        ResponseHead.Framing framing;
+        long length;
+        Body body;
+
+        ResponseHead head(Connection connection) {
+            boolean close = connection.close || appCloses || framing == ResponseHead.Framing.UNTIL_CLOSE
+                    || dropsConnection(status.code());
+            String value = close ? "close" : connection.http10 ? "keep-alive" : null;
+            connection.close = close;
+            return new ResponseHead(status.code(), reason, fields, size, date, value, framing, length);
+        }
+    }
+
+    /** Checks the response and decides its fields and framing; null when it cannot be sent as it is. */
+    private static Decision decide(boolean headRequest, Connection connection, Response response) {
+        Decision d = new Decision();
+        Status status = response.status();
+        if (status.code() < 200 || status.code() > 999) {
+            LOG.log(System.Logger.Level.ERROR, "a handler answered with status " + status.code()
+                    + ", which is not a final status; sending 500");
+            return null;
+        }
+        d.status = status;
+        d.reason = Fields.isValue(status.reason()) ? status.reason() : Status.of(status.code()).reason();
+        Headers headers = response.headers();
+        String[] fields = new String[headers.size() * 2];
+        int[] n = {0};
+        String[] problem = {null};
+        String[] appLength = {null};
+        headers.forEach((name, value) -> {
+            String wrong = Fields.problem(name, value);
+            if (wrong != null) {
+                problem[0] = wrong;
+                return;
+            }
+            switch (name.length()) {
+                case 4 -> {
+                    if (name.equalsIgnoreCase("Date")) {
+                        d.date = value;
+                        return;
+                    }
+                }
+                case 10 -> {
+                    if (name.equalsIgnoreCase("Connection")) {
+                        d.appCloses |= hasToken(value, "close");
+                        return;
+                    }
+                    if (name.equalsIgnoreCase("Keep-Alive")) {
+                        return;
+                    }
+                }
+                case 14 -> {
+                    if (name.equalsIgnoreCase("Content-Length")) {
+                        if (appLength[0] != null && !appLength[0].equals(value)) {
+                            problem[0] = "Content-Length is set twice";
+                        }
+                        appLength[0] = value;
+                        return;
+                    }
+                }
+                case 17 -> {
+                    if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                        return;
+                    }
+                }
+                case 2, 7 -> {
+                    if (name.equalsIgnoreCase("TE") || name.equalsIgnoreCase("Trailer") || name.equalsIgnoreCase("Upgrade")) {
+                        return;
+                    }
+                }
+                default -> {
+                }
+            }
+            fields[n[0]++] = name;
+            fields[n[0]++] = value;
+        });
+        if (problem[0] != null) {
+            LOG.log(System.Logger.Level.ERROR, "a handler's response cannot be sent, sending 500 instead: " + problem[0]);
+            return null;
+        }
+        d.fields = fields;
+        d.size = n[0];
+        if (d.date == null) {
+            d.date = HttpDate.now();
+        }
+        long declared = -1;
+        if (appLength[0] != null) {
+            declared = parseLength(appLength[0]);
+            if (declared < 0) {
+                LOG.log(System.Logger.Level.ERROR, "a handler's Content-Length is not a number of bytes: '"
+                        + Fields.printable(appLength[0]) + "'; sending 500");
+                return null;
+            }
+        }
+        Body body = response.body();
+        long known = body.length();
+        if (status.forbidsBody()) {
+            discard(body);
+            d.framing = ResponseHead.Framing.NONE;
+            d.length = -1;
+            d.body = Body.empty();
+        } else if (headRequest) {
+            discard(body);
+            d.framing = ResponseHead.Framing.NONE;
+            d.length = known >= 0 ? known : declared;
+            d.body = Body.empty();
+        } else if (known >= 0) {
+            d.framing = ResponseHead.Framing.LENGTH;
+            d.length = known;
+            d.body = body;
+        } else if (declared >= 0) {
+            d.framing = ResponseHead.Framing.LENGTH;
+            d.length = declared;
+            d.body = body;
+        } else {
+            d.framing = connection.http10 ? ResponseHead.Framing.UNTIL_CLOSE : ResponseHead.Framing.CHUNKED;
+            d.length = -1;
+            d.body = body;
+        }
+        return d;
+    }
+
+    private static void discard(Body body) {
+        if (body instanceof Body.Stream stream) {
+            try {
+                stream.stream().close();
+            } catch (IOException | IllegalStateException e) {
+                // nothing was sent from it, so there is nothing to report
+            }
+        }
+    }
+
+    /** Returns the number, or -1 when the text is not 1 to 18 digits. */
+    static long parseLength(String text) {
+        int n = text.length();
+        if (n == 0 || n > 18) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    /** Returns whether the comma-separated list holds the token, compared case-insensitively. */
+    static boolean hasToken(String list, String token) {
+        int n = list.length();
+        int start = 0;
+        for (int i = 0; i <= n; i++) {
+            if (i == n || list.charAt(i) == ',') {
+                int from = start;
+                int to = i;
+                while (from < to && (list.charAt(from) == ' ' || list.charAt(from) == '\t')) {
+                    from++;
+                }
+                while (to > from && (list.charAt(to - 1) == ' ' || list.charAt(to - 1) == '\t')) {
+                    to--;
+                }
+                if (to - from == token.length() && list.regionMatches(true, from, token, 0, token.length())) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
+    }
+
+    /** Returns the head of an error the engine sends on its own: no keep-alive after it. */
+    static ResponseHead refusalHead(Response error) {
+        String[] fields = {"Content-Type", error.headers().firstOrNull("Content-Type")};
+        return new ResponseHead(error.status().code(), error.status().reason(), fields, 2, HttpDate.now(), "close",
+                ResponseHead.Framing.LENGTH, error.body().length());
+    }
+
+    static byte[] encode(ResponseHead head, String body) {
+        byte[] start = head.encode();
+        byte[] content = body.getBytes(StandardCharsets.UTF_8);
+        byte[] all = Arrays.copyOf(start, start.length + content.length);
+        System.arraycopy(content, 0, all, start.length, content.length);
+        return all;
+    }
+
+    @Override
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public boolean stopping() {
+        return stopping;
+    }
+
+    @Override
+    public boolean stop(Duration grace, Runnable stopAccepting, Runnable closeConnections) {
+        stopping = true;
+        boolean drained = false;
+        try {
+            long deadline = System.nanoTime() + grace.toNanos();
+            while (!(drained = inFlight.get() <= 0) && System.nanoTime() - deadline < 0) {
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!drained) {
+            LOG.log(System.Logger.Level.WARNING, inFlight.get() + " requests still running after the "
+                    + grace.toMillis() + " ms shutdown grace period; closing their connections");
+        }
+        try {
+            stopAccepting.run();
+        } finally {
+            closeConnections.run();
+        }
+        return drained;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.ferry.spi;
+
+import dev.ferry.HttpException;
+import dev.ferry.Status;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The request body as the app reads it: opened from the server on the first read, which is when
+ * {@code 100 Continue} goes out if the client asked for it; bounded by the body limit (413); and
+ * remembering a broken framing (400) or limit, which decide the answer whatever the app does with the
+ * exception. One reader at a time, as any input stream.
+ */
+final class RequestBody extends InputStream {
+
+    private final Exchange exchange;
+    private final long declared;
+    private final long limit;
+    private boolean continuePending;
+    private InputStream in;
+    private long read;
+    private boolean ended;
+    private volatile Status failure;
+
+    RequestBody(Exchange exchange, long declared, long limit, boolean expectContinue) {
+        this.exchange = exchange;
+        this.declared = declared;
+        this.limit = limit;
+        this.continuePending = expectContinue;
+    }
+
+    /** Returns the status a broken framing or the body limit decided, or null. */
+    Status failure() {
+        return failure;
+    }
+
+    /** Returns whether the whole body was read. */
+    boolean complete() {
+        return ended || declared >= 0 && read == declared;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+        if (failure != null) {
+            throw new HttpException(failure);
+        }
+        if (ended || length == 0) {
+            return ended ? -1 : 0;
+        }
+        if (in == null) {
+            if (continuePending) {
+                continuePending = false;
+                exchange.sendContinue();
+            }
+            in = exchange.body();
+        }
+        int n;
+        try {
+            n = in.read(buffer, offset, length);
+        } catch (HttpException e) {
+            failure = e.status();
+            throw e;
+        }
+        if (n < 0) {
+            ended = true;
+            if (declared >= 0 && read < declared) {
+                throw new IOException("the request body ended after " + read + " of its " + declared + " bytes");
+            }
+            return -1;
+        }
+        read += n;
+        if (read > limit) {
+            failure = Status.CONTENT_TOO_LARGE;
+            throw new HttpException(failure);
+        }
+        if (declared >= 0 && read == declared) {
+            ended = true;
+        }
+        return n;
+    }
+
+    /** Returns whether {@link #drain} may keep the connection: the body is neither refused, broken, too long nor uninvited. */
+    boolean drainable(long max) {
+        return failure == null && !continuePending && (declared < 0 || declared - read <= max);
+    }
+
+    /**
+     * Reads and drops what the app left unread, up to {@code max} bytes, so that the connection can
+     * serve the next request; returns false when the connection must close instead: the body was
+     * refused, broke, is longer, or was never invited with {@code 100 Continue}.
+     */
+    boolean drain(long max) {
+        if (!drainable(max)) {
+            return false;
+        }
+        byte[] skip = new byte[8192];
+        long start = read;
+        try {
+            while (!complete() && read(skip, 0, skip.length) >= 0) {
+                if (read - start > max) {
+                    return false;
+                }
+            }
+            return complete();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        // the engine reads on past a close to keep the connection, or closes it
+    }
+}

@@ -1,0 +1,116 @@
+package dev.ferry.spi;
+
+import dev.ferry.Status;
+import dev.ferry.internal.Fields;
+import java.util.Arrays;
+import java.util.function.BiConsumer;
+
+/**
+ * The request header fields as a server hands them over, collected once, with what the engine needs
+ * from them noted on the way: the framing, {@code Connection}, {@code Expect} and {@code Host}.
+ */
+final class RequestFacts implements BiConsumer<String, String> {
+
+    String[] fields = new String[16];
+    int size;
+    private int bytes;
+    private int hosts;
+    private int lengths;
+    private String contentLength;
+    private int codings;
+    private String transferEncoding;
+    private String connection;
+    private boolean badValue;
+    boolean expectContinue;
+
+    @Override
+    public void accept(String name, String value) {
+        if (size == fields.length) {
+            fields = Arrays.copyOf(fields, size * 2);
+        }
+        fields[size++] = name;
+        fields[size++] = value;
+        bytes += name.length() + value.length() + 4;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7F) {
+                badValue = true;
+            }
+        }
+        switch (name.length()) {
+            case 4 -> {
+                if (name.equalsIgnoreCase("Host")) {
+                    hosts++;
+                }
+            }
+            case 6 -> {
+                if (name.equalsIgnoreCase("Expect")) {
+                    expectContinue = value.equalsIgnoreCase("100-continue");
+                }
+            }
+            case 10 -> {
+                if (name.equalsIgnoreCase("Connection")) {
+                    connection = connection == null ? value : connection + "," + value;
+                }
+            }
+            case 14 -> {
+                if (name.equalsIgnoreCase("Content-Length")) {
+                    lengths++;
+                    contentLength = value;
+                }
+            }
+            case 17 -> {
+                if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                    codings++;
+                    transferEncoding = value;
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * Returns the status refusing the request, or null when it is sound: the same rules that
+     * {@link HeadCheck} applies to the bytes, for a server whose own parser let the request through.
+     */
+    Status refusal(String method, String target, String version, boolean http10, int maxLine, int maxHeaderBytes,
+                   int maxHeaderCount) {
+        if (method.length() + target.length() + version.length() + 2 > maxLine) {
+            return Status.URI_TOO_LONG;
+        }
+        if (size / 2 > maxHeaderCount || bytes > maxHeaderBytes) {
+            return Status.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        }
+        if (!http10 && !version.equals("HTTP/1.1")) {
+            boolean shaped = version.length() == 8 && version.startsWith("HTTP/") && Character.isDigit(version.charAt(5))
+                    && version.charAt(6) == '.' && Character.isDigit(version.charAt(7));
+            return shaped ? Status.HTTP_VERSION_NOT_SUPPORTED : Status.BAD_REQUEST;
+        }
+        if (!Fields.isToken(method) || badValue || hosts > 1 || hosts == 0 && !http10) {
+            return Status.BAD_REQUEST;
+        }
+        if (codings > 0) {
+            // chunked is the one transfer coding, once, and never with a length or on HTTP/1.0
+            return codings > 1 || lengths > 0 || http10 || !transferEncoding.equalsIgnoreCase("chunked")
+                    ? Status.BAD_REQUEST : null;
+        }
+        if (lengths > 1 || lengths == 1 && ExchangeEngine.parseLength(contentLength) < 0) {
+            return Status.BAD_REQUEST;
+        }
+        return null;
+    }
+
+    /** Returns the declared body length: the Content-Length, -1 for a chunked body, 0 for none. */
+    long declaredLength() {
+        return codings > 0 ? -1 : lengths == 0 ? 0 : ExchangeEngine.parseLength(contentLength);
+    }
+
+    /** Returns whether the client lets the connection stay open after this request. */
+    boolean keepAlive(boolean http10) {
+        if (connection == null) {
+            return !http10;
+        }
+        return !ExchangeEngine.hasToken(connection, "close") && (!http10 || ExchangeEngine.hasToken(connection, "keep-alive"));
+    }
+}
