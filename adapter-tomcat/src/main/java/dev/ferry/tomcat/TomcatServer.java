@@ -275,7 +275,7 @@ public final class TomcatServer implements Server {
         http.setRelaxedPathChars("\"<>[\\]^`{|}");
         http.setRelaxedQueryChars("\"<>[\\]^`{|}");
         http.setServer(null);
-        connector.setProperty("useVirtualThreads", Boolean.toString(config.execution() == Execution.VIRTUAL_THREADS));
+        connector.setProperty("useVirtualThreads", Boolean.toString(config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.VIRTUAL_THREADS));
         return connector;
     }
 

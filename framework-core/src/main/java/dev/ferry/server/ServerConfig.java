@@ -28,7 +28,7 @@ import java.util.function.Function;
  * <tr><td>idle timeout</td><td>ferry.idle-timeout</td><td>60 s</td></tr>
  * <tr><td>max connections</td><td>ferry.max-connections</td><td>10,000</td></tr>
  * <tr><td>shutdown grace</td><td>ferry.shutdown-grace</td><td>30 s</td></tr>
- * <tr><td>execution</td><td>ferry.execution: virtual or io</td><td>virtual threads</td></tr>
+ * <tr><td>execution</td><td>ferry.execution: virtual or io</td><td>the server's own (virtual threads on most; see its README)</td></tr>
  * </table>
  *
  * <p>Sizes accept a number of bytes or a number with KiB, MiB or GiB; durations accept ISO-8601
@@ -225,9 +225,9 @@ public final class ServerConfig {
         return shutdownGrace;
     }
 
-    /** Returns where handlers run. */
-    public Execution execution() {
-        return execution;
+    /** Returns where handlers run, if set; otherwise the server runs them where it runs them best. */
+    public Optional<Execution> execution() {
+        return Optional.ofNullable(execution);
     }
 
     /** Returns a builder holding these settings. */
@@ -273,7 +273,7 @@ public final class ServerConfig {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private int maxConnections = 10_000;
         private Duration shutdownGrace = Duration.ofSeconds(30);
-        private Execution execution = Execution.VIRTUAL_THREADS;
+        private Execution execution;
 
         private Builder() {
         }

@@ -25,7 +25,7 @@ class ServerConfigTest {
         assertEquals(Duration.ofSeconds(60), config.idleTimeout());
         assertEquals(10_000, config.maxConnections());
         assertEquals(Duration.ofSeconds(30), config.shutdownGrace());
-        assertEquals(Execution.VIRTUAL_THREADS, config.execution());
+        assertEquals(java.util.Optional.empty(), config.execution());
     }
 
     @Test
@@ -51,7 +51,7 @@ class ServerConfigTest {
         assertEquals(Duration.ofMillis(1500), config.idleTimeout());
         assertEquals(Duration.ofSeconds(2), config.requestHeaderTimeout());
         assertEquals(32 * 1024, config.maxHeaderBytes());
-        assertEquals(Execution.IO_THREAD, config.execution());
+        assertEquals(java.util.Optional.of(Execution.IO_THREAD), config.execution());
         assertEquals(Duration.ofSeconds(5), config.shutdownGrace());
         assertEquals(50, config.maxConnections());
     }

@@ -110,7 +110,7 @@ public final class NettyServer implements Server {
         long now = System.currentTimeMillis();
         group.next().scheduleAtFixedRate(settings.date::refresh, 1000 - now % 1000, 1000, TimeUnit.MILLISECONDS);
         LOG.log(System.Logger.Level.DEBUG, "Netty " + transport.label() + " transport, "
-                + Runtime.getRuntime().availableProcessors() + " event loops, " + config.execution());
+                + Runtime.getRuntime().availableProcessors() + " event loops, " + config.execution().orElse(dev.ferry.server.Execution.VIRTUAL_THREADS));
     }
 
     private void pauseAccepting() {

@@ -28,7 +28,7 @@ final class Settings {
     Settings(Dispatcher dispatcher, ServerConfig config) {
         this.dispatcher = dispatcher;
         this.config = config;
-        this.inline = config.execution() == Execution.IO_THREAD;
+        this.inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
         this.maxRequestBody = config.maxRequestBody();
         this.headerTimeoutNanos = config.requestHeaderTimeout().toNanos();
         this.idleTimeoutNanos = config.idleTimeout().toNanos();

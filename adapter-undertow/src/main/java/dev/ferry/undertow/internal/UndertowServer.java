@@ -68,7 +68,7 @@ public final class UndertowServer implements Server {
                     .getMap());
             Dispatcher dispatcher = Dispatcher.create(app, config);
             FerryHandler handler = new FerryHandler(dispatcher, handlerThreads(),
-                    config.execution() == Execution.IO_THREAD, config.idleTimeout().toNanos());
+                    config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD, config.idleTimeout().toNanos());
             HttpOpenListener listener = new HttpOpenListener(new BufferPool(),
                     undertowOptions(config));
             listener.setRootHandler(handler);

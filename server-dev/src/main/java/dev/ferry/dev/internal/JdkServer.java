@@ -60,7 +60,7 @@ public final class JdkServer implements Server {
         } catch (IOException e) {
             throw Engine.cannotListen(host, config.port(), e);
         }
-        ExecutorService executor = config.execution() == Execution.VIRTUAL_THREADS
+        ExecutorService executor = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.VIRTUAL_THREADS
                 ? Executors.newVirtualThreadPerTaskExecutor() : null;
         http.setExecutor(executor); // null: the JDK runs each exchange on its dispatcher thread
         RequestLog log = console == null ? null : new RequestLog(console);
