@@ -295,6 +295,33 @@ public final class ConformanceApp {
                         completed.add(id);
                     }));
                 })
+                .get("/fail-stream/{when}", request -> {
+                    boolean after = request.pathParam("when").equals("after");
+                    return Response.of(Status.OK, Headers.of("Content-Type", "text/plain"), Body.streamed(out -> {
+                        if (after) {
+                            out.write("first\n".getBytes());
+                            out.flush();
+                            out.write("second\n".getBytes());
+                            out.flush();
+                        }
+                        throw new IOException("the writer failed " + (after ? "after two chunks" : "before writing"));
+                    }));
+                })
+                .get("/streamed-length/{n}", request -> {
+                    int n = Integer.parseInt(request.pathParam("n"));
+                    return Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream",
+                            "Content-Length", Integer.toString(n)), Body.streamed(out -> out.write(pattern(n))));
+                })
+                .get("/bad-header/{kind}", request -> switch (request.pathParam("kind")) {
+                    case "fixed" -> Response.text("never sent").withHeader("X-Bad", "a\u0001b");
+                    case "streamed" -> Response.ok().withBody(Body.streamed(out -> out.write('x')))
+                            .withHeader("X-Bad", "\u013B Domain=evil.example");
+                    case "reflected-cookie" -> Response.text("never sent")
+                            .withCookie(Cookie.of("session", "1").withPath(request.query().first("path").orElse("/")));
+                    default -> Response.error(Status.NOT_FOUND, "no such kind");
+                })
+                .get("/header-case", request -> Response.text("cased")
+                        .withHeader("X-Mixed-Case", "1").withHeader("x-lower-case", "2").withHeader("X-UPPER-CASE", "3"))
                 .get("/endless", request -> Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream"),
                         Body.streamed(ConformanceApp::endless)))
                 .get("/cookies", request -> Response.text("session=" + request.cookie("session").orElse("-")

@@ -546,4 +546,120 @@ abstract class SemanticsTests extends Tier {
         assertTrue(server.port() > 0 && server.port() <= 65535, "port " + server.port());
         assertEquals(suite.provider().name(), server.name());
     }
+
+    // --- what the engine decides, the same on every server
+
+    @Test
+    void writerFailingBeforeItWritesIs500AndCloses() throws IOException {
+        try (RawClient client = connect()) {
+            RawResponse response = client.send(get("/fail-stream/before")).read();
+            assertEquals(500, response.status(), response.head());
+            assertEquals("Internal Server Error", response.text());
+            assertTrue(response.saysClose(), response.head());
+            assertClosed(client, "after a 500 for a writer that failed before writing");
+        }
+    }
+
+    @Test
+    void writerFailingAfterFlushedChunksCutsTheConnection() throws IOException {
+        try (RawClient client = connect()) {
+            client.send(get("/fail-stream/after"));
+            RawResponse head = client.readHeaders();
+            assertEquals(200, head.status(), head.head());
+            assertEquals(RawResponse.Framing.CHUNKED, head.framing(), head.head());
+            StringBuilder received = new StringBuilder();
+            boolean lastChunk = false;
+            try {
+                while (true) {
+                    byte[] chunk = client.readChunk();
+                    if (chunk.length == 0) {
+                        lastChunk = true;
+                        break;
+                    }
+                    received.append(new String(chunk, StandardCharsets.UTF_8));
+                }
+            } catch (IOException cut) {
+                // the connection ended inside the body: what a client must see
+            }
+            assertFalse(lastChunk, "a body the app failed to finish must never end with the last chunk; got: " + received);
+            assertTrue("first\nsecond\n".startsWith(received.toString()), received.toString());
+        }
+    }
+
+    @Test
+    void appContentLengthOnAStreamedBodyIsItsOnlyFraming() throws IOException {
+        try (RawClient client = connect()) {
+            RawResponse response = client.send(get("/streamed-length/3000")).read();
+            assertEquals(200, response.status());
+            assertEquals(List.of("3000"), response.headers("Content-Length"), response.head());
+            assertFalse(response.has("Transfer-Encoding"), "Content-Length and chunked never together: " + response.head());
+            assertArrayEquals(ConformanceApp.pattern(3000), response.body());
+            assertReusable(client);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fixed", "streamed", "reflected-cookie?path=/app%C4%BB%20Domain=evil.example"})
+    void headerValuesThatCannotBeSentAre500BeforeAnythingIsWritten(String kind) throws IOException {
+        try (RawClient client = connect()) {
+            RawResponse response = client.send(get("/bad-header/" + kind)).read();
+            assertEquals(500, response.status(), response.head());
+            assertFalse(response.has("X-Bad"), response.head());
+            assertFalse(response.has("Set-Cookie"), response.head());
+            assertFalse(response.head().contains("evil.example"), response.head());
+        }
+    }
+
+    @Test
+    void responseHeaderNamesKeepTheAppsSpelling() throws IOException {
+        RawResponse response = exchange(get("/header-case"));
+        List<String> names = response.fields().stream().map(java.util.Map.Entry::getKey).toList();
+        for (String name : List.of("X-Mixed-Case", "x-lower-case", "X-UPPER-CASE")) {
+            assertTrue(names.contains(name), name + " as the app wrote it: " + response.head());
+        }
+    }
+
+    @Test
+    void connectionKeepAliveCloseCloses() throws IOException {
+        try (RawClient client = connect()) {
+            RawResponse response = client.send(request("GET", "/hello", "Connection: keep-alive, close")).read();
+            assertEquals(200, response.status());
+            assertTrue(response.saysClose(), "close wins over keep-alive in one field: " + response.head());
+            assertClosed(client, "after a request whose Connection field lists close");
+        }
+    }
+
+    @Test
+    void interimContinueHasNoLengthOrFraming() throws IOException {
+        try (RawClient client = connect()) {
+            client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+            RawResponse interim = client.read();
+            assertEquals(100, interim.status(), interim.head());
+            assertFalse(interim.has("Content-Length"), "RFC 9110: no Content-Length on a 1xx: " + interim.head());
+            assertFalse(interim.has("Transfer-Encoding"), interim.head());
+            client.send("ok");
+            assertEquals("ok", client.readFinal().text());
+        }
+    }
+
+    @Test
+    void expectContinueIsNotSentWhenTheHandlerAnswersWithoutTheBody() throws IOException {
+        try (RawClient client = connect()) {
+            client.send("POST /ignore HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
+            RawResponse response = client.read();
+            assertEquals(200, response.status(), "the final answer, with no 100 Continue first: " + response.head());
+            assertEquals("ignored", response.text());
+            assertTrue(response.saysClose(), "the body was never invited, so the connection cannot be reused: "
+                    + response.head());
+            assertClosed(client, "after answering a request whose body was never invited");
+        }
+    }
+
+    @Test
+    void aSecondServerOnTheSamePortFailsWithOneMessage() {
+        ServerConfig taken = base().host("127.0.0.1").port(server.port()).build();
+        java.io.UncheckedIOException failure = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.UncheckedIOException.class, () -> suite.provider().start(app.handler(), taken).close());
+        assertEquals("cannot listen on 127.0.0.1:" + server.port() + ": address already in use", failure.getMessage());
+    }
 }

@@ -133,6 +133,45 @@ abstract class ShutdownTests extends Tier {
         assertEquals(reached, app.invocations(), "no request that arrived during the stop reached the app");
     }
 
+    /** Sends GET /hello on a new connection during the grace period and returns the answer; a refused connection fails. */
+    private RawResponse newConnectionRequest() throws IOException {
+        try (RawClient client = RawClient.connect(port)) {
+            RawResponse response = client.send(get("/hello?during-grace")).read();
+            if (response.status() != 200) {
+                assertEquals(503, response.status(), "a new connection during the grace period: " + response.head());
+                assertTrue(response.saysClose(), "the 503 says Connection: close: " + response.head());
+                assertClosed(client, "after the 503 during the grace period");
+            }
+            return response;
+        } catch (ConnectException e) {
+            throw new AssertionError("a new connection during the grace period was refused; the listener stays open "
+                    + "until the requests in flight are done, so that it gets 503", e);
+        }
+    }
+
+    @Test
+    void aNewConnectionDuringTheGracePeriodGets503AndClose() throws Exception {
+        Server own = startOwn(config());
+        Future<String> inFlight = held("grace");
+        assertTrue(ConformanceApp.await(() -> app.waiting().contains("grace"), 5000), "the held request started");
+        Future<?> stopping = stopLater(own, Duration.ofSeconds(5));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (newConnectionRequest().status() == 200) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("new connections are still served 5 s after the stop began");
+            }
+            Thread.sleep(20);
+        }
+        int reached = app.invocations("during-grace");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(503, newConnectionRequest().status());
+        }
+        assertEquals(reached, app.invocations("during-grace"), "no request on a new connection reached the app once the stop began");
+        app.releaseHeld();
+        assertEquals("200 done grace", inFlight.get(10, TimeUnit.SECONDS));
+        stopping.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void inFlightRequestsCompleteWithinTheGracePeriod() throws Exception {
         Server own = startOwn(config());

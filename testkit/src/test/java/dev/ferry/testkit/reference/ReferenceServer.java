@@ -77,7 +77,7 @@ public final class ReferenceServer implements Server {
             listener = new ServerSocket();
             listener.bind(new InetSocketAddress(InetAddress.getByName(config.host().orElse("127.0.0.1")), config.port()), 1024);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw Engine.cannotListen(config.host().orElse("127.0.0.1"), config.port(), e);
         }
         acceptor = Thread.ofPlatform().name("reference-acceptor").daemon().start(this::accept);
     }
