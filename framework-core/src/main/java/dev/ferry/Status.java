@@ -103,8 +103,9 @@ public record Status(int code, String reason) {
         if (code < 100 || code > 999) {
             throw new IllegalArgumentException("a status code has three digits: " + code);
         }
-        if (reason == null || reason.indexOf('\r') >= 0 || reason.indexOf('\n') >= 0) {
-            throw new IllegalArgumentException("a reason phrase is one line of text");
+        if (reason == null || !dev.ferry.internal.Fields.isValue(reason)) {
+            throw new IllegalArgumentException("a reason phrase is visible ASCII or octets 0x80-0xFF with inner spaces: "
+                    + (reason == null ? null : dev.ferry.internal.Fields.printable(reason)));
         }
     }
 

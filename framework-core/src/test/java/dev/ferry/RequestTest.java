@@ -70,7 +70,18 @@ class RequestTest {
         assertEquals(List.of("a", ""), Request.get("/a/").segments());
         assertEquals("/a/", Request.get("/a/").path());
         assertEquals(List.of(""), Request.get("/").segments());
-        assertEquals(List.of("a", "", "b"), Request.get("/a//b").segments());
+    }
+
+    @Test
+    void nothingAfterDecodingEscapesTheRoute() {
+        // an empty segment before the last makes what follows an absolute path; an encoded slash may
+        // separate names inside a segment, never form '..', '.' or an empty element
+        for (String target : new String[] {"/a//b", "//etc/passwd", "/hello/..%2f..%2fetc%2fpasswd", "/hello/%2fetc",
+                "/hello/a%2f", "/hello/a%2f%2fb", "/hello/.%2fx", "/hello/..%5c..%5cwin.ini", "/hello/a\\b", "/a%00b"}) {
+            HttpException e = org.junit.jupiter.api.Assertions.assertThrows(HttpException.class, () -> Request.get(target), target);
+            assertEquals(400, e.status().code(), target);
+        }
+        assertEquals(List.of("a/b", "c"), Request.get("/a%2Fb/c").segments());
     }
 
     @Test

@@ -22,8 +22,9 @@ public record Target(String[] raw, String[] decoded, String query) {
      * Parses an origin-form ({@code /a/b?q}), absolute-form ({@code http://host/a?q}) or asterisk-form
      * ({@code *}) target.
      *
-     * @throws HttpException 400 for any other form, a bad escape, invalid UTF-8, a NUL, or a
-     *     {@code ..} that climbs above the root
+     * @throws HttpException 400 for any other form, a bad escape, invalid UTF-8, a NUL or backslash, an
+     *     empty segment before the last, an encoded slash forming an empty, {@code .} or {@code ..}
+     *     element, or a {@code ..} that climbs above the root
      */
     public static Target parse(String target) {
         if (target.equals("*")) {
@@ -79,9 +80,7 @@ public record Target(String[] raw, String[] decoded, String query) {
         boolean dots = false;
         for (int i = 0; i < raw.length; i++) {
             String segment = PercentCodec.decode(raw[i], false);
-            if (segment.indexOf('\0') >= 0) {
-                throw bad("NUL in path");
-            }
+            checkSegment(segment, i == raw.length - 1);
             decodedSegments[i] = segment;
             dots |= segment.equals(".") || segment.equals("..");
         }
@@ -110,6 +109,41 @@ public record Target(String[] raw, String[] decoded, String query) {
             }
         }
         return new Target(Arrays.copyOf(keptRaw, n), Arrays.copyOf(keptDecoded, n), query);
+    }
+
+    /**
+     * Refuses what would let a path parameter, a tail or {@code path()} name something outside the
+     * route that matched: a NUL, a backslash, an empty segment before the last (which makes what
+     * follows an absolute path), and an encoded slash that forms {@code .}, {@code ..} or empty
+     * elements inside its segment. An encoded slash between ordinary names stays inside its segment.
+     */
+    private static void checkSegment(String segment, boolean last) {
+        if (segment.isEmpty()) {
+            if (!last) {
+                throw bad("empty path segment");
+            }
+            return;
+        }
+        if (segment.indexOf('\0') >= 0) {
+            throw bad("NUL in path");
+        }
+        if (segment.indexOf('\\') >= 0) {
+            throw bad("backslash in path");
+        }
+        if (segment.indexOf('/') < 0) {
+            return;
+        }
+        int start = 0;
+        for (int i = 0; i <= segment.length(); i++) {
+            if (i == segment.length() || segment.charAt(i) == '/') {
+                int length = i - start;
+                if (length == 0 || length == 1 && segment.charAt(start) == '.'
+                        || length == 2 && segment.charAt(start) == '.' && segment.charAt(start + 1) == '.') {
+                    throw bad("an encoded slash forms an empty, '.' or '..' path element");
+                }
+                start = i + 1;
+            }
+        }
     }
 
     private static HttpException bad(String message) {

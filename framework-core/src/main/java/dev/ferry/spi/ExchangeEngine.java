@@ -70,6 +70,9 @@ final class ExchangeEngine implements Engine {
         String target = exchange.target();
         Status refused = facts.refusal(exchange.method(), target, version, http10, maxRequestLine, maxHeaderBytes,
                 maxHeaderCount);
+        if (refused == null) {
+            refused = facts.target(target, exchange.method());
+        }
         Method method = refused == null ? Method.of(exchange.method()) : Method.GET;
         boolean head = method.equals(Method.HEAD);
         Connection connection = new Connection(http10, facts.keepAlive(http10));
@@ -170,6 +173,9 @@ final class ExchangeEngine implements Engine {
             } else {
                 connection.close = true;
             }
+        }
+        if (stopping) {
+            connection.close = true;
         }
         ResponseHead head = decision.head(connection);
         try {
@@ -285,7 +291,7 @@ final class ExchangeEngine implements Engine {
             return null;
         }
         d.status = status;
-        d.reason = Fields.isValue(status.reason()) ? status.reason() : Status.of(status.code()).reason();
+        d.reason = status.reason();
         Headers headers = response.headers();
         String[] fields = new String[headers.size() * 2];
         int[] n = {0};

@@ -101,6 +101,41 @@ final class RequestFacts implements BiConsumer<String, String> {
         return null;
     }
 
+    /**
+     * Applies the rules of the request target's form: {@code *} is for OPTIONS only, and an absolute
+     * form's authority replaces the Host field (RFC 9112 section 3.2.2), so that the app sees one
+     * host whatever the server. Returns the refusal, or null.
+     */
+    Status target(String target, String method) {
+        if (target.equals("*")) {
+            return method.equals("OPTIONS") ? null : Status.BAD_REQUEST;
+        }
+        if (target.startsWith("/")) {
+            return null;
+        }
+        int scheme = target.indexOf("://");
+        if (scheme <= 0) {
+            return Status.BAD_REQUEST;
+        }
+        int end = scheme + 3;
+        while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?' && target.charAt(end) != '#') {
+            end++;
+        }
+        String authority = target.substring(scheme + 3, end);
+        if (authority.isEmpty() || authority.indexOf('@') >= 0) {
+            return Status.BAD_REQUEST;
+        }
+        for (int i = 0; i < size; i += 2) {
+            if (fields[i].equalsIgnoreCase("Host")) {
+                fields[i + 1] = authority;
+            }
+        }
+        if (hosts == 0) {
+            accept("Host", authority);
+        }
+        return null;
+    }
+
     /** Returns the declared body length: the Content-Length, -1 for a chunked body, 0 for none. */
     long declaredLength() {
         return codings > 0 ? -1 : lengths == 0 ? 0 : ExchangeEngine.parseLength(contentLength);

@@ -78,7 +78,7 @@ class RouterTest {
         assertEquals(404, client.get("/users/").status().code());
         assertEquals(404, client.get("/slash").status().code());
         assertEquals("GET |/slash/ {}", body("/slash/"));
-        assertEquals(404, client.get("/users//posts/x").status().code());
+        assertEquals(400, client.get("/users//posts/x").status().code());
     }
 
     @Test
