@@ -25,6 +25,7 @@ import java.util.function.Function;
  * <tr><td>max header bytes / count</td><td>ferry.max-header-bytes, ferry.max-header-count</td><td>16 KiB / 100, else 431</td></tr>
  * <tr><td>max request body</td><td>ferry.max-request-body</td><td>10 MiB, else 413</td></tr>
  * <tr><td>request header timeout</td><td>ferry.request-header-timeout</td><td>10 s</td></tr>
+ * <tr><td>request body read timeout</td><td>ferry.body-read-timeout</td><td>30 s without a byte, else 408 (or a cut connection once the response has begun)</td></tr>
  * <tr><td>idle timeout</td><td>ferry.idle-timeout</td><td>60 s</td></tr>
  * <tr><td>max connections</td><td>ferry.max-connections</td><td>10,000</td></tr>
  * <tr><td>shutdown grace</td><td>ferry.shutdown-grace</td><td>30 s</td></tr>
@@ -46,6 +47,7 @@ public final class ServerConfig {
     private final int maxHeaderCount;
     private final long maxRequestBody;
     private final Duration requestHeaderTimeout;
+    private final Duration bodyReadTimeout;
     private final Duration idleTimeout;
     private final int maxConnections;
     private final Duration shutdownGrace;
@@ -60,6 +62,7 @@ public final class ServerConfig {
         maxHeaderCount = b.maxHeaderCount;
         maxRequestBody = b.maxRequestBody;
         requestHeaderTimeout = b.requestHeaderTimeout;
+        bodyReadTimeout = b.bodyReadTimeout;
         idleTimeout = b.idleTimeout;
         maxConnections = b.maxConnections;
         shutdownGrace = b.shutdownGrace;
@@ -103,6 +106,7 @@ public final class ServerConfig {
         apply(lookup, "max-header-count", v -> b.maxHeaderCount(Integer.parseInt(v)));
         apply(lookup, "max-request-body", v -> b.maxRequestBody(parseSize(v)));
         apply(lookup, "request-header-timeout", v -> b.requestHeaderTimeout(parseDuration(v)));
+        apply(lookup, "body-read-timeout", v -> b.bodyReadTimeout(parseDuration(v)));
         apply(lookup, "idle-timeout", v -> b.idleTimeout(parseDuration(v)));
         apply(lookup, "max-connections", v -> b.maxConnections(Integer.parseInt(v)));
         apply(lookup, "shutdown-grace", v -> b.shutdownGrace(parseDuration(v)));
@@ -210,6 +214,14 @@ public final class ServerConfig {
         return requestHeaderTimeout;
     }
 
+    /**
+     * Returns how long a request body may go without a byte arriving while the app reads it; then the
+     * read fails, the answer is 408 if the response has not begun, and the connection closes.
+     */
+    public Duration bodyReadTimeout() {
+        return bodyReadTimeout;
+    }
+
     /** Returns how long an idle keep-alive connection stays open. */
     public Duration idleTimeout() {
         return idleTimeout;
@@ -241,14 +253,14 @@ public final class ServerConfig {
                 && Objects.equals(server, c.server) && maxRequestLine == c.maxRequestLine
                 && maxHeaderBytes == c.maxHeaderBytes && maxHeaderCount == c.maxHeaderCount
                 && maxRequestBody == c.maxRequestBody && requestHeaderTimeout.equals(c.requestHeaderTimeout)
-                && idleTimeout.equals(c.idleTimeout) && maxConnections == c.maxConnections
+                && bodyReadTimeout.equals(c.bodyReadTimeout) && idleTimeout.equals(c.idleTimeout) && maxConnections == c.maxConnections
                 && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, server, maxRequestLine, maxHeaderBytes, maxHeaderCount, maxRequestBody,
-                requestHeaderTimeout, idleTimeout, maxConnections, shutdownGrace, execution);
+                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution);
     }
 
     @Override
@@ -256,7 +268,7 @@ public final class ServerConfig {
         return "ServerConfig[host=" + host + ", port=" + port + ", server=" + server + ", maxRequestLine="
                 + maxRequestLine + ", maxHeaderBytes=" + maxHeaderBytes + ", maxHeaderCount=" + maxHeaderCount
                 + ", maxRequestBody=" + maxRequestBody + ", requestHeaderTimeout=" + requestHeaderTimeout
-                + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", shutdownGrace="
+                + ", bodyReadTimeout=" + bodyReadTimeout + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", shutdownGrace="
                 + shutdownGrace + ", execution=" + execution + "]";
     }
 
@@ -270,6 +282,7 @@ public final class ServerConfig {
         private int maxHeaderCount = 100;
         private long maxRequestBody = 10L * 1024 * 1024;
         private Duration requestHeaderTimeout = Duration.ofSeconds(10);
+        private Duration bodyReadTimeout = Duration.ofSeconds(30);
         private Duration idleTimeout = Duration.ofSeconds(60);
         private int maxConnections = 10_000;
         private Duration shutdownGrace = Duration.ofSeconds(30);
@@ -287,6 +300,7 @@ public final class ServerConfig {
             maxHeaderCount = c.maxHeaderCount;
             maxRequestBody = c.maxRequestBody;
             requestHeaderTimeout = c.requestHeaderTimeout;
+            bodyReadTimeout = c.bodyReadTimeout;
             idleTimeout = c.idleTimeout;
             maxConnections = c.maxConnections;
             shutdownGrace = c.shutdownGrace;
@@ -344,6 +358,12 @@ public final class ServerConfig {
         /** Sets how long a client may take to send a request's line and headers. */
         public Builder requestHeaderTimeout(Duration timeout) {
             this.requestHeaderTimeout = positive(timeout);
+            return this;
+        }
+
+        /** Sets how long a request body may go without a byte arriving. */
+        public Builder bodyReadTimeout(Duration timeout) {
+            this.bodyReadTimeout = positive(timeout);
             return this;
         }
 

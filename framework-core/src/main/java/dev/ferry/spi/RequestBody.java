@@ -8,8 +8,8 @@ import java.io.InputStream;
 /**
  * The request body as the app reads it: opened from the server on the first read, which is when
  * {@code 100 Continue} goes out if the client asked for it; bounded by the body limit (413); and
- * remembering a broken framing (400) or limit, which decide the answer whatever the app does with the
- * exception. One reader at a time, as any input stream.
+ * remembering a broken framing (400), the limit (413) or a stalled client (408), which decide the
+ * answer whatever the app does with the exception. One reader at a time, as any input stream.
  */
 final class RequestBody extends InputStream {
 
@@ -67,6 +67,9 @@ final class RequestBody extends InputStream {
         } catch (HttpException e) {
             failure = e.status();
             throw e;
+        } catch (java.net.SocketTimeoutException e) {
+            failure = Status.REQUEST_TIMEOUT;
+            throw new HttpException(failure);
         }
         if (n < 0) {
             ended = true;
