@@ -25,7 +25,7 @@ import java.util.function.Function;
  * <tr><td>max header bytes / count</td><td>ferry.max-header-bytes, ferry.max-header-count</td><td>16 KiB / 100, else 431</td></tr>
  * <tr><td>max request body</td><td>ferry.max-request-body</td><td>10 MiB, else 413</td></tr>
  * <tr><td>request header timeout</td><td>ferry.request-header-timeout</td><td>10 s</td></tr>
- * <tr><td>request body read timeout</td><td>ferry.body-read-timeout</td><td>30 s without a byte, else 408 (or a cut connection once the response has begun)</td></tr>
+ * <tr><td>request body read timeout</td><td>ferry.body-read-timeout</td><td>30 s without a byte, and 1 KiB/s on average after the first 30 s; else 408 (or a cut connection once the response has begun)</td></tr>
  * <tr><td>idle timeout</td><td>ferry.idle-timeout</td><td>60 s</td></tr>
  * <tr><td>max connections</td><td>ferry.max-connections</td><td>10,000</td></tr>
  * <tr><td>shutdown grace</td><td>ferry.shutdown-grace</td><td>30 s</td></tr>
@@ -215,8 +215,9 @@ public final class ServerConfig {
     }
 
     /**
-     * Returns how long a request body may go without a byte arriving while the app reads it; then the
-     * read fails, the answer is 408 if the response has not begun, and the connection closes.
+     * Returns how long a request body may go without a byte arriving while the app reads it; past this
+     * time it must also have arrived at 1 KiB/s on average, so that a client dripping bytes is cut too.
+     * Then the read fails, the answer is 408 if the response has not begun, and the connection closes.
      */
     public Duration bodyReadTimeout() {
         return bodyReadTimeout;

@@ -30,6 +30,7 @@ final class ExchangeEngine implements Engine {
 
     private final Handler app;
     private final long maxRequestBody;
+    private final long bodyReadTimeout;
     private final int maxRequestLine;
     private final int maxHeaderBytes;
     private final int maxHeaderCount;
@@ -39,6 +40,7 @@ final class ExchangeEngine implements Engine {
     ExchangeEngine(Handler app, ServerConfig config) {
         this.app = app;
         this.maxRequestBody = config.maxRequestBody();
+        this.bodyReadTimeout = config.bodyReadTimeout().toNanos();
         this.maxRequestLine = config.maxRequestLine();
         this.maxHeaderBytes = config.maxHeaderBytes();
         this.maxHeaderCount = config.maxHeaderCount();
@@ -88,7 +90,7 @@ final class ExchangeEngine implements Engine {
             return respond(exchange, head, connection.close(), error(Status.CONTENT_TOO_LARGE, null), null);
         }
         RequestBody body = declared == 0 ? null
-                : new RequestBody(exchange, declared, maxRequestBody, facts.expectContinue && !http10);
+                : new RequestBody(exchange, declared, maxRequestBody, bodyReadTimeout, facts.expectContinue && !http10);
         Request request;
         try {
             request = Request.builder()

@@ -13,19 +13,25 @@ import java.io.InputStream;
  */
 final class RequestBody extends InputStream {
 
+    /** After the read timeout has passed, a body must keep arriving at this average rate, in bytes a second. */
+    static final long MIN_RATE = 1024;
+
     private final Exchange exchange;
     private final long declared;
     private final long limit;
+    private final long timeoutNanos;
+    private long openedAt;
     private boolean continuePending;
     private InputStream in;
     private long read;
     private boolean ended;
     private volatile Status failure;
 
-    RequestBody(Exchange exchange, long declared, long limit, boolean expectContinue) {
+    RequestBody(Exchange exchange, long declared, long limit, long timeoutNanos, boolean expectContinue) {
         this.exchange = exchange;
         this.declared = declared;
         this.limit = limit;
+        this.timeoutNanos = timeoutNanos;
         this.continuePending = expectContinue;
     }
 
@@ -60,6 +66,7 @@ final class RequestBody extends InputStream {
                 exchange.sendContinue();
             }
             in = exchange.body();
+            openedAt = System.nanoTime();
         }
         int n;
         try {
@@ -81,6 +88,12 @@ final class RequestBody extends InputStream {
         read += n;
         if (read > limit) {
             failure = Status.CONTENT_TOO_LARGE;
+            throw new HttpException(failure);
+        }
+        // a client that drips bytes never trips the server's wait for the next one: past the timeout,
+        // the body must have come at MIN_RATE on average
+        if (System.nanoTime() - openedAt > timeoutNanos + read * 1_000_000_000L / MIN_RATE) {
+            failure = Status.REQUEST_TIMEOUT;
             throw new HttpException(failure);
         }
         if (declared >= 0 && read == declared) {

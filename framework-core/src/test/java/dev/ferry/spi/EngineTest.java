@@ -400,6 +400,55 @@ class EngineTest {
     }
 
     @Test
+    void aStalledOrDrippingBodyIs408() {
+        Recorder stalled = new Recorder("POST", "/", "HTTP/1.1", "", "Host", "h", "Content-Length", "10") {
+            @Override
+            public InputStream body() {
+                return new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new java.net.SocketTimeoutException("no byte within the body read timeout");
+                    }
+                };
+            }
+        };
+        serve(request -> Response.text(request.body().text()), stalled);
+        assertEquals(408, stalled.head.status());
+        assertTrue(stalled.head.closes());
+        Recorder dripping = new Recorder("POST", "/", "HTTP/1.1", "", "Host", "h", "Content-Length", "1000") {
+            @Override
+            public InputStream body() {
+                return new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            throw new java.io.InterruptedIOException();
+                        }
+                        return 'x';
+                    }
+
+                    @Override
+                    public int read(byte[] buffer, int offset, int length) throws IOException {
+                        buffer[offset] = (byte) read();
+                        return 1;
+                    }
+                };
+            }
+        };
+        serve(request -> {
+            try {
+                request.body().bytes();
+            } catch (IOException | RuntimeException swallowed) {
+                // the app's handling does not change the answer
+            }
+            return Response.ok();
+        }, ServerConfig.builder().bodyReadTimeout(Duration.ofMillis(100)).build(), dripping);
+        assertEquals(408, dripping.head.status(), "a byte every 20 ms is slower than 1 KiB/s once the timeout is over");
+    }
+
+    @Test
     void thePortInUseMessageIsOneForEveryServer() {
         assertEquals("cannot listen on 127.0.0.1:8080: address already in use",
                 Engine.cannotListen("127.0.0.1", 8080, new java.net.BindException("Address already in use")).getMessage());
