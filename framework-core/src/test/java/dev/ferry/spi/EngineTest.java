@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 class EngineTest {
 
     /** An exchange that records what the engine tells it to do. */
-    static final class Recorder implements Exchange {
+    static class Recorder implements Exchange {
         final String method;
         final String target;
         final String version;
