@@ -31,6 +31,10 @@ class DevConformanceTest extends ConformanceSuite {
                 "the JDK server sends its own 100 Continue, with a Content-Length, before the app sees the request");
         gaps.put("Semantics.expectContinueIsNotSentWhenTheHandlerAnswersWithoutTheBody",
                 "the JDK server sends 100 Continue before the app sees the request, whether the app reads the body or not");
+        String wholeRequest = "the JDK server bounds a whole request, body included, by one deadline (its maxReqTime, set "
+                + "from the request header timeout) and closes the connection without a response";
+        gaps.put("Hardening.stalledBodyIs408AtTheBodyTimeoutWhileOthersAreServed", wholeRequest);
+        gaps.put("Hardening.drippingBodyIs408OnceItFallsBelowTheMinimumRate", wholeRequest);
         gaps.put("Hardening.badChunkSizeIs400", CHUNKS);
         gaps.put("Hardening.negativeChunkSizeIs400", CHUNKS);
         gaps.put("Hardening.chunkLongerThanItsSizeIs400", CHUNKS);

@@ -429,19 +429,50 @@ abstract class HardeningTests extends Tier {
     }
 
     @Test
-    void stalledBodyIsClosedAtTheDeadlineWhileOthersAreServed() throws Exception {
+    void stalledBodyIs408AtTheBodyTimeoutWhileOthersAreServed() throws Exception {
         try (RawClient slow = connect()) {
+            slow.timeout(BODY_TIMEOUT.plus(CLOSE_SLACK).plus(CLOSE_SLACK));
             slow.send("POST /read HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n" + "x".repeat(10));
             long start = System.nanoTime();
             for (int i = 0; i < 3; i++) {
                 assertEquals(200, exchange(get("/hello")).status());
             }
-            Duration limit = IDLE_TIMEOUT.plus(CLOSE_SLACK).minus(Duration.ofNanos(System.nanoTime() - start));
-            assertClosedAfterTimeout(slow, limit);
+            RawResponse response = slow.read();
+            long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(408, response.status(), "a body that stops arriving: " + response.head());
+            assertTrue(response.saysClose(), response.head());
+            assertTrue(elapsed >= BODY_TIMEOUT.toMillis() / 2 && elapsed <= BODY_TIMEOUT.plus(CLOSE_SLACK).toMillis(),
+                    "at the body read timeout: " + elapsed + " ms");
+            assertClosed(slow, "after the 408 for a stalled body");
         }
         assertTrue(await(() -> app.inProgress() == 0, Duration.ofSeconds(5)), "the stalled handler ended; in progress: "
                 + app.inProgress());
         assertEquals(3, app.completions(), "only the quick requests completed");
+    }
+
+    @Test
+    void drippingBodyIs408OnceItFallsBelowTheMinimumRate() throws Exception {
+        try (RawClient slow = connect()) {
+            slow.timeout(BODY_TIMEOUT.plus(CLOSE_SLACK).plus(CLOSE_SLACK));
+            slow.send("POST /read?dripping HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n");
+            long start = System.nanoTime();
+            // a byte every 300 ms never trips the wait for the next byte, only the average rate
+            Thread dripper = Thread.ofVirtual().start(() -> {
+                try {
+                    slow.sendSlowly("y".repeat(60), 1, Duration.ofMillis(300));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            RawResponse response = slow.read();
+            long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(408, response.status(), "a body that drips: " + response.head());
+            assertTrue(elapsed >= BODY_TIMEOUT.toMillis() / 2 && elapsed <= BODY_TIMEOUT.plus(CLOSE_SLACK).toMillis(),
+                    "cut soon after the body read timeout: " + elapsed + " ms");
+            assertTrue(slow.closedWithin(CLOSE_AT_ONCE), "closed after the 408");
+            dripper.interrupt();
+            assertEquals(0, app.completions(slow), "the handler never completed a dripping body");
+        }
     }
 
     @Test

@@ -45,6 +45,8 @@ abstract class Tier {
     static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);
     /** How long a keep-alive connection may stay idle, on every server the suite starts. */
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
+    /** How long a request body may go without a byte, on every server the suite starts. */
+    static final Duration BODY_TIMEOUT = Duration.ofSeconds(2);
 
     /**
      * Returns the deadlines every tier shares. They are the same for all tiers on purpose: a server
@@ -52,6 +54,7 @@ abstract class Tier {
      */
     static ServerConfig.Builder base() {
         return ServerConfig.builder().requestHeaderTimeout(HEADER_TIMEOUT).idleTimeout(IDLE_TIMEOUT)
+                .bodyReadTimeout(BODY_TIMEOUT)
                 .shutdownGrace(Duration.ofSeconds(1));
     }
 

@@ -300,7 +300,7 @@ public final class ReferenceServer implements Server {
                 writeError(reject.status);
                 return flaw == Flaw.KEEPS_OPEN_AFTER_400 && reject.status == 400;
             }
-            socket.setSoTimeout((int) config.idleTimeout().toMillis());
+            socket.setSoTimeout((int) config.bodyReadTimeout().toMillis());
             engine.serve(exchange);
             return !exchange.closes && !broken;
         }
