@@ -41,6 +41,7 @@ public final class HeadCheck {
     private static final int BLANK_LF = 7, PAUSED = 8;
     private static final int FIXED = 9, SIZE = 10, EXT = 11, SIZE_LF = 12, DATA = 13, DATA_CR = 14, DATA_LF = 15;
     private static final int TRAILER = 16, TRAILER_LINE = 17, TRAILER_LF = 18, TRAILER_END_LF = 19, FAILED = 20;
+    private static final int SIZE_WS = 21, TRAILER_NAME = 22;
 
     private final boolean follow;
     private final int maxLine;
@@ -71,6 +72,8 @@ public final class HeadCheck {
     private long remaining;
     private int sizeDigits;
     private int chunkLineBytes;
+    /** Chunk-extension bytes of the current message, limited in total as header bytes are. */
+    private int extensionBytes;
     // read by the thread that answers the request, which may not be the one that scanned
     private volatile boolean malformedBody;
     private volatile Status rejection;
@@ -567,6 +570,11 @@ public final class HeadCheck {
         }
     }
 
+    /** Returns whether the byte may appear inside a field value or a chunk extension: no control but HTAB. */
+    private static boolean fieldByte(int b) {
+        return b >= 0x20 && b != 0x7F || b == '\t';
+    }
+
     private static boolean digit(int b) {
         return b >= '0' && b <= '9';
     }
@@ -632,6 +640,7 @@ public final class HeadCheck {
             remaining = 0;
             sizeDigits = 0;
             chunkLineBytes = 0;
+            extensionBytes = 0;
         } else if (contentLength > 0) {
             state = FIXED;
             remaining = contentLength;
@@ -648,18 +657,24 @@ public final class HeadCheck {
                 if (digit >= 0 && sizeDigits < 15) {
                     remaining = remaining << 4 | digit;
                     sizeDigits++;
-                } else if (sizeDigits > 0 && (b == ';' || b == ' ' || b == '\t')) {
-                    state = EXT;
-                } else if (sizeDigits > 0 && b == '\r') {
-                    state = SIZE_LF;
+                } else if (sizeDigits > 0 && (b == ';' || b == ' ' || b == '\t' || b == '\r')) {
+                    state = b == ';' ? EXT : b == '\r' ? SIZE_LF : SIZE_WS;
                 } else {
+                    return false;
+                }
+            }
+            case SIZE_WS -> {
+                // whitespace after the size may only lead to an extension or the end of the line
+                if (b == ';' || b == '\r') {
+                    state = b == ';' ? EXT : SIZE_LF;
+                } else if (b != ' ' && b != '\t') {
                     return false;
                 }
             }
             case EXT -> {
                 if (b == '\r') {
                     state = SIZE_LF;
-                } else if (b == '\n') {
+                } else if (!fieldByte(b) || ++extensionBytes > maxHeaderBytes) {
                     return false;
                 }
             }
@@ -684,11 +699,26 @@ public final class HeadCheck {
                 remaining = 0;
                 sizeDigits = 0;
             }
-            case TRAILER -> state = b == '\r' ? TRAILER_END_LF : b == '\n' ? FAILED : TRAILER_LINE;
+            case TRAILER -> {
+                if (b == '\r') {
+                    state = TRAILER_END_LF;
+                } else if (TOKEN[b]) {
+                    state = TRAILER_NAME;
+                } else {
+                    return false;
+                }
+            }
+            case TRAILER_NAME -> {
+                if (b == ':') {
+                    state = TRAILER_LINE;
+                } else if (!TOKEN[b]) {
+                    return false;
+                }
+            }
             case TRAILER_LINE -> {
                 if (b == '\r') {
                     state = TRAILER_LF;
-                } else if (b == '\n') {
+                } else if (!fieldByte(b)) {
                     return false;
                 }
             }

@@ -35,6 +35,42 @@ class HeadCheckTest {
     }
 
     @Test
+    void chunkLinesFollowTheGrammarExactly() {
+        String head = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+        String[] good = {"5\r\nhello\r\n0\r\n\r\n", "5 ;a=b\r\nhello\r\n0\r\n\r\n", "5;a=\"q v\"\r\nhello\r\n0\r\n\r\n",
+            "5\t\r\nhello\r\n0\r\nX-T: v\t1\r\n\r\n", "00005\r\nhello\r\n0\r\n\r\n"};
+        for (String body : good) {
+            HeadCheck check = HeadCheck.following(ServerConfig.defaults());
+            String input = head + body + GET;
+            assertEquals(input.length(), check.scan(bytes(input), 0, input.length()), body);
+            assertFalse(check.failed(), body);
+        }
+        String[] bad = {"5 junk\r\nhello\r\n0\r\n\r\n", "5;a\u0001b\r\nhello\r\n0\r\n\r\n", "5;a\nhello\r\n0\r\n\r\n",
+            "5\r\nhello\r\n0\r\nX-T: a\u0000b\r\n\r\n", "5\r\nhello\r\n0\r\n folded\r\n\r\n",
+            "5\r\nhello\r\n0\r\nno-colon\r\n\r\n", "5\r\nhello\r\n0\r\nX-T: a\rb\r\n\r\n", " 5\r\nhello\r\n0\r\n\r\n"};
+        for (String body : bad) {
+            HeadCheck check = HeadCheck.following(ServerConfig.defaults());
+            String input = head + body + GET;
+            check.scan(bytes(input), 0, input.length());
+            assertTrue(check.failed() && check.malformedBody(), body);
+        }
+    }
+
+    @Test
+    void chunkExtensionsAreLimitedInTotalAsHeadersAre() {
+        ServerConfig config = ServerConfig.builder().maxHeaderBytes(1024).build();
+        String chunk = "1;" + "e".repeat(100) + "\r\nx\r\n";
+        String input = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk.repeat(20) + "0\r\n\r\n";
+        HeadCheck check = HeadCheck.following(config);
+        check.scan(bytes(input), 0, input.length());
+        assertTrue(check.malformedBody(), "2,000 bytes of extensions over a 1,024-byte limit, none over it alone");
+        String within = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk.repeat(9) + "0\r\n\r\n";
+        HeadCheck fine = HeadCheck.following(config);
+        assertEquals(within.length(), fine.scan(bytes(within), 0, within.length()));
+        assertFalse(fine.failed());
+    }
+
+    @Test
     void reportsWhereAPartialHeadStartsAndFinishesItLater() {
         String input = GET + "GET /b HTTP/1.1\r\nHo";
         HeadCheck check = HeadCheck.following(ServerConfig.defaults());
