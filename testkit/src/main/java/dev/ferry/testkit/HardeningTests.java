@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -308,6 +310,50 @@ abstract class HardeningTests extends Tier {
     @Test
     void badChunkSizeIs400() throws IOException {
         rejects(chunked("zz\r\nhello\r\n0\r\n\r\n"), 400, true);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"5 junk\r\nhello\r\n0\r\n\r\n", "5;e\u0001x\r\nhello\r\n0\r\n\r\n",
+        "5\r\nhello\r\n0\r\nX-T: a\u0001b\r\n\r\n", "5\r\nhello\r\n0\r\nno-colon\r\n\r\n",
+        "5\r\nhello\r\n0\r\n folded: x\r\n\r\n", "5;e\nhello\r\n0\r\n\r\n"})
+    void chunkLinesOutsideTheGrammarAre400(String chunks) throws IOException {
+        rejects(chunked(chunks), 400, true);
+    }
+
+    @Test
+    void chunkExtensionsAreLimitedInTotal() throws IOException {
+        // no line is long, but together the extensions pass the header byte limit
+        String chunk = "1;" + "e".repeat(200) + "\r\nx\r\n";
+        rejects(chunked(chunk.repeat(MAX_HEADER_BYTES / 100) + "0\r\n\r\n"), 400, true);
+    }
+
+    @Test
+    void transferEncodingPaddedPastSixtyFourCharactersIs400() throws IOException {
+        rejects(request("POST", "/echo", "Transfer-Encoding: chunked" + " ".repeat(60) + ", identity")
+                + "5\r\nhello\r\n0\r\n\r\n");
+    }
+
+    @Test
+    void contentLengthWithTrailingWhitespaceIsItsNumber() throws IOException {
+        RawResponse response = exchange("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5" + " ".repeat(70)
+                + "\r\n\r\nhello");
+        assertEquals(200, response.status(), response.head());
+        assertEquals("hello", response.text());
+    }
+
+    @Test
+    void http10WithAChunkedBodyIs400() throws IOException {
+        rejects("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    }
+
+    @Test
+    void unknownMinorVersionIs505() throws IOException {
+        rejects("GET /hello HTTP/1.2\r\nHost: localhost\r\n\r\n", 505, false);
+    }
+
+    @Test
+    void asteriskTargetIsForOptionsOnly() throws IOException {
+        rejects("GET * HTTP/1.1\r\nHost: localhost\r\n\r\n");
     }
 
     @Test

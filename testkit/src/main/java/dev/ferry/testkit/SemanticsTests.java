@@ -259,6 +259,13 @@ abstract class SemanticsTests extends Tier {
     }
 
     @Test
+    void anAbsoluteFormTargetNamesTheHostTheAppSees() throws IOException {
+        RawResponse response = exchange("GET http://example.test:8080/header/Host HTTP/1.1\r\nHost: other.test\r\n\r\n");
+        assertEquals(200, response.status(), response.head());
+        assertEquals("example.test:8080", response.text(), "RFC 9112 section 3.2.2: the target's authority, not Host");
+    }
+
+    @Test
     void mountedAppSeesItsOwnPath() throws IOException {
         RawResponse response = exchange(get("/admin/users/7?x=1"));
         assertEquals("context=/admin path=/users/7 id=7", response.text());

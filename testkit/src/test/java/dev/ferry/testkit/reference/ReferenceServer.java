@@ -552,6 +552,7 @@ public final class ReferenceServer implements Server {
 
         private final class Chunked extends BodyStream {
             private long left;
+            private int extensionBytes;
             private boolean done;
 
             @Override
@@ -601,6 +602,14 @@ public final class ReferenceServer implements Server {
                     line.append((char) b);
                 }
                 int semicolon = line.indexOf(";");
+                if (semicolon >= 0) {
+                    String extension = line.substring(semicolon + 1);
+                    extensionBytes += extension.length();
+                    if (extensionBytes > config.maxHeaderBytes()
+                            || extension.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7F)) {
+                        throw bad("chunk extension");
+                    }
+                }
                 String hex = (semicolon < 0 ? line.toString() : line.substring(0, semicolon)).strip();
                 if (hex.isEmpty() || hex.length() > 15 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
                     throw bad("bad chunk size");
@@ -630,6 +639,12 @@ public final class ReferenceServer implements Server {
                     }
                     if (line.isEmpty()) {
                         return;
+                    }
+                    int colon = line.indexOf(":");
+                    if (colon <= 0 || !line.substring(0, colon).chars().allMatch(c -> c > ' ' && c < 0x7F
+                            && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)
+                            || line.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7F)) {
+                        throw bad("malformed trailer");
                     }
                     bytes += line.length() + 2;
                 }
