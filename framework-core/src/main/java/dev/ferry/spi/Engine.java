@@ -56,6 +56,14 @@ public interface Engine {
     }
 
     /**
+     * Returns a copy of a failure fit for a log line: the message and type of each cause with control
+     * characters escaped, so that text a client chose can never start a line of its own.
+     */
+    static Throwable loggable(Throwable failure) {
+        return dev.ferry.internal.Loggable.of(failure);
+    }
+
+    /**
      * Returns the exception a server throws when it cannot listen, worded the same on every server:
      * {@code cannot listen on HOST:PORT: address already in use}, or the cause's own message.
      */

@@ -10,6 +10,7 @@ import dev.ferry.Response;
 import dev.ferry.Status;
 import dev.ferry.internal.Access;
 import dev.ferry.internal.Fields;
+import dev.ferry.internal.Loggable;
 import dev.ferry.server.ServerConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +55,7 @@ final class ExchangeEngine implements Engine {
             handedOff = run(exchange);
         } catch (Throwable e) {
             // a bug of an adapter or the engine: the connection cannot be trusted any more
-            LOG.log(System.Logger.Level.ERROR, "serving a request failed", e);
+            LOG.log(System.Logger.Level.ERROR, "serving a request failed", Loggable.of(e));
             exchange.abort();
         } finally {
             if (!handedOff) {
@@ -127,7 +128,7 @@ final class ExchangeEngine implements Engine {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            LOG.log(System.Logger.Level.ERROR, "handler failed on " + Fields.printable(request.toString()), e);
+            LOG.log(System.Logger.Level.ERROR, "handler failed on " + Fields.printable(request.toString()), Loggable.of(e));
             return error(Status.INTERNAL_SERVER_ERROR, null);
         }
     }
@@ -195,7 +196,9 @@ final class ExchangeEngine implements Engine {
                 default -> exchange.send(head, NOTHING);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "the response could not be sent", e);
+            if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                LOG.log(System.Logger.Level.DEBUG, "the response could not be sent", Loggable.of(e));
+            }
             exchange.abort();
         }
         return false;
@@ -236,14 +239,15 @@ final class ExchangeEngine implements Engine {
         } catch (Throwable e) {
             if (out.committed()) {
                 if (!(e instanceof IOException)) {
-                    LOG.log(System.Logger.Level.ERROR, "the response body failed after it started; the connection is cut", e);
+                    LOG.log(System.Logger.Level.ERROR, "the response body failed after it started; the connection is cut",
+                            Loggable.of(e));
                 }
                 exchange.abort();
                 return;
             }
             Status status = e instanceof HttpException http ? http.status() : Status.INTERNAL_SERVER_ERROR;
             if (!(e instanceof HttpException)) {
-                LOG.log(System.Logger.Level.ERROR, "the response body failed before anything was sent", e);
+                LOG.log(System.Logger.Level.ERROR, "the response body failed before anything was sent", Loggable.of(e));
             }
             Response error = error(status, e instanceof HttpException http ? http.getMessage() : null);
             try {

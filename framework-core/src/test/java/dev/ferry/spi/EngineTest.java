@@ -449,6 +449,35 @@ class EngineTest {
     }
 
     @Test
+    void requestTextNeverStartsALogLine() throws Exception {
+        // System.Logger's default goes to java.util.logging, which the core module does not read: the test
+        // reaches it reflectively and reads what its standard formatter prints
+        Class<?> loggerType = Class.forName("java.util.logging.Logger");
+        Class<?> handlerType = Class.forName("java.util.logging.Handler");
+        Object jul = loggerType.getMethod("getLogger", String.class).invoke(null, "dev.ferry");
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        Object formatter = Class.forName("java.util.logging.SimpleFormatter").getConstructor().newInstance();
+        Object handler = Class.forName("java.util.logging.StreamHandler")
+                .getConstructor(java.io.OutputStream.class, Class.forName("java.util.logging.Formatter"))
+                .newInstance(printed, formatter);
+        loggerType.getMethod("addHandler", handlerType).invoke(jul, handler);
+        try {
+            serve(request -> {
+                throw new IllegalStateException("no such user " + request.query().first("u").orElse(""),
+                        new IOException("nested\r\nFORGED"));
+            }, Recorder.get("/?u=x%0d%0a2026-12-01%20SEVERE%20forged"));
+        } finally {
+            handlerType.getMethod("flush").invoke(handler);
+            loggerType.getMethod("removeHandler", handlerType).invoke(jul, handler);
+        }
+        String log = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("x\\x0D\\x0A2026-12-01 SEVERE forged"), log);
+        for (String line : log.split("\\R")) {
+            assertFalse(line.startsWith("2026-12-01") || line.startsWith("FORGED"), "a forged log line: " + line);
+        }
+    }
+
+    @Test
     void thePortInUseMessageIsOneForEveryServer() {
         assertEquals("cannot listen on 127.0.0.1:8080: address already in use",
                 Engine.cannotListen("127.0.0.1", 8080, new java.net.BindException("Address already in use")).getMessage());

@@ -39,7 +39,7 @@ public final class DebugPage {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
-                LOG.log(System.Logger.Level.ERROR, "handler failed on " + request, e);
+                LOG.log(System.Logger.Level.ERROR, "handler failed on " + request, dev.ferry.spi.Engine.loggable(e));
                 return render(request, e);
             }
         };
