@@ -26,8 +26,10 @@ public final class DebugPage {
     }
 
     /**
-     * Wraps an app so that an exception it throws becomes the debug page. {@link HttpException}s
-     * pass through: the dispatcher turns them into their status, as on every server.
+     * Wraps an app so that an exception it throws becomes the debug page for a client on this machine.
+     * {@link HttpException}s pass through, and so does every exception of a request from another
+     * machine: the engine turns them into their status or a generic 500, as on every server, so the
+     * page (the request's headers, cookies and authorization included) never leaves the machine.
      */
     public static Handler wrap(Handler app) {
         return request -> {
@@ -36,6 +38,10 @@ public final class DebugPage {
             } catch (HttpException e) {
                 throw e;
             } catch (Throwable e) {
+                java.net.InetAddress peer = request.remoteAddress().getAddress();
+                if (peer == null || !peer.isLoopbackAddress()) {
+                    throw e;
+                }
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }

@@ -133,6 +133,21 @@ class DeskTest {
     }
 
     @Test
+    void theDebugPageNeverLeavesTheMachine() throws Exception {
+        dev.ferry.Request fromElsewhere = dev.ferry.Request.builder().target("/boom")
+                .headers(dev.ferry.Headers.of("Accept", "text/html", "Cookie", "session=secret", "Authorization", "Bearer t0ken"))
+                .remoteAddress(new java.net.InetSocketAddress(java.net.InetAddress.getByName("203.0.113.7"), 40000)).build();
+        Response remote = dev.ferry.TestClient.of(DebugPage.wrap(app)).send(fromElsewhere);
+        assertEquals(500, remote.status().code());
+        assertEquals("Internal Server Error", remote.body().text(), "the generic 500 of every server");
+        dev.ferry.Request local = dev.ferry.Request.builder().target("/boom")
+                .headers(dev.ferry.Headers.of("Accept", "text/html", "Cookie", "session=secret"))
+                .remoteAddress(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 40000)).build();
+        assertTrue(dev.ferry.TestClient.of(DebugPage.wrap(app)).send(local).body().text().contains("session=secret"),
+                "the page shows the request to its own developer");
+    }
+
+    @Test
     void bannerSaysDevelopmentOnlyAndNamesEveryAdapterDependency() {
         start(false);
         String banner = Banner.text(server, false, "off (test)");
