@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ferry.bench.AbRatio;
 import dev.ferry.server.Ferry;
+import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.ServerProvider;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,7 +47,9 @@ public final class Compare {
               --warmup 3 --seconds 5 warm-up and throughput phase, seconds
               --rate 1000            fixed request rate for latency (wrk, paced connections), requests/s
               --latency-seconds 5    latency phase, seconds
-              --attack-connections 200 --attack-seconds 8    slowloris and slow-body attacks
+              --attack-connections 200   slowloris and slow-body attack connections
+              --slowloris-seconds 20 --slow-body-seconds 45  attack lengths; the defaults outlast the
+                                     request header timeout (10 s) and the body read timeout (30 s)
               --jvm "-Xms256m -Xmx256m -XX:+UseParallelGC"  flags for every server JVM
               --server-cpu 0 --load-cpu 1                    taskset CPU lists
               --no-hardening --no-footprint --no-install    skip phases, or do not apt-get missing tools
@@ -243,8 +246,8 @@ public final class Compare {
                 progress.plan(target, "latency", s.latencySeconds() + 1);
             }
             if (has("slowhttptest")) {
-                progress.plan(target, "slowloris", s.attackSeconds() + 2);
-                progress.plan(target, "slow body", s.attackSeconds() + 2);
+                progress.plan(target, "slowloris", s.slowlorisSeconds() + 2);
+                progress.plan(target, "slow body", s.slowBodySeconds() + 2);
             }
             if (hardening && !hardened.contains(server(target))) {
                 hardened.add(server(target));
@@ -418,15 +421,22 @@ public final class Compare {
             throws InterruptedException {
         boolean headers = kind.equals("slowloris");
         int connections = s.attackConnections();
+        int seconds = headers ? s.slowlorisSeconds() : s.slowBodySeconds();
+        Path stats;
+        try {
+            stats = Files.createTempFile("ferry-compare-slow-", "");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         List<String> command = new ArrayList<>(List.of("slowhttptest", headers ? "-H" : "-B", "-c", Integer.toString(connections),
-                "-r", Integer.toString(Math.max(50, connections / 2)), "-i", "3", "-l", Integer.toString(s.attackSeconds()),
-                "-p", "2", "-x", "24"));
+                "-r", Integer.toString(Math.max(50, connections / 2)), "-i", "3", "-l", Integer.toString(seconds),
+                "-p", "2", "-x", "24", "-g", "-o", stats.toString()));
         if (!headers) {
             command.addAll(List.of("-s", "65536"));
         }
         command.addAll(List.of("-u", "http://127.0.0.1:" + process.port + (headers ? s.path() : s.postPath())));
         CompletableFuture<Tools.Result> tool = CompletableFuture.supplyAsync(
-                () -> Tools.run(Tools.pinned(s.loadCpu(), command), s.attackSeconds() + 30L), Compare::thread);
+                () -> Tools.run(Tools.pinned(s.loadCpu(), command), seconds + 30L), Compare::thread);
         Thread.sleep(2500);
         AtomicBoolean running = new AtomicBoolean(true);
         CompletableFuture<Probe.Outcome> probes = CompletableFuture.supplyAsync(
@@ -435,22 +445,42 @@ public final class Compare {
         running.set(false);
         Probe.Outcome outcome = probes.join();
         Parsers.SlowTest slow = null;
+        Parsers.Closing closing = null;
         try {
             slow = Parsers.slowhttptest(result.output());
-        } catch (IllegalArgumentException e) {
+            Path csv = Path.of(stats + ".csv");
+            if (Files.exists(csv)) {
+                closing = Parsers.closing(Files.readString(csv), connections);
+            } else {
+                notes.add(kind + ": slowhttptest wrote no statistics; closing times not measured");
+            }
+        } catch (IllegalArgumentException | IOException e) {
             notes.add(kind + ": slowhttptest output not understood: " + e.getMessage());
+        } finally {
+            for (String suffix : List.of("", ".csv", ".html")) {
+                try {
+                    Files.deleteIfExists(Path.of(stats + suffix));
+                } catch (IOException ignored) {
+                    // temporary file
+                }
+            }
         }
         double[] sorted = outcome.millis().stream().mapToDouble(Double::doubleValue).sorted().toArray();
         Double p50 = sorted.length == 0 ? null : Parsers.percentile(sorted, 50);
         Double max = sorted.length == 0 ? null : sorted[sorted.length - 1];
-        progress.say(String.format(Locale.ROOT, "%d of %d probes served%s; attack connections at the end: %s open, %s closed",
+        Double half = closing == null ? null : closing.halfSeconds();
+        Double most = closing == null ? null : closing.mostSeconds();
+        progress.say(String.format(Locale.ROOT, "%d of %d probes served%s; attack connections at the end: %s open, %s closed;"
+                        + " half closed by the server after %s s, nine tenths after %s s",
                 outcome.probes() - outcome.failures(), outcome.probes(),
                 p50 == null ? "" : String.format(Locale.ROOT, " (median %.1f ms, max %.1f ms)", p50, max),
-                slow == null ? "?" : slow.connected(), slow == null ? "?" : slow.closed()));
-        return new Figures.Attack(kind, connections, s.attackSeconds(), outcome.probes(), outcome.failures(), p50, max,
+                slow == null ? "?" : slow.connected(), slow == null ? "?" : slow.closed(),
+                half == null ? "never" : String.format(Locale.ROOT, "%.0f", half),
+                most == null ? "never" : String.format(Locale.ROOT, "%.0f", most)));
+        return new Figures.Attack(kind, connections, seconds, outcome.probes(), outcome.failures(), p50, max,
                 slow == null ? null : slow.connected(), slow == null ? null : slow.closed(),
                 slow == null ? null : slow.errors(), slow == null ? 0 : slow.reportsUnavailable(),
-                slow == null ? "exit " + result.exitCode() : slow.exitStatus());
+                slow == null ? "exit " + result.exitCode() : slow.exitStatus(), half, most);
     }
 
     private Figures.Hardening hardening(String server, String classPath, List<String> notes) {
@@ -551,7 +581,9 @@ public final class Compare {
                 options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC"),
                 options.getOrDefault("server-cpu", "0"), options.getOrDefault("load-cpu", "1"),
                 intOption("connections", 64), intOption("warmup", 3), intOption("seconds", 5), intOption("rate", 1000),
-                intOption("latency-seconds", 5), intOption("attack-connections", 200), intOption("attack-seconds", 8));
+                intOption("latency-seconds", 5), intOption("attack-connections", 200),
+                intOption("slowloris-seconds", (int) ServerConfig.defaults().requestHeaderTimeout().toSeconds() + 10),
+                intOption("slow-body-seconds", (int) ServerConfig.defaults().bodyReadTimeout().toSeconds() + 15));
     }
 
     private int intOption(String name, int fallback) {

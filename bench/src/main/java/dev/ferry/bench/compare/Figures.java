@@ -23,7 +23,7 @@ public final class Figures {
     /** The knobs of the run, identical for every target. */
     public record Settings(String app, String path, String postPath, String jvmFlags, String serverCpu, String loadCpu,
             int connections, int warmupSeconds, int loadSeconds, int rate, int latencySeconds,
-            int attackConnections, int attackSeconds) {
+            int attackConnections, int slowlorisSeconds, int slowBodySeconds) {
     }
 
     /** What one target (server and execution mode) measured. */
@@ -50,11 +50,13 @@ public final class Figures {
 
     /**
      * A slow-client attack (slowloris or slow body) and what ordinary requests probed meanwhile met:
-     * how many were served, how fast, and the attack connections' state at the end.
+     * how many were served, how fast, the attack connections' state at the end, and how long after the
+     * attack began the server had closed half and nine tenths of them (null when it never did).
      */
     public record Attack(String kind, int connections, int seconds, int probes, int probeFailures,
             Double probeP50Millis, Double probeMaxMillis, Integer attackConnected, Integer attackClosed,
-            Integer attackErrors, int secondsUnavailable, String toolOutcome) {
+            Integer attackErrors, int secondsUnavailable, String toolOutcome, Double halfClosedSeconds,
+            Double mostClosedSeconds) {
 
         /** Returns the share of probes that failed, 0 to 1. */
         public double failureShare() {

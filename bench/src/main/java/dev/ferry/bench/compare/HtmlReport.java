@@ -42,6 +42,7 @@ final class HtmlReport {
                 .append("<title>Ferry: what each deployment target gives your app</title>\n<style>\n")
                 .append("body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}\n")
                 .append("table{border-collapse:collapse;font-size:13px;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}\n")
+                .append("th.metric{text-align:left;font-weight:normal}\n")
                 .append("th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}\n")
                 .append(".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd;border-radius:4px;background:#fff}\n")
                 .append(".wide{overflow-x:auto}.verdict{margin:.3em 0}.dev{color:#b52b27}.note{color:#555;font-size:13px}code{background:#f5f5f5;padding:0 3px}\n")
@@ -91,14 +92,18 @@ final class HtmlReport {
                     .append(esc(target.name())).append("</b>: ").append(esc(Verdicts.of(target, run.targets()))).append("</p>\n");
         }
 
-        html.append("<h2>All figures</h2>\n<div class=\"wide\"><table><tr><th>target</th>");
-        for (Metric metric : Metric.ALL) {
-            html.append("<th>").append(esc(metric.label())).append("<br>(").append(esc(metric.unit())).append(")</th>");
+        // one column per target and one row per metric: a run has a handful of targets but many metrics,
+        // so the table stays within the page however many metrics there are
+        html.append("<h2>All figures</h2>\n<div class=\"wide\"><table id=\"figures\"><tr><th>metric</th>");
+        for (Figures.Target target : run.targets()) {
+            html.append("<th").append(target.production() ? "" : " class=\"dev\"").append(">").append(esc(target.name()))
+                    .append("</th>");
         }
         html.append("</tr>\n");
-        for (Figures.Target target : run.targets()) {
-            html.append("<tr><td>").append(esc(target.name())).append("</td>");
-            for (Metric metric : Metric.ALL) {
+        for (Metric metric : Metric.ALL) {
+            html.append("<tr><th class=\"metric\">").append(esc(metric.label())).append(" (").append(esc(metric.unit()))
+                    .append(")</th>");
+            for (Figures.Target target : run.targets()) {
                 html.append("<td>").append(esc(metric.format(metric.value().apply(target)))).append("</td>");
             }
             html.append("</tr>\n");
@@ -109,8 +114,9 @@ final class HtmlReport {
                 .append(" s of warm-up. Latency: wrk at about ").append(run.settings().rate())
                 .append(" requests/s for ").append(run.settings().latencySeconds())
                 .append(" s (a few connections, each pausing between requests; percentiles over every request). Attacks: slowhttptest with ")
-                .append(run.settings().attackConnections()).append(" connections for ").append(run.settings().attackSeconds())
-                .append(" s while a probe sends one ordinary request at a time on a new connection (2 s deadline).</p>\n");
+                .append(run.settings().attackConnections()).append(" connections for ").append(run.settings().slowlorisSeconds())
+                .append(" s (slowloris) and ").append(run.settings().slowBodySeconds())
+                .append(" s (slow body), each longer than the server's timeout for it, while a probe sends one ordinary request at a time on a new connection (2 s deadline).</p>\n");
 
         html.append("<h2>Charts</h2>\n<div class=\"charts\">\n");
         for (Metric metric : Metric.ALL) {
@@ -127,7 +133,8 @@ final class HtmlReport {
 
         html.append("<h2>Under slow clients</h2>\n<div class=\"wide\"><table><tr><th>target</th><th>attack</th><th>connections</th><th>seconds</th>")
                 .append("<th>probes</th><th>failed</th><th>probe p50 ms</th><th>probe max ms</th>")
-                .append("<th>attack connections open at end</th><th>closed by server</th><th>slowhttptest saw service down</th></tr>\n");
+                .append("<th>attack connections open at end</th><th>closed by server</th><th>half closed after (s)</th>")
+                .append("<th>nine tenths closed after (s)</th><th>slowhttptest saw service down</th></tr>\n");
         for (Figures.Target target : run.targets()) {
             for (Figures.Attack attack : new Figures.Attack[] {target.slowloris(), target.slowBody()}) {
                 if (attack == null) {
@@ -139,7 +146,10 @@ final class HtmlReport {
                         .append("</td><td>").append(num(attack.probeP50Millis(), 1)).append("</td><td>")
                         .append(num(attack.probeMaxMillis(), 1)).append("</td><td>").append(integer(attack.attackConnected()))
                         .append("</td><td>").append(integer(attack.attackClosed())).append("</td><td>")
-                        .append(attack.secondsUnavailable()).append(" reports</td></tr>\n");
+                        .append(attack.halfClosedSeconds() == null ? "never" : num(attack.halfClosedSeconds(), 0))
+                        .append("</td><td>")
+                        .append(attack.mostClosedSeconds() == null ? "never" : num(attack.mostClosedSeconds(), 0))
+                        .append("</td><td>").append(attack.secondsUnavailable()).append(" reports</td></tr>\n");
             }
         }
         html.append("</table></div>\n");

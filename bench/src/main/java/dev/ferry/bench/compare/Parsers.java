@@ -135,6 +135,35 @@ public final class Parsers {
         return points;
     }
 
+    /** When the server had closed half and nine tenths of an attack's connections, in seconds from its start; null if never. */
+    public record Closing(Double halfSeconds, Double mostSeconds) {
+    }
+
+    /**
+     * Reads slowhttptest's statistics file ({@code -g}: one line a second, the first column the second and
+     * the second the connections closed so far) for when the server had closed half and nine tenths of
+     * the attack's connections.
+     */
+    public static Closing closing(String csv, int connections) {
+        Double half = null;
+        Double most = null;
+        for (String line : csv.lines().skip(1).toList()) {
+            String[] columns = line.split(",");
+            if (columns.length < 2 || columns[0].isBlank()) {
+                continue;
+            }
+            double second = Double.parseDouble(columns[0].trim());
+            int closed = Integer.parseInt(columns[1].trim());
+            if (half == null && closed * 2 >= connections) {
+                half = second;
+            }
+            if (most == null && closed * 10 >= connections * 9) {
+                most = second;
+            }
+        }
+        return new Closing(half, most);
+    }
+
     /** Parses slowhttptest's console output: its last status report and how often it found the service down. */
     public static SlowTest slowhttptest(String output) {
         String text = ANSI.matcher(output).replaceAll("");

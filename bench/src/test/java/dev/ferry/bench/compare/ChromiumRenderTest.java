@@ -59,7 +59,7 @@ class ChromiumRenderTest {
         List<String> flags = List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                 "--enable-logging=stderr", "--v=0");
-        String dom = chromium(flags, List.of("--dump-dom", page.toUri().toString()), name + "-dom");
+        String dom = chromium(flags, List.of("--window-size=1200,3600", "--dump-dom", page.toUri().toString()), name + "-dom");
         String log = lastLog;
         chromium(flags, List.of("--window-size=1200,3600", "--screenshot=" + screenshot, page.toUri().toString()),
                 name + "-shot");
@@ -98,13 +98,19 @@ class ChromiumRenderTest {
         assumeTrue(chromium != null, "chromium is not installed and could not be installed (apt-get install -y chromium "
                 + "as root); the HTML report's rendering is not checked");
         Figures.Run run = Samples.run();
-        Rendered rendered = render("report", HtmlReport.render(run));
+        // the page measures itself once laid out: whether the figures table is wider than its box
+        String measured = HtmlReport.render(run).replace("</body>", "<script>var t=document.getElementById('figures');"
+                + "document.body.setAttribute('data-figures-fit', String(t.scrollWidth <= t.parentElement.clientWidth"
+                + " && t.getBoundingClientRect().right <= document.documentElement.clientWidth));</script></body>");
+        Rendered rendered = render("report", measured);
         assertEquals(HtmlReport.chartCount(run), HtmlReportTest.count(rendered.dom(), "<svg "),
                 "charts in the DOM Chromium built: " + rendered.dom());
         for (Metric metric : Metric.ALL) {
             assertTrue(rendered.dom().contains("data-metric=\"" + metric.key() + "\""), metric.key());
         }
         assertTrue(rendered.dom().contains("data-metric=\"latency-distribution\""));
+        assertTrue(rendered.dom().contains("data-figures-fit=\"true\""), "the figures table fits the page width: "
+                + rendered.dom().replaceAll("(?s).*(data-figures-fit=\"[^\"]*\").*", "$1"));
         assertEquals(List.of(), consoleLines(rendered.log()), "console messages while rendering the report");
         assertTrue(Files.size(rendered.screenshot()) > 10_000, "screenshot " + rendered.screenshot());
     }

@@ -52,7 +52,8 @@ class HtmlReportTest {
         }
         assertTrue(html.contains("<td>31,500</td>"), "undertow's throughput in the table");
         assertTrue(html.contains("failed: obsFoldIs400: expected 400 but was 200 &lt;&amp;&gt;"), "escaped failure text");
-        assertTrue(html.contains("<td>slowloris</td><td>200</td><td>12</td><td>40</td><td>31</td><td>612.0</td>"), html);
+        assertTrue(html.contains("<td>slowloris</td><td>200</td><td>20</td><td>40</td><td>31</td><td>612.0</td>"), html);
+        assertTrue(html.contains("<td>11</td><td>12</td><td>"), "when the server had closed half and nine tenths of the attackers");
         assertTrue(html.contains("<td>undertow-io</td><td>raw-undertow</td><td>/plaintext</td><td>4</td><td>0.940</td>"), html);
         assertTrue(html.contains("The run took 7:12."), html);
     }

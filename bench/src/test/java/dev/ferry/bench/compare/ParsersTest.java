@@ -1,6 +1,7 @@
 package dev.ferry.bench.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
@@ -143,5 +144,17 @@ class ParsersTest {
         assertEquals(1, slow.reportsUnavailable());
         assertEquals("Hit test time limit", slow.exitStatus());
         assertThrows(IllegalArgumentException.class, () -> Parsers.slowhttptest("Unable to connect"));
+    }
+
+    @Test
+    void closingTimesComeFromSlowhttptestStatistics() {
+        String csv = "Seconds,Closed,Pending,Connected,Service Available\n0,0,1,0,10\n1,0,0,10,10\n10,0,0,10,10\n"
+                + "11,4,0,6,10\n12,5,0,5,10\n13,9,0,1,10\n14,10,0,0,10\n";
+        Parsers.Closing closing = Parsers.closing(csv, 10);
+        assertEquals(12.0, closing.halfSeconds());
+        assertEquals(13.0, closing.mostSeconds());
+        Parsers.Closing never = Parsers.closing("Seconds,Closed,Pending,Connected,Service Available\n0,0,0,10,10\n8,1,0,9,10\n", 10);
+        assertNull(never.halfSeconds());
+        assertNull(never.mostSeconds());
     }
 }

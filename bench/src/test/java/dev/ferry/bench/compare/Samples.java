@@ -31,7 +31,7 @@ final class Samples {
                         0.89, 0.86, 0.91, 1.12, 45_000, 40_000));
         return new Figures.Run("2026-11-21T20:00:00Z", new Figures.Environment("25.0.1", "Linux amd64", 2, "1.20 1.10 0.90",
                 "1.80 1.40 1.00"), new Figures.Settings("hello", "/plaintext", "/echo", "-Xms256m -Xmx256m -XX:+UseParallelGC",
-                "0", "1", 64, 4, 6, 2000, 6, 200, 12), targets, ratios, 431.5,
+                "0", "1", 64, 4, 6, 2000, 6, 200, 20, 45), targets, ratios, 431.5,
                 List.of("The machine is shared; absolute figures are noisy."));
     }
 
@@ -53,7 +53,7 @@ final class Samples {
     }
 
     static Figures.Attack attack(String kind, int probes, int failures, Double p50, Double max) {
-        return new Figures.Attack(kind, 200, 12, probes, failures, p50, max, 200 - failures, failures, 0,
-                failures > probes / 2 ? 3 : 0, "Hit test time limit");
+        return new Figures.Attack(kind, 200, 20, probes, failures, p50, max, 200 - failures, failures, 0,
+                failures > probes / 2 ? 3 : 0, "Hit test time limit", failures > 0 ? 11.0 : null, failures > 0 ? 12.0 : null);
     }
 }
