@@ -10,7 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -33,7 +39,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @ExtendWith(KnownGaps.class)
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ConformanceSuite {
+
+    private static final String BEGIN = "<!-- conformance-known-gaps:begin -->";
+    private static final String END = "<!-- conformance-known-gaps:end -->";
 
     /** Creates the suite; subclasses are empty or override {@link #provider()} and {@link #knownGaps()}. */
     protected ConformanceSuite() {
@@ -95,6 +105,44 @@ public abstract class ConformanceSuite {
     class Shutdown extends ShutdownTests {
         Shutdown() {
             super(ConformanceSuite.this);
+        }
+    }
+
+    /**
+     * Writes the known gaps as a Markdown table to {@code target/conformance-known-gaps.md} and, when
+     * the module's {@code README.md} holds a block between {@code <!-- conformance-known-gaps:begin -->}
+     * and {@code <!-- conformance-known-gaps:end -->}, fails unless the block is that table: the run
+     * has just shown that each listed gap fails and every other test passes, so the README says what
+     * the runner shows.
+     */
+    @AfterAll
+    void readmeListsTheKnownGapsThisRunShowed() throws IOException {
+        String name = provider().name();
+        Map<String, String> gaps = new TreeMap<>(knownGaps());
+        StringBuilder table = new StringBuilder();
+        if (gaps.isEmpty()) {
+            table.append("The whole conformance suite passes on ").append(name).append(": no known gaps.\n");
+        } else {
+            table.append("Every test of the conformance suite passes on ").append(name).append(" but these ")
+                    .append(gaps.size()).append(", each shown to fail by the run:\n\n| test | why it fails on ")
+                    .append(name).append(" |\n|---|---|\n");
+            gaps.forEach((test, reason) -> table.append("| `").append(test).append("` | ").append(reason).append(" |\n"));
+        }
+        Path target = Path.of("target");
+        if (Files.isDirectory(target)) {
+            Files.writeString(target.resolve("conformance-known-gaps.md"), table);
+        }
+        Path readme = Path.of("README.md");
+        String text = Files.exists(readme) ? Files.readString(readme) : "";
+        int begin = text.indexOf(BEGIN);
+        int end = text.indexOf(END);
+        if (begin < 0 || end < begin) {
+            return;
+        }
+        String written = text.substring(begin + BEGIN.length(), end).strip();
+        if (!written.equals(table.toString().strip())) {
+            fail("README.md's known-gaps block is not what this run showed; between " + BEGIN + " and " + END
+                    + " it should read:\n\n" + table);
         }
     }
 
