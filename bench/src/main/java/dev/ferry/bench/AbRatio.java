@@ -35,9 +35,10 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * <p>Targets: {@code raw-jdk}, {@code raw-undertow}, {@code raw-netty}, {@code raw-servlet} (plain
- * servers answering {@code /plaintext} and {@code /json} like the hello example), and
- * {@code SERVER[-io]} for the hello example on Ferry with that server ({@code dev}, {@code undertow},
- * {@code netty}, {@code tomcat}), on virtual threads or, with {@code -io}, on the IO threads.
+ * servers answering {@code /plaintext} and {@code /json} like the hello example, at their own defaults;
+ * with {@code -matched} configured as Ferry configures them), and {@code SERVER[-io|-virtual]} for the
+ * hello example on Ferry with that server ({@code dev}, {@code undertow}, {@code netty}, {@code tomcat}),
+ * in the server's default execution mode, on its IO threads, or on virtual threads.
  */
 public final class AbRatio {
 
@@ -169,9 +170,30 @@ public final class AbRatio {
      */
     static final String DEFAULT_WARMUP = "40";
 
-    /** Returns the main class of a raw baseline target ({@code raw-jdk}, {@code raw-undertow}, ...). */
+    /**
+     * Splits a Ferry target into its server and execution mode: {@code undertow-io} is Undertow on its
+     * IO threads, {@code undertow-virtual} on virtual threads, and {@code undertow} in the server's
+     * default mode (null).
+     */
+    public static String[] serverAndMode(String name) {
+        for (String mode : new String[] {"io", "virtual"}) {
+            if (name.endsWith("-" + mode)) {
+                return new String[] {name.substring(0, name.length() - mode.length() - 1), mode};
+            }
+        }
+        return new String[] {name, null};
+    }
+
+    /** The suffix of a raw target configured as Ferry configures that server. */
+    static final String MATCHED = "-matched";
+
+    /**
+     * Returns the main class of a raw baseline target ({@code raw-jdk}, {@code raw-undertow}, ...). A raw
+     * server runs at its own defaults, as a user would run it; with the suffix {@code -matched} it runs
+     * configured as Ferry configures that server (threads, keep-alive), a second row and not the bar.
+     */
     public static String rawMain(String name) {
-        return switch (name) {
+        return switch (name.endsWith(MATCHED) ? name.substring(0, name.length() - MATCHED.length()) : name) {
             case "raw-jdk" -> "dev.ferry.bench.raw.RawJdkServer";
             case "raw-undertow" -> "dev.ferry.bench.raw.RawUndertow";
             case "raw-netty" -> "dev.ferry.bench.raw.RawNetty";
@@ -193,10 +215,13 @@ public final class AbRatio {
         String main;
         if (name.startsWith("raw-")) {
             main = rawMain(name);
+            command.add("-Draw.matched=" + name.endsWith(MATCHED));
         } else {
-            boolean io = name.endsWith("-io");
-            command.add("-Dferry.server=" + (io ? name.substring(0, name.length() - 3) : name));
-            command.add("-Dferry.execution=" + (io ? "io" : "virtual"));
+            String[] serverAndMode = serverAndMode(name);
+            command.add("-Dferry.server=" + serverAndMode[0]);
+            if (serverAndMode[1] != null) {
+                command.add("-Dferry.execution=" + serverAndMode[1]);
+            }
             main = appMain;
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main));

@@ -39,7 +39,8 @@ public final class Compare {
             compare [options]: measure what each deployment target gives an app
               --app NAME|MAIN        hello (default) or the main class of an app that calls Ferry.serve
               --app-classpath PATH   jars or class directories of that app, put before bench's class path
-              --targets LIST         comma-separated: dev, undertow, netty, tomcat, each optionally -io
+              --targets LIST         comma-separated: dev, undertow, netty, tomcat, each in its default
+                                     execution mode, or with -io or -virtual
                                      (default: every server on the class path, each also as SERVER-io)
               --path /plaintext      the GET path loaded and probed
               --post-path /echo      the POST path the slow-body attack targets
@@ -61,14 +62,12 @@ public final class Compare {
               --threshold 0.10       relative change below which a difference counts as noise
             """;
 
-    private static final Map<String, String> RAW_PAIRS = new LinkedHashMap<>();
-
-    static {
-        RAW_PAIRS.put("raw-jdk", "dev");
-        RAW_PAIRS.put("raw-undertow", "undertow-io");
-        RAW_PAIRS.put("raw-netty", "netty-io");
-        RAW_PAIRS.put("raw-servlet", "tomcat-io");
-    }
+    /** Each raw server at its own defaults against Ferry on it in the fastest mode and in the default mode. */
+    private static final List<Map.Entry<String, String>> RAW_PAIRS = List.of(
+            Map.entry("raw-jdk", "dev"),
+            Map.entry("raw-undertow", "undertow-io"), Map.entry("raw-undertow", "undertow"),
+            Map.entry("raw-netty", "netty-io"), Map.entry("raw-netty", "netty"),
+            Map.entry("raw-servlet", "tomcat-io"), Map.entry("raw-servlet", "tomcat"));
 
     private final Map<String, String> options;
     private final PrintStream out;
@@ -263,7 +262,8 @@ public final class Compare {
     private Figures.Target measure(String target, Figures.Settings s, String classPath, List<String> jvmFlags,
             Figures.Footprint footprint) throws InterruptedException {
         String server = server(target);
-        String execution = target.endsWith("-io") ? "io" : "virtual";
+        String[] serverAndMode = AbRatio.serverAndMode(target);
+        String execution = serverAndMode[1] == null ? "default" : serverAndMode[1];
         boolean production = Ferry.installed().stream().filter(p -> p.name().equals(server))
                 .map(ServerProvider::production).findFirst().orElse(!server.equals("dev"));
         List<String> notes = new ArrayList<>();
@@ -271,7 +271,8 @@ public final class Compare {
         ServerProcess process;
         try {
             process = ServerProcess.start(target, appMain(s.app()),
-                    List.of("-Dferry.server=" + server, "-Dferry.execution=" + execution), classPath, jvmFlags,
+                    serverAndMode[1] == null ? List.of("-Dferry.server=" + server)
+                            : List.of("-Dferry.server=" + server, "-Dferry.execution=" + execution), classPath, jvmFlags,
                     s.serverCpu(), s.path());
         } catch (IOException | RuntimeException e) {
             notes.add("did not start: " + e.getMessage());
@@ -552,7 +553,7 @@ public final class Compare {
     private List<String[]> ratioPairs() {
         List<String> available = Ferry.installed().stream().map(ServerProvider::name).toList();
         List<String[]> pairs = new ArrayList<>();
-        for (var pair : RAW_PAIRS.entrySet()) {
+        for (var pair : RAW_PAIRS) {
             boolean raw = present(AbRatio.rawMain(pair.getKey()));
             boolean ferry = available.contains(server(pair.getValue()));
             if (raw && ferry) {
@@ -599,7 +600,7 @@ public final class Compare {
     }
 
     static String server(String target) {
-        return target.endsWith("-io") ? target.substring(0, target.length() - 3) : target;
+        return AbRatio.serverAndMode(target)[0];
     }
 
     private Path root() {

@@ -12,10 +12,11 @@ import java.util.concurrent.Executors;
 
 /**
  * The dev server's baseline: the JDK's {@link HttpServer} with plain handlers serving the hello
- * example's bytes, {@code GET /plaintext} and {@code GET /json} (Jackson, per request). It uses what
- * the dev server uses: virtual threads per exchange (or the dispatcher thread with
- * {@code ferry.execution=io}), backlog 1024 and TCP_NODELAY. Port from {@code ferry.port}, host from
- * {@code ferry.host} (127.0.0.1 by default).
+ * example's bytes, {@code GET /plaintext} and {@code GET /json} (Jackson, per request), at the JDK's
+ * defaults (exchanges on the dispatcher thread). With {@code -Draw.matched=true} it uses what the dev
+ * server uses: virtual threads per exchange (or the dispatcher thread with {@code ferry.execution=io})
+ * and TCP_NODELAY. Backlog 1024. Port from {@code ferry.port}, host from {@code ferry.host} (127.0.0.1
+ * by default).
  */
 public final class RawJdkServer {
 
@@ -31,7 +32,7 @@ public final class RawJdkServer {
 
     /** Starts the baseline on this host and port (0 picks one), with handlers on virtual threads or inline. */
     public static HttpServer start(String host, int port, boolean virtualThreads) throws IOException {
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+        if (Boolean.getBoolean("raw.matched") && System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true"); // as the dev server sets it
         }
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 1024);
@@ -69,7 +70,8 @@ public final class RawJdkServer {
     public static void main(String[] args) throws IOException {
         String host = System.getProperty("ferry.host", "127.0.0.1");
         int port = Integer.getInteger("ferry.port", 8080);
-        boolean virtual = !"io".equalsIgnoreCase(System.getProperty("ferry.execution", "virtual"));
+        boolean virtual = Boolean.getBoolean("raw.matched")
+                && !"io".equalsIgnoreCase(System.getProperty("ferry.execution", "virtual"));
         HttpServer server = start(host, port, virtual);
         System.out.println("Raw JDK HttpServer (" + (virtual ? "virtual threads" : "dispatcher thread") + ") at http://"
                 + host + ":" + server.getAddress().getPort() + "/");

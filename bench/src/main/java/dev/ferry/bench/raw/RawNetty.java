@@ -94,7 +94,10 @@ public final class RawNetty {
                 channel = NioServerSocketChannel.class;
             }
         }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), factory);
+        // Netty's own default is two event loops per core; matched, one per core as the adapter runs
+        EventLoopGroup group = Boolean.getBoolean("raw.matched")
+                ? new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), factory)
+                : new MultiThreadIoEventLoopGroup(factory);
         group.scheduleAtFixedRate(() -> date = now(), 1, 1, TimeUnit.SECONDS);
         Channel server = new ServerBootstrap()
                 .group(group)

@@ -15,9 +15,10 @@ import org.apache.coyote.http11.Http11NioProtocol;
 
 /**
  * The raw baseline for Ferry on Tomcat: a plain servlet on embedded Tomcat serving the hello app's
- * {@code /plaintext} and {@code /json} with the same bytes, on a connector set up as Ferry's
- * (NIO HTTP/1.1, virtual threads, unlimited keep-alive requests, the same header buffer, timeouts and
- * connection limit). Listens on system property {@code ferry.port} (8080 by default).
+ * {@code /plaintext} and {@code /json} with the same bytes, on Tomcat's default NIO HTTP/1.1 connector
+ * (its platform worker pool, 100 requests per keep-alive connection). With {@code -Draw.matched=true} the
+ * connector is set up as Ferry's (virtual threads, unlimited keep-alive requests, the same header buffer,
+ * timeouts and connection limit). Listens on system property {@code ferry.port} (8080 by default).
  */
 public final class RawServlet extends HttpServlet {
 
@@ -55,17 +56,19 @@ public final class RawServlet extends HttpServlet {
         if (host != null) {
             connector.setProperty("address", host);
         }
-        http.setMaxHttpRequestHeaderSize(8 * 1024 + 16 * 1024 + 64);
-        http.setMaxHttpResponseHeaderSize(64 * 1024);
-        http.setMaxHeaderCount(-1);
-        http.setConnectionTimeout(10_000);
-        http.setKeepAliveTimeout(60_000);
-        http.setMaxConnections(10_000);
-        http.setMaxKeepAliveRequests(-1);
-        http.setMaxSwallowSize(2 * 1024 * 1024);
-        http.setContinueResponseTiming("onRead");
+        if (Boolean.getBoolean("raw.matched")) {
+            http.setMaxHttpRequestHeaderSize(8 * 1024 + 16 * 1024 + 64);
+            http.setMaxHttpResponseHeaderSize(64 * 1024);
+            http.setMaxHeaderCount(-1);
+            http.setConnectionTimeout(10_000);
+            http.setKeepAliveTimeout(60_000);
+            http.setMaxConnections(10_000);
+            http.setMaxKeepAliveRequests(-1);
+            http.setMaxSwallowSize(2 * 1024 * 1024);
+            http.setContinueResponseTiming("onRead");
+            connector.setProperty("useVirtualThreads", "true");
+        }
         http.setServer(null);
-        connector.setProperty("useVirtualThreads", "true");
         tomcat.getService().addConnector(connector);
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", null);

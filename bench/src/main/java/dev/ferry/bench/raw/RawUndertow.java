@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * The raw Undertow baseline: a plain {@code HttpHandler} answering on the IO thread with the bytes the
  * hello example sends ({@code /plaintext}, and {@code /json} serialised with Jackson per request), on the
- * port of {@code ferry.port} (8080 by default). It sets no {@code Connection: keep-alive} header, as Ferry
- * does not, so both send the same bytes.
+ * port of {@code ferry.port} (8080 by default), at Undertow's own defaults. With {@code -Draw.matched=true}
+ * it runs as Ferry runs Undertow: one IO thread per core and no {@code Connection: keep-alive} header, so
+ * both send the same bytes.
  */
 public final class RawUndertow {
 
@@ -32,14 +33,16 @@ public final class RawUndertow {
     /** Starts the baseline and prints the port it listens on. */
     public static void main(String[] args) {
         int port = Integer.getInteger("ferry.port", 8080);
-        Undertow server = Undertow.builder()
+        Undertow.Builder builder = Undertow.builder()
                 .addHttpListener(port, System.getProperty("ferry.host", "0.0.0.0"))
-                // as many IO threads as the adapter uses (Undertow's default is at least two), so the
-                // ratio compares the work per request and not the thread count
-                .setIoThreads(Runtime.getRuntime().availableProcessors())
-                .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
-                .setHandler(RawUndertow::handle)
-                .build();
+                .setHandler(RawUndertow::handle);
+        if (Boolean.getBoolean("raw.matched")) {
+            // as many IO threads as the adapter uses (Undertow's default is at least two), so the ratio
+            // compares the work per request and not the thread count
+            builder.setIoThreads(Runtime.getRuntime().availableProcessors())
+                    .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false);
+        }
+        Undertow server = builder.build();
         server.start();
         System.out.println("raw undertow at http://127.0.0.1:" + port + "/");
     }
