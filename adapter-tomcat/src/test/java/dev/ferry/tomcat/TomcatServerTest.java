@@ -39,28 +39,17 @@ class TomcatServerTest {
     }
 
     @Test
-    void severalAppsEachAtItsOwnContextPath() throws Exception {
-        try (TomcatServer server = TomcatServer.builder().config(LOCAL)
-                .app("/shop", named("shop")).app("/admin/tools", named("tools")).app("", named("root")).start()) {
-            int port = server.port();
-            assertEquals("shop /shop /info a=1", body(get(port, "/shop/info?a=1")));
-            assertEquals("tools /admin/tools /info ", body(get(port, "/admin/tools/info")));
-            assertEquals("root  /info ", body(get(port, "/info")));
-            assertEquals("shop root /shop", body(get(port, "/shop")));
-            assertEquals("shop root /shop", body(get(port, "/shop/")));
-            String missing = get(port, "/shop/nothing");
-            assertTrue(missing.startsWith("HTTP/1.1 404"), missing);
-            assertEquals("Not Found", body(missing));
-        }
-    }
-
-    @Test
-    void pathsNoAppTakesAreFerrysPlainText404() throws Exception {
-        try (TomcatServer server = TomcatServer.builder().config(LOCAL).app("/only", named("only")).start()) {
-            String missing = get(server.port(), "/elsewhere");
-            assertTrue(missing.startsWith("HTTP/1.1 404"), missing);
-            assertTrue(missing.contains("Content-Type: text/plain; charset=utf-8"), missing);
-            assertEquals("Not Found", body(missing));
+    void errorsTomcatAnswersItselfAreFerrysPlainText() throws Exception {
+        try (TomcatServer server = TomcatServer.start(named("x"), LOCAL)) {
+            for (String head : new String[] {
+                "GET /a/../../x HTTP/1.1\r\nHost: t\r\n\r\n",
+                "CONNECT t:80 HTTP/1.1\r\nHost: t:80\r\n\r\n",
+                "GET http://a.test/info HTTP/1.1\r\nHost: b.test\r\n\r\n"}) {
+                String response = Raw.exchange(server.port(), head);
+                assertTrue(response.startsWith("HTTP/1.1 400 ") || response.startsWith("HTTP/1.1 501 "), head + " -> " + response);
+                assertTrue(response.contains("\r\nContent-Type: text/plain; charset=utf-8\r\n"), response);
+                assertTrue(body(response).equals("Bad Request") || body(response).equals("Not Implemented"), response);
+            }
         }
     }
 
@@ -95,7 +84,7 @@ class TomcatServerTest {
     }
 
     @Test
-    void filesAreSentWholeWithTheirLength() throws Exception {
+    void filesAreSentWholeWithTheirLengthWithSendfileAndWithout() throws Exception {
         Path file = Files.createTempFile("ferry-file", ".bin");
         byte[] content = new byte[200_000];
         for (int i = 0; i < content.length; i++) {
@@ -103,11 +92,50 @@ class TomcatServerTest {
         }
         Files.write(file, content);
         try (TomcatServer server = TomcatServer.start(r -> Response.ok().withBody(Body.of(file)), LOCAL)) {
-            String response = get(server.port(), "/file");
-            assertTrue(response.contains("Content-Length: 200000"), response.substring(0, 200));
-            assertEquals(new String(content, java.nio.charset.StandardCharsets.ISO_8859_1), body(response));
+            // the first on a connection kept open goes out with sendfile, the second, closing it, is copied
+            String response = Raw.exchange(server.port(), "GET /file HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET /file HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+            String text = new String(content, java.nio.charset.StandardCharsets.ISO_8859_1);
+            int second = response.indexOf("HTTP/1.1 200 ", 1);
+            assertTrue(second > 0, response.substring(0, Math.min(300, response.length())));
+            assertEquals(text, body(response.substring(0, second)));
+            assertEquals(text, body(response.substring(second)));
+            assertTrue(response.substring(0, 300).contains("Content-Length: 200000"), response.substring(0, 300));
         } finally {
             Files.delete(file);
+        }
+    }
+
+    @Test
+    void handlersRunOnTheWorkerPoolUnlessVirtualThreadsAreChosen() throws Exception {
+        Handler thread = r -> Response.text(Thread.currentThread().isVirtual() ? "virtual" : "platform");
+        for (var execution : dev.ferry.server.Execution.values()) {
+            ServerConfig config = LOCAL.toBuilder().execution(execution).build();
+            try (TomcatServer server = TomcatServer.start(thread, config)) {
+                assertEquals(execution == dev.ferry.server.Execution.VIRTUAL_THREADS ? "virtual" : "platform",
+                        body(get(server.port(), "/")), execution.toString());
+            }
+        }
+        try (TomcatServer server = TomcatServer.start(thread, LOCAL)) {
+            assertEquals("platform", body(get(server.port(), "/")), "the default");
+        }
+    }
+
+    @Test
+    void aHeadRefusedAfterTomcatHasItsStartGetsOnlyTheRefusal() throws Exception {
+        try (TomcatServer server = TomcatServer.start(named("x"), LOCAL);
+             java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(3000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write("GET /info HTTP/1.1\r\nHost: t\r\nX-A: 1".getBytes());
+            out.flush();
+            Thread.sleep(200);
+            out.write("\nX-B: 2\r\n\r\n".getBytes());
+            out.flush();
+            String response = Raw.readAll(socket.getInputStream());
+            assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+            assertTrue(response.contains("\r\nConnection: close\r\n"), response);
+            assertEquals("Bad Request", body(response), "one response, then the close");
         }
     }
 

@@ -9,10 +9,6 @@ import dev.ferry.tomcat.TomcatServer;
 /** Registers embedded Tomcat as the production server named {@code tomcat}. */
 public final class TomcatProvider implements ServerProvider {
 
-    /** Creates the provider; {@link java.util.ServiceLoader} calls it. */
-    public TomcatProvider() {
-    }
-
     @Override
     public String name() {
         return "tomcat";

@@ -1,0 +1,94 @@
+package dev.ferry.tomcat.internal;
+
+import dev.ferry.HttpException;
+import dev.ferry.Status;
+import dev.ferry.server.ServerConfig;
+import dev.ferry.spi.Engine;
+import dev.ferry.spi.HeadCheck;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import org.apache.tomcat.util.net.NioChannel;
+import org.apache.tomcat.util.net.NioEndpoint;
+import org.apache.tomcat.util.net.SocketBufferHandler;
+
+/**
+ * A connection's channel that runs the core's {@link HeadCheck} over every byte before Tomcat's parser sees it.
+ * Tomcat gets only the bytes before a refused head; when it reads again, its earlier responses sent, the refusal
+ * goes straight to the connection and the read reports the end of the stream, so Tomcat closes it. A head still
+ * incomplete at the request header timeout is refused with 408 so as more of it arrives; Tomcat closes a silent one.
+ */
+public final class CheckedChannel extends NioChannel {
+
+    private final ServerConfig config;
+    private HeadCheck check;
+    private long headStart;
+    private boolean refused;
+
+    private CheckedChannel(SocketBufferHandler buffer, ServerConfig config) {
+        super(buffer);
+        this.config = config;
+    }
+
+    /** Returns Tomcat's NIO endpoint with every connection's channel checked under these limits. */
+    public static NioEndpoint endpoint(ServerConfig config) {
+        return new NioEndpoint() {
+            @Override
+            protected NioChannel createChannel(SocketBufferHandler buffer) {
+                return new CheckedChannel(buffer, config);
+            }
+        };
+    }
+
+    @Override
+    public void reset(SocketChannel channel, NioEndpoint.NioSocketWrapper wrapper) throws IOException {
+        super.reset(channel, wrapper);
+        check = HeadCheck.following(config);
+        refused = false;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        if (refused || check.failed()) {
+            return failed();
+        }
+        boolean inHead = check.inHead();
+        if (inHead && System.nanoTime() - headStart > config.requestHeaderTimeout().toNanos()) {
+            return refuse(Engine.refusal(Status.REQUEST_TIMEOUT, Status.REQUEST_TIMEOUT.reason()));
+        }
+        int from = dst.position();
+        int n = super.read(dst);
+        int at = from;
+        while (at < from + n && !check.failed()) {
+            at = check.scan(dst, at, from + n);
+        }
+        if (check.failed()) {
+            // nothing from the refused head or the broken chunk on reaches Tomcat
+            dst.position(at);
+            return at > from ? at - from : failed();
+        }
+        if (n > 0 && check.inHead() && (!inHead || check.headStart() >= 0)) {
+            headStart = System.nanoTime();
+        }
+        return n;
+    }
+
+    private int failed() throws IOException {
+        if (refused) {
+            return -1;
+        }
+        if (check.malformedBody()) {
+            // unchecked, so that Tomcat passes it to the body's reader as it is rather than as its own 400
+            throw new HttpException(Status.BAD_REQUEST);
+        }
+        return refuse(check.refusalBytes());
+    }
+
+    private int refuse(byte[] response) throws IOException {
+        refused = true;
+        socketWrapper.write(true, response, 0, response.length);
+        socketWrapper.flush(true);
+        sc.shutdownOutput();
+        return -1;
+    }
+}
