@@ -1,6 +1,6 @@
 /**
- * Ferry's conformance suite, which every server must pass, and the raw-socket client and behaviour diff
- * it is built on.
+ * Ferry's conformance suite, which every server must pass, the raw-socket client and behaviour diff it
+ * is built on, and a differential fuzzer that compares servers on generated requests.
  */
 module dev.ferry.testkit {
     requires transitive dev.ferry.core;
@@ -9,6 +9,7 @@ module dev.ferry.testkit {
     requires java.management;
 
     exports dev.ferry.testkit;
+    exports dev.ferry.testkit.fuzz;
 
     opens dev.ferry.testkit to org.junit.platform.commons;
 

@@ -1,6 +1,8 @@
 package dev.ferry.testkit.fuzz;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,6 +40,7 @@ public record FuzzReport(long seed, int requested, int cases, Duration elapsed, 
         StringBuilder text = new StringBuilder();
         for (Difference d : production) {
             text.append("\n- ").append(d.kind()).append(" (").append(d.cases()).append(" cases; ").append(d.servers())
+                    .append(d.reproduced() ? "" : "; did not show again when resent")
                     .append("; replay with -Dferry.fuzz.seed=").append(d.seed()).append(" -Dferry.fuzz.cases=1): ")
                     .append(Text.brief(d.request(), 300));
             d.answers().forEach((server, answer) -> text.append("\n    ").append(server).append(": ").append(answer));
@@ -64,7 +67,7 @@ public record FuzzReport(long seed, int requested, int cases, Duration elapsed, 
         /** Copies the collections. */
         public Difference {
             groups = groups.stream().map(List::copyOf).toList();
-            answers = Map.copyOf(answers);
+            answers = Collections.unmodifiableMap(new LinkedHashMap<>(answers));
         }
 
         /** Returns the groups as text, such as {@code netty | tomcat, undertow}. */

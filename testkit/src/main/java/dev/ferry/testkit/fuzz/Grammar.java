@@ -123,6 +123,8 @@ public final class Grammar {
         for (int i = 0; i < length; i++) {
             data.append(alphabet.charAt(x.below(alphabet.length())));
         }
-        d.body(data.toString(), x.percent(60) ? Framing.LENGTH : Framing.CHUNKED, x);
+        // chunked is HTTP/1.1 only: an HTTP/1.0 request with Transfer-Encoding is malformed, which is a mutation's job
+        boolean chunked = x.percent(40) && !d.version.equals("HTTP/1.0");
+        d.body(data.toString(), chunked ? Framing.CHUNKED : Framing.LENGTH, x);
     }
 }

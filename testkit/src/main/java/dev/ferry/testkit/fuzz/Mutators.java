@@ -186,8 +186,10 @@ final class Mutators {
         add("chunk.size-overflow", (d, x) -> {
             d.chunked(x);
             Chunk chunk = x.pick(d.chunks);
-            chunk.size = x.pick("1" + "0".repeat(16), "f".repeat(16), "f".repeat(17), "10000000" + "0".repeat(8 - chunk.size.length())
-                    + chunk.size, "1" + "0".repeat(16 - chunk.size.length()) + chunk.size, "8000000000000000", "7fffffffffffffff");
+            // 2^32 or 2^64 plus the real size: a parser that wraps reads the real size
+            String hex = Integer.toHexString(chunk.data.length());
+            chunk.size = x.pick("1" + "0".repeat(16), "f".repeat(16), "f".repeat(17), "1" + "0".repeat(8 - hex.length()) + hex,
+                    "1" + "0".repeat(16 - hex.length()) + hex, "8000000000000000", "7fffffffffffffff");
         });
         add("chunk.size-wrong", (d, x) -> {
             d.chunked(x);
@@ -327,7 +329,7 @@ final class Mutators {
     }
 
     private void letterCase() {
-        add("case.method", (d, x) -> d.method = x.percent(50) ? Draft.lower(d.method)
+        add("case.method", (d, x) -> d.method = x.percent(50) || d.method.isEmpty() ? Draft.lower(d.method)
                 : d.method.charAt(0) + Draft.lower(d.method.substring(1)));
         add("case.version", (d, x) -> d.version = x.pick("http/1.1", "Http/1.1", "hTTP/1.1", "HTTP/1.1".replace('P', 'p')));
         add("case.field-name", (d, x) -> {
@@ -573,20 +575,11 @@ final class Mutators {
     }
 
     private static Field framingOrHost(Draft d, Dice x) {
-        String name = x.pick("Content-Length", "Transfer-Encoding", "Host");
-        Field field = d.field(name);
-        if (field == null) {
-            if (name.equals("Host")) {
-                return d.add("Host", "localhost");
-            }
-            if (name.equals("Content-Length")) {
-                d.sized(x);
-            } else {
-                d.chunked(x);
-            }
-            field = d.field(name);
-        }
-        return field;
+        return switch (x.below(3)) {
+            case 0 -> d.lengthField(x);
+            case 1 -> d.codingField(x);
+            default -> d.field("Host") != null ? d.field("Host") : d.add("Host", "localhost");
+        };
     }
 
     private static void insertInPath(Draft d, Dice x, String piece) {
