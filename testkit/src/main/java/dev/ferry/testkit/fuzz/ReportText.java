@@ -37,7 +37,8 @@ final class ReportText {
         text.append("| settings | ").append(Fuzzer.config()).append(" |\n\n");
         text.append("Replay one case with `-Dferry.fuzz.seed=<its seed> -Dferry.fuzz.cases=1`. Differences are grouped by the"
                 + " mutations of their smallest request and by which servers answered alike; a case already explained by a"
-                + " smaller one is counted, not minimised again.\n\n");
+                + " smaller one is counted, not minimised again. Requests are shown with `\\r`, `\\n`, `\\t` and `\\xNN`"
+                + " escapes, and `c{xN}` for N copies of c; replaying a seed runs the original case and minimises it again.\n\n");
 
         text.append("## Production servers: ").append(production.isEmpty() ? "no unexplained difference"
                 : production.size() + " kinds of difference, " + production.stream().mapToInt(FuzzReport.Difference::cases).sum()
