@@ -3,6 +3,7 @@ module dev.ferry.undertow {
     requires dev.ferry.core;
     requires undertow.core;
     requires xnio.api;
+    requires java.logging; // for the overloads of XNIO's IoUtils.safeClose
 
     exports dev.ferry.undertow;
 

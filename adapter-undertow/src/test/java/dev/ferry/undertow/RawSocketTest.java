@@ -2,6 +2,7 @@ package dev.ferry.undertow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.Body;
@@ -15,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,6 +52,13 @@ class RawSocketTest {
                     out.write("two\n".getBytes());
                 })))
                 .get("/file", r -> Response.ok().withBody(Body.of(file)))
+                .get("/fail", r -> Response.ok().withBody(Body.streamed(out -> {
+                    out.write("one\n".getBytes());
+                    out.flush();
+                    throw new IllegalStateException("failed after the head");
+                })))
+                .get("/thread", r -> Response.text(Thread.currentThread().isVirtual() ? "virtual" : Thread.currentThread().getName()))
+                .post("/thread", r -> Response.text(Thread.currentThread().isVirtual() ? "virtual" : Thread.currentThread().getName()))
                 .get("/boom", r -> {
                     throw new IllegalStateException("boom");
                 })
@@ -170,26 +179,116 @@ class RawSocketTest {
         }
     }
 
+    /** Reads until the server closes the connection; returns what came and when the close came, in ms after start. */
+    static String closed(Socket socket, long start, long[] at) throws IOException {
+        socket.setSoTimeout(6000);
+        String text = readAll(socket.getInputStream());
+        at[0] = (System.nanoTime() - start) / 1_000_000;
+        return text;
+    }
+
     @Test
-    void closesSlowHeadsAndIdleConnections() throws Exception {
+    void headsHaveTheHeaderTimeoutFromAcceptOrTheirFirstByteAndIdleConnectionsTheIdleTimeout() throws Exception {
         ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0)
-                .requestHeaderTimeout(Duration.ofMillis(300)).idleTimeout(Duration.ofMillis(600)).build();
+                .requestHeaderTimeout(Duration.ofMillis(800)).idleTimeout(Duration.ofMillis(1200)).build();
         Server quick = new UndertowServerProvider().start(app(), config);
-        try (Socket slow = new Socket("127.0.0.1", quick.port()); Socket idle = new Socket("127.0.0.1", quick.port())) {
-            slow.setSoTimeout(3000);
-            idle.setSoTimeout(3000);
+        try (Socket silent = new Socket("127.0.0.1", quick.port()); Socket slow = new Socket("127.0.0.1", quick.port());
+             Socket kept = new Socket("127.0.0.1", quick.port()); Socket late = new Socket("127.0.0.1", quick.port())) {
             long start = System.nanoTime();
             slow.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes());
-            String response = readAll(slow.getInputStream());
-            assertFalse(response.endsWith("<open>"), response);
-            assertTrue(response.isEmpty() || response.startsWith("HTTP/1.1 408"), response);
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2));
-            idle.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
-            String kept = readAll(idle.getInputStream());
-            assertTrue(kept.startsWith("HTTP/1.1 200") && !kept.endsWith("<open>"), kept);
+            kept.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            late.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            long[] at = {0};
+            assertEquals("", closed(silent, start, at));
+            assertTrue(at[0] >= 600 && at[0] < 1150, "a silent new connection closes at the header timeout: " + at[0]);
+            assertEquals("", closed(slow, start, at));
+            assertTrue(at[0] < 1150, "an incomplete head closes at the header timeout: " + at[0]);
+            Thread.sleep(1000 - at[0]);
+            // a head begun late in the idle time has the whole header timeout from its first byte
+            late.getOutputStream().write("GET / HTTP/1.1\r\n".getBytes());
+            assertTrue(closed(kept, start, at).startsWith("HTTP/1.1 200"));
+            assertTrue(at[0] >= 1100 && at[0] < 2000, "a kept connection closes at the idle timeout: " + at[0]);
+            assertTrue(closed(late, start, at).startsWith("HTTP/1.1 200"));
+            assertTrue(at[0] >= 1650 && at[0] < 2600, "the late head closes at its own header timeout: " + at[0]);
         } finally {
             quick.stop(Duration.ZERO);
         }
+    }
+
+    @Test
+    void passesOverAnEmptyLineSplitAcrossReads() throws Exception {
+        for (Server target : new Server[] {server, inline}) {
+            try (Socket socket = new Socket("127.0.0.1", target.port())) {
+                socket.setSoTimeout(3000);
+                socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n\r".getBytes());
+                socket.getOutputStream().flush();
+                Thread.sleep(150);
+                socket.getOutputStream().write("\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes());
+                String response = readAll(socket.getInputStream());
+                assertEquals(2, response.split("Hello, World!", -1).length - 1, response);
+            }
+        }
+    }
+
+    @Test
+    void refusesAHeadArrivingAfterAnsweredRequestsOnTheSameConnection() throws Exception {
+        for (Server target : new Server[] {server, inline}) {
+            try (Socket socket = new Socket("127.0.0.1", target.port())) {
+                socket.setSoTimeout(3000);
+                socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+                byte[] buffer = new byte[4096];
+                assertTrue(new String(buffer, 0, socket.getInputStream().read(buffer)).startsWith("HTTP/1.1 200"));
+                socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\nX-B: 2\r\n\r\nGET / HTTP/1.1\r\n\r\n".getBytes());
+                String refusal = readAll(socket.getInputStream());
+                assertTrue(refusal.startsWith("HTTP/1.1 400 ") && refusal.contains("\r\nConnection: close\r\n"), refusal);
+                assertEquals(1, refusal.split("HTTP/1.1 ", -1).length - 1, "one refusal, then the close: " + refusal);
+            }
+        }
+    }
+
+    @Test
+    void sends100ContinueWithoutFieldsStraightToTheSocket() throws Exception {
+        for (Server target : new Server[] {server, inline}) {
+            try (Socket socket = new Socket("127.0.0.1", target.port())) {
+                socket.setSoTimeout(3000);
+                socket.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                        + "Connection: close\r\n\r\n").getBytes());
+                byte[] interim = socket.getInputStream().readNBytes(25);
+                assertEquals("HTTP/1.1 100 Continue\r\n\r\n", new String(interim, StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().write("hello".getBytes());
+                String response = readAll(socket.getInputStream());
+                assertTrue(response.startsWith("HTTP/1.1 200") && response.endsWith("\r\n\r\nhello"), response);
+            }
+        }
+    }
+
+    @Test
+    void cutsAStreamThatFailsAfterItBegan() throws Exception {
+        for (Server target : new Server[] {server, inline}) {
+            String chunked = exchange(target, "GET /fail HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(chunked.contains("Transfer-Encoding: chunked") && chunked.contains("one"), chunked);
+            assertFalse(chunked.endsWith("0\r\n\r\n") || chunked.endsWith("<open>"), "never a last chunk: " + chunked);
+            // a body that runs until the close is told from a whole one only by a reset
+            try (Socket socket = new Socket("127.0.0.1", target.port())) {
+                socket.setSoTimeout(3000);
+                socket.getOutputStream().write("GET /fail HTTP/1.0\r\n\r\n".getBytes());
+                InputStream in = socket.getInputStream();
+                assertThrows(SocketException.class, () -> {
+                    while (in.read() >= 0) {
+                        // read up to the reset
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
+    void runsHandlersWhereTheExecutionSays() throws IOException {
+        assertTrue(exchange(server, "GET /thread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").endsWith("virtual"));
+        String io = exchange(inline, "GET /thread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertTrue(io.contains("I/O"), "a request without a body runs on the IO thread: " + io);
+        String body = exchange(inline, "POST /thread HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+        assertTrue(body.endsWith("virtual"), "a request with a body runs on a virtual thread: " + body);
     }
 
     @Test

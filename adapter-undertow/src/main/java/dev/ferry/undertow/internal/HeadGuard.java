@@ -1,229 +1,112 @@
 package dev.ferry.undertow.internal;
 
-import dev.ferry.Response;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.HeadCheck;
-import io.undertow.server.HttpServerExchange;
-import io.undertow.server.protocol.http.HttpServerConnection;
-import io.undertow.util.HttpString;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
-import org.xnio.XnioExecutor;
-import org.xnio.channels.StreamSinkChannel;
 import org.xnio.conduits.AbstractStreamSourceConduit;
-import org.xnio.conduits.ConduitReadableByteChannel;
-import org.xnio.conduits.Conduits;
 import org.xnio.conduits.StreamSourceConduit;
 
 /**
- * Sits under Undertow's parser and runs the core's {@link HeadCheck} over every byte before Undertow
- * sees it. It holds a partial head back until it is complete, drops the empty lines before a request
- * line (which Undertow refuses), and closes a connection whose head takes longer than the header
- * timeout. A head that fails is replaced by a {@link #REJECT} request, which the handler answers with
- * the check's refusal and closes.
+ * The source conduit under Undertow's parser, so that the core's {@link HeadCheck} sees every byte first.
+ * Bytes pass on up to a refused head, whose refusal goes to the socket once Undertow reads again (after it
+ * answered the requests before), or up to the byte that broke a chunked body; empty lines before a request
+ * line are cut out. A connection on which nothing arrives within the header timeout is closed.
  */
-final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
+final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> implements Runnable {
 
-    /** The method of the request that stands in for a rejected head. */
-    static final HttpString REJECT = new HttpString("FERRY-REJECTED-HEAD");
-    private static final byte[] REJECT_HEAD = (REJECT + " / HTTP/1.1\r\nHost: ferry\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    final StreamConnection connection;
+    final HeadCheck check;
+    private ByteBuffer refusal;
+    private boolean arrived;
 
-    private final StreamConnection connection;
-    private final HeadCheck check;
-    private final int maxHead;
-    private final long headerTimeoutMillis;
-
-    private ByteBuffer held;
-    private ByteBuffer ready;
-    private XnioExecutor.Key timer;
-    /** Set by {@link #check}: the index up to which the checked bytes may be handed on. */
-    private int safe;
-
-    HeadGuard(StreamSourceConduit next, StreamConnection connection, ServerConfig config) {
-        super(next);
+    HeadGuard(StreamConnection connection, ServerConfig config) {
+        super(connection.getSourceChannel().getConduit());
         this.connection = connection;
         this.check = HeadCheck.following(config);
-        this.maxHead = HeadCheck.maxHead(config);
-        this.headerTimeoutMillis = Math.max(1, config.requestHeaderTimeout().toMillis());
-    }
-
-    /** Returns the response for the rejected head this exchange stands in for, or null for a real request. */
-    static Response refusal(HttpServerExchange exchange) {
-        HeadCheck check = exchange.getRequestMethod().equals(REJECT) ? check(exchange) : null;
-        return check == null ? null : check.refusal();
-    }
-
-    /** Returns whether the connection's request body broke its chunked framing, which makes the request a 400. */
-    static boolean malformedBody(HttpServerExchange exchange) {
-        HeadCheck check = check(exchange);
-        return check != null && check.malformedBody();
-    }
-
-    private static HeadCheck check(HttpServerExchange exchange) {
-        return exchange.getConnection() instanceof HttpServerConnection c
-                && c.getOriginalSourceConduit() instanceof HeadGuard guard ? guard.check : null;
+        // once bytes arrive, Undertow's parse timeout (the same) counts from the first of a head
+        connection.getIoThread().executeAfter(this, config.requestHeaderTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (ready != null) {
-            return drain(dst);
-        }
+        int from = dst.position();
         if (check.failed()) {
-            // a broken body reads as "nothing yet", so Undertow keeps the connection for the 400
-            return check.malformedBody() ? 0 : -1;
+            return refuse(dst, from);
         }
-        if (held == null || held.position() == 0) {
-            int from = dst.position();
-            int n = next.read(dst);
-            if (n <= 0) {
-                return n;
-            }
-            int end = check(dst, from, from + n, from);
-            dst.position(safe);
-            if (check.failed()) {
-                if (!check.malformedBody()) {
-                    ready = ByteBuffer.wrap(REJECT_HEAD);
-                    return safe > from ? safe - from : drain(dst);
-                }
-                // a broken body: what came before it, then "nothing yet" as above
-                return safe - from;
-            }
-            if (safe < end) {
-                hold(dst, safe, end);
-            }
-            return safe - from;
-        }
-        if (!held.hasRemaining()) {
-            throw new IOException("request head overflow");
-        }
-        int from = held.position();
-        int n = next.read(held);
+        int n = next.read(dst);
         if (n <= 0) {
             return n;
         }
-        int end = check(held, from, from + n, 0);
-        held.position(end);
-        if (safe == 0 && !check.failed()) {
-            return 0;
+        arrived = true;
+        int end = dst.position();
+        int stop = check.scan(dst, from, end);
+        while (check.blank() > 0) {
+            // the CR of an empty line split across reads was held back from the last one
+            int cut = Math.max(stop - check.blank(), from);
+            dst.put(cut, dst, stop, end - stop);
+            end -= stop - cut;
+            stop = check.scan(dst, cut, end);
         }
-        byte[] valid = new byte[safe];
-        held.get(0, valid);
-        byte[] rest = new byte[check.failed() ? 0 : end - safe];
-        held.get(safe, rest);
-        held.clear().put(rest);
-        if (check.failed() && !check.malformedBody()) {
-            byte[] both = new byte[valid.length + REJECT_HEAD.length];
-            System.arraycopy(valid, 0, both, 0, valid.length);
-            System.arraycopy(REJECT_HEAD, 0, both, valid.length, REJECT_HEAD.length);
-            valid = both;
+        if (check.failed()) {
+            end = stop;
+        } else if (check.inHead() && check.headStart() == end - 1 && dst.get(end - 1) == '\r') {
+            end--; // a CR that may begin an empty line waits for the next byte
         }
-        updateTimer();
-        if (valid.length == 0) {
-            return check.malformedBody() ? 0 : -1;
-        }
-        ready = ByteBuffer.wrap(valid);
-        return drain(dst);
+        dst.position(end);
+        return end > from || !check.failed() ? end - from : refuse(dst, from);
     }
 
     /**
-     * Checks bytes [from, end) of buf, cutting out the empty lines before request lines; returns where
-     * the bytes end after that and sets {@link #safe}. A head begun in an earlier read starts at heldFrom.
+     * Reads nothing more of a broken body; or writes the refusal (waiting for room), drops what the client
+     * sent since (closing on unread input would reset the connection) and ends the stream: Undertow closes.
      */
-    private int check(ByteBuffer buf, int from, int end, int heldFrom) {
-        int at = from;
-        while (true) {
-            int stop = check.scan(buf, at, end);
-            int blank = check.blank();
-            if (blank == 0) {
-                safe = !check.inHead() ? stop : check.headStart() < 0 ? heldFrom : check.headStart();
-                return end;
-            }
-            byte[] rest = new byte[end - stop];
-            buf.get(stop, rest);
-            buf.put(stop - blank, rest);
-            end -= blank;
-            at = stop - blank;
+    private int refuse(ByteBuffer dst, int from) throws IOException {
+        if (check.malformedBody()) {
+            return 0;
         }
-    }
-
-    private int drain(ByteBuffer dst) {
-        int n = Math.min(ready.remaining(), dst.remaining());
-        dst.put(dst.position(), ready, ready.position(), n);
-        dst.position(dst.position() + n);
-        ready.position(ready.position() + n);
-        if (!ready.hasRemaining()) {
-            ready = null;
+        if (refusal == null) {
+            refusal = ByteBuffer.wrap(check.refusalBytes());
         }
-        return n;
-    }
-
-    private void hold(ByteBuffer source, int from, int to) {
-        if (held == null) {
-            held = ByteBuffer.allocate(maxHead);
+        // between requests Undertow has the socket itself under the connection's sink channel
+        connection.getSinkChannel().write(refusal);
+        if (refusal.hasRemaining()) {
+            connection.getSinkChannel().setWriteListener(sink -> {
+                sink.suspendWrites();
+                connection.getSourceChannel().wakeupReads();
+            });
+            connection.getSinkChannel().resumeWrites();
+            return 0;
         }
-        held.put(held.position(), source, from, to - from);
-        held.position(held.position() + to - from);
-        updateTimer();
-    }
-
-    private void updateTimer() {
-        boolean partial = held != null && held.position() > 0;
-        if (partial && timer == null) {
-            timer = connection.getIoThread().executeAfter(this::timedOut, headerTimeoutMillis, TimeUnit.MILLISECONDS);
-        } else if (!partial && timer != null) {
-            timer.remove();
-            timer = null;
+        while (next.read(dst) > 0) {
+            dst.position(from);
         }
+        dst.position(from);
+        return -1;
     }
 
-    private void timedOut() {
-        FerryHandler.closeQuietly(connection);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        for (int k = offset; k < offset + length; k++) {
-            if (dsts[k].hasRemaining()) {
-                return read(dsts[k]);
-            }
-        }
-        return 0;
-    }
-
-    @Override
-    public long transferTo(long position, long count, FileChannel target) throws IOException {
-        return target.transferFrom(new ConduitReadableByteChannel(this), position, count);
-    }
-
-    @Override
-    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
-        return Conduits.transfer(this, count, throughBuffer, target);
-    }
-
+    /** Undertow resumes reads once the requests before a refused head are answered: time to refuse it. */
     @Override
     public void resumeReads() {
         super.resumeReads();
-        if (ready != null) {
-            wakeupReads();
+        if (refusal == null && check.failed() && !check.malformedBody()) {
+            next.wakeupReads();
         }
     }
 
     @Override
-    public void awaitReadable() throws IOException {
-        if (ready == null) {
-            super.awaitReadable();
+    public void run() {
+        if (!arrived) {
+            IoUtils.safeClose(connection);
         }
     }
 
+    // above this one in every request, Undertow's ReadDataStreamSourceConduit reads for transfers, not for these
     @Override
-    public void awaitReadable(long time, TimeUnit timeUnit) throws IOException {
-        if (ready == null) {
-            super.awaitReadable(time, timeUnit);
-        }
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        return length == 0 ? 0 : read(dsts[offset]);
     }
 }

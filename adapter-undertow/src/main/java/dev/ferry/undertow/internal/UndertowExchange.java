@@ -1,0 +1,234 @@
+package dev.ferry.undertow.internal;
+
+import dev.ferry.HttpException;
+import dev.ferry.Status;
+import dev.ferry.server.ServerConfig;
+import dev.ferry.spi.Exchange;
+import dev.ferry.spi.ResponseHead;
+import dev.ferry.spi.WorkerBatch;
+import io.undertow.io.IoCallback;
+import io.undertow.server.AbstractServerConnection;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.xnio.IoUtils;
+import org.xnio.Options;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
+
+/** One Undertow exchange as the engine sees it; also its request body and the sink of its head's fields. */
+final class UndertowExchange extends InputStream implements Exchange, BiConsumer<String, String> {
+
+    private final HttpServerExchange http;
+    private final HeadGuard guard;
+    private final ServerConfig config;
+    private ResponseHead head;
+    private StreamSourceChannel in;
+    private StreamSinkChannel out;
+    private FileChannel file;
+
+    UndertowExchange(HttpServerExchange http, ServerConfig config) {
+        this.http = http;
+        this.guard = (HeadGuard) ((AbstractServerConnection) http.getConnection()).getOriginalSourceConduit();
+        this.config = config;
+    }
+
+    @Override
+    public String method() {
+        return http.getRequestMethod().toString();
+    }
+
+    @Override
+    public String target() {
+        String query = http.getQueryString();
+        return query.isEmpty() ? http.getRequestURI() : http.getRequestURI() + '?' + query;
+    }
+
+    @Override
+    public String version() {
+        return http.getProtocol().toString();
+    }
+
+    @Override
+    public void headers(BiConsumer<String, String> action) {
+        HeaderMap fields = http.getRequestHeaders();
+        for (long at = fields.fastIterateNonEmpty(); at != -1; at = fields.fiNextNonEmpty(at)) {
+            HeaderValues values = fields.fiCurrent(at);
+            for (int i = 0; i < values.size(); i++) {
+                action.accept(values.getHeaderName().toString(), values.get(i));
+            }
+        }
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return http.getSourceAddress();
+    }
+
+    @Override
+    public InputStream body() {
+        in = http.getRequestChannel();
+        return this;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] bytes, int offset, int length) throws IOException {
+        ByteBuffer target = ByteBuffer.wrap(bytes, offset, length);
+        int n;
+        while ((n = in.read(target)) == 0 && length > 0) {
+            if (guard.check.malformedBody()) {
+                throw new HttpException(Status.BAD_REQUEST);
+            }
+            await(in, config.bodyReadTimeout());
+        }
+        return n;
+    }
+
+    /** Writes straight to the socket: Undertow's own interim response has a Content-Length, which a 1xx must not. */
+    @Override
+    public void sendContinue() throws IOException {
+        ByteBuffer interim = ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        if (guard.connection.getSinkChannel().write(interim) < interim.capacity()) {
+            IoUtils.safeClose(guard.connection);
+            throw new IOException("no room for 100 Continue: the client does not read");
+        }
+    }
+
+    /** Sends the file from the position to its end: a file longer than the head says cuts the connection. */
+    @Override
+    public void sendFile(ResponseHead head, Path path, long position, long count) throws IOException {
+        file = FileChannel.open(path).position(position);
+        send(head, null);
+    }
+
+    /** Sends a whole response on the IO thread: ending an exchange on another thread races Undertow's read listener. */
+    @Override
+    public void send(ResponseHead head, ByteBuffer body) {
+        if (!http.isInIoThread()) {
+            http.getIoThread().execute(() -> send(head, body));
+            return;
+        }
+        try {
+            fields(head, head.framing() == ResponseHead.Framing.NONE);
+            if (file != null) {
+                http.addExchangeCompleteListener((exchange, next) -> {
+                    IoUtils.safeClose(file);
+                    next.proceed();
+                });
+                http.getResponseSender().transferFrom(file, IoCallback.END_EXCHANGE);
+            } else if (head.framing() != ResponseHead.Framing.NONE) {
+                http.getResponseSender().send(body, IoCallback.END_EXCHANGE);
+            } else {
+                http.endExchange();
+            }
+        } catch (RuntimeException e) {
+            IoUtils.safeClose(file);
+            abort();
+        }
+    }
+
+    @Override
+    public void writeHead(ResponseHead head) {
+        fields(head, false);
+        out = http.getResponseChannel();
+    }
+
+    /** Copies the status and every field as the head has them; Undertow frames the body by them. */
+    private void fields(ResponseHead head, boolean bodyless) {
+        this.head = head;
+        http.setStatusCode(head.status()).setReasonPhrase(head.reason());
+        if (bodyless) {
+            // what Undertow adds for a body it will not send (chunked, a close) gives way to the head
+            http.getResponseChannel();
+            http.getResponseHeaders().clear();
+        }
+        head.forEach(this);
+        http.setPersistent(!head.closes());
+    }
+
+    @Override
+    public void accept(String name, String value) {
+        HttpString cached = Headers.fromCache(name);
+        http.getResponseHeaders().add(cached != null ? cached : new HttpString(name), value);
+    }
+
+    @Override
+    public void write(ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            if (out.write(bytes) == 0) {
+                await(out, config.idleTimeout());
+            }
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        while (!out.flush()) {
+            await(out, config.idleTimeout());
+        }
+    }
+
+    @Override
+    public void end() throws IOException {
+        out.shutdownWrites();
+        flush();
+        http.endExchange();
+    }
+
+    @Override
+    public void abort() {
+        try {
+            // what was written goes out first; only a reset tells a body that runs until the close from a whole one
+            http.getConnection().setOption(Options.CLOSE_ABORT, head.framing() == ResponseHead.Framing.UNTIL_CLOSE);
+            out.flush();
+        } catch (IOException | RuntimeException e) {
+            // no head or no body yet, or a broken connection: it closes all the same
+        }
+        http.setPersistent(false);
+        IoUtils.safeClose(http.getConnection());
+        http.endExchange();
+    }
+
+    @Override
+    public boolean onIoThread() {
+        return http.isInIoThread();
+    }
+
+    @Override
+    public void offload(Runnable task) {
+        http.dispatch(WorkerBatch::start, task);
+    }
+
+    /** Waits for the channel with XNIO's own wait, which parks a virtual thread; fails when it passes the timeout. */
+    private void await(Channel channel, Duration timeout) throws IOException {
+        long start = System.nanoTime();
+        if (channel == in) {
+            in.awaitReadable(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } else {
+            out.awaitWritable(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        if (System.nanoTime() - start >= timeout.toNanos()) {
+            throw new SocketTimeoutException("no progress for " + timeout.toMillis() + " ms");
+        }
+    }
+}
