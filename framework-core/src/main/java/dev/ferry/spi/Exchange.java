@@ -55,7 +55,8 @@ public interface Exchange {
      * arrives and hold no more than a bounded amount in memory; a read on a body whose framing turns
      * out to be malformed throws {@link dev.ferry.HttpException} with status 400, and one that waits
      * longer than {@link dev.ferry.server.ServerConfig#bodyReadTimeout()} for a byte throws
-     * {@link java.net.SocketTimeoutException} (or {@code HttpException} 408) and leaves the connection
+     * {@link java.net.SocketTimeoutException}, or an exception caused by one, (or {@code HttpException}
+     * 408) and leaves the connection
      * to be closed. Called at most once, and only when the head announces a body.
      */
     InputStream body() throws IOException;

@@ -485,7 +485,8 @@ public final class HeadCheck {
             case LINE_LF -> {
                 if (b != '\n') {
                     reject(Status.BAD_REQUEST);
-                } else if ((versionTail >>> 24) == HTTP_SLASH && (versionTail >>> 16 & 0xFF) != '1') {
+                } else if (versionTail != HTTP_1_1 && versionTail != HTTP_1_0) {
+                    // the line's shape was checked at its CR: this is HTTP/d.d, a version not served
                     reject(Status.HTTP_VERSION_NOT_SUPPORTED);
                 } else {
                     state = FIELD;
@@ -654,7 +655,9 @@ public final class HeadCheck {
         switch (state) {
             case SIZE -> {
                 int digit = Character.digit(b, 16);
-                if (digit >= 0 && sizeDigits < 15) {
+                // at most 8 hex digits (4 GiB a chunk), the bound Tomcat's own decoder keeps, so that the
+                // check decides the same on every server
+                if (digit >= 0 && sizeDigits < 8) {
                     remaining = remaining << 4 | digit;
                     sizeDigits++;
                 } else if (sizeDigits > 0 && (b == ';' || b == ' ' || b == '\t' || b == '\r')) {

@@ -74,9 +74,12 @@ final class RequestBody extends InputStream {
         } catch (HttpException e) {
             failure = e.status();
             throw e;
-        } catch (java.net.SocketTimeoutException e) {
-            failure = Status.REQUEST_TIMEOUT;
-            throw new HttpException(failure);
+        } catch (IOException e) {
+            if (timedOut(e)) {
+                failure = Status.REQUEST_TIMEOUT;
+                throw new HttpException(failure);
+            }
+            throw e;
         }
         if (n < 0) {
             ended = true;
@@ -105,6 +108,16 @@ final class RequestBody extends InputStream {
     /** Returns whether {@link #drain} may keep the connection: the body is neither refused, broken, too long nor uninvited. */
     boolean drainable(long max) {
         return failure == null && !continuePending && (declared < 0 || declared - read <= max);
+    }
+
+    /** Returns whether the failure is, or was caused by, the server's wait for the next byte timing out. */
+    private static boolean timedOut(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -103,8 +103,8 @@ final class RequestFacts implements BiConsumer<String, String> {
 
     /**
      * Applies the rules of the request target's form: {@code *} is for OPTIONS only, and an absolute
-     * form's authority replaces the Host field (RFC 9112 section 3.2.2), so that the app sees one
-     * host whatever the server. Returns the refusal, or null.
+     * form's authority must be the Host field's value (or stands for a missing one), so that the app
+     * and every proxy in front agree on one host whatever the server. Returns the refusal, or null.
      */
     Status target(String target, String method) {
         if (target.equals("*")) {
@@ -126,8 +126,9 @@ final class RequestFacts implements BiConsumer<String, String> {
             return Status.BAD_REQUEST;
         }
         for (int i = 0; i < size; i += 2) {
-            if (fields[i].equalsIgnoreCase("Host")) {
-                fields[i + 1] = authority;
+            if (fields[i].equalsIgnoreCase("Host") && !fields[i + 1].equalsIgnoreCase(authority)) {
+                // two hosts for one request: which one a proxy in front believed cannot be known
+                return Status.BAD_REQUEST;
             }
         }
         if (hosts == 0) {

@@ -207,6 +207,7 @@ class HeadCheckTest {
             assertEquals(outcome(config, input, true), outcome(config, input, false), input);
         }
         assertEquals("accepted", outcome(config, line + "\r\nHost: h\r\n\r\n", false), "a request line at the limit");
+        assertEquals("505", outcome(config, "GET /a HTTP/1.2\r\nHost: h\r\n\r\n", false), "HTTP/1.x is 1.0 or 1.1");
         assertEquals("accepted", outcome(config, inputs[8], false), "header bytes at the limit");
         assertEquals("431", outcome(config, inputs[9], false), "header bytes one over the limit");
         assertEquals("431", outcome(config, inputs[11], false), "one field over the count");

@@ -37,6 +37,8 @@ class DevConformanceTest extends ConformanceSuite {
         gaps.put("Hardening.drippingBodyIs408OnceItFallsBelowTheMinimumRate", wholeRequest);
         gaps.put("Hardening.badChunkSizeIs400", CHUNKS);
         gaps.put("Hardening.chunkLinesOutsideTheGrammarAre400", CHUNKS);
+        gaps.put("Hardening.chunkSizesOverEightHexDigitsAre400",
+                "the JDK server's chunked decoder takes a chunk size of any number of hex digits");
         gaps.put("Hardening.chunkExtensionsAreLimitedInTotal", "the JDK server's chunked decoder skips chunk extensions "
                 + "without limiting their total size");
         gaps.put("Hardening.transferEncodingPaddedPastSixtyFourCharactersIs400",

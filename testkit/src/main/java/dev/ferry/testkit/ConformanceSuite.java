@@ -123,8 +123,10 @@ public abstract class ConformanceSuite {
         if (gaps.isEmpty()) {
             table.append("The whole conformance suite passes on ").append(name).append(": no known gaps.\n");
         } else {
-            table.append("Every test of the conformance suite passes on ").append(name).append(" but these ")
-                    .append(gaps.size()).append(", each shown to fail by the run:\n\n| test | why it fails on ")
+            table.append("Every test of the conformance suite passes on ").append(name)
+                    .append(gaps.size() == 1 ? " but this one, shown to fail by the run"
+                            : " but these " + gaps.size() + ", each shown to fail by the run")
+                    .append(":\n\n| test | why it fails on ")
                     .append(name).append(" |\n|---|---|\n");
             gaps.forEach((test, reason) -> table.append("| `").append(test).append("` | ").append(reason).append(" |\n"));
         }
@@ -134,8 +136,11 @@ public abstract class ConformanceSuite {
         }
         Path readme = Path.of("README.md");
         String text = Files.exists(readme) ? Files.readString(readme) : "";
-        int begin = text.indexOf(BEGIN);
-        int end = text.indexOf(END);
+        // the markers count only on lines of their own, not quoted in prose
+        int begin = text.indexOf("\n" + BEGIN + "\n");
+        int end = text.indexOf("\n" + END);
+        begin = begin < 0 ? -1 : begin + 1;
+        end = end < 0 ? -1 : end + 1;
         if (begin < 0 || end < begin) {
             return;
         }

@@ -321,6 +321,11 @@ abstract class HardeningTests extends Tier {
     }
 
     @Test
+    void chunkSizesOverEightHexDigitsAre400() throws IOException {
+        rejects(chunked("000000005\r\nhello\r\n0\r\n\r\n"), 400, true);
+    }
+
+    @Test
     void chunkExtensionsAreLimitedInTotal() throws IOException {
         // no line is long, but together the extensions pass the header byte limit
         String chunk = "1;" + "e".repeat(200) + "\r\nx\r\n";

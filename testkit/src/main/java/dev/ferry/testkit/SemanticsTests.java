@@ -259,10 +259,15 @@ abstract class SemanticsTests extends Tier {
     }
 
     @Test
-    void anAbsoluteFormTargetNamesTheHostTheAppSees() throws IOException {
-        RawResponse response = exchange("GET http://example.test:8080/header/Host HTTP/1.1\r\nHost: other.test\r\n\r\n");
-        assertEquals(200, response.status(), response.head());
-        assertEquals("example.test:8080", response.text(), "RFC 9112 section 3.2.2: the target's authority, not Host");
+    void anAbsoluteFormTargetAndHostMustNameOneHost() throws IOException {
+        RawResponse same = exchange("GET http://localhost/header/Host HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertEquals(200, same.status(), same.head());
+        assertEquals("localhost", same.text());
+        try (RawClient client = connect()) {
+            RawResponse other = client.send("GET http://example.test:8080/hello HTTP/1.1\r\nHost: other.test\r\n\r\n").read();
+            assertEquals(400, other.status(), "two hosts for one request: " + other.head());
+            assertClosed(client, "after a 400 for a target and Host naming different hosts");
+        }
     }
 
     @Test

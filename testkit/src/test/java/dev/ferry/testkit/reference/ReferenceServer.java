@@ -611,7 +611,7 @@ public final class ReferenceServer implements Server {
                     }
                 }
                 String hex = (semicolon < 0 ? line.toString() : line.substring(0, semicolon)).strip();
-                if (hex.isEmpty() || hex.length() > 15 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                if (hex.isEmpty() || hex.length() > 8 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
                     throw bad("bad chunk size");
                 }
                 return Long.parseLong(hex, 16);
