@@ -5,11 +5,11 @@ module dev.ferry.netty {
     requires io.netty.codec;
     requires io.netty.codec.http;
     requires io.netty.common;
+    requires io.netty.handler;
     requires io.netty.transport;
     requires io.netty.transport.classes.epoll;
     requires io.netty.transport.classes.io_uring;
-
+    requires io.netty.transport.unix.common;
     exports dev.ferry.netty;
-
     provides dev.ferry.spi.ServerProvider with dev.ferry.netty.NettyServerProvider;
 }

@@ -28,6 +28,6 @@ public final class NettyServerProvider implements ServerProvider {
 
     @Override
     public Server start(Handler app, ServerConfig config) {
-        return NettyServer.start(app, config);
+        return new NettyServer(app, config);
     }
 }

@@ -3,180 +3,122 @@ package dev.ferry.netty.internal;
 import dev.ferry.Handler;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
-import dev.ferry.spi.Dispatcher;
+import dev.ferry.spi.Engine;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/** A Ferry app served by Netty: one event loop group sized to the cores, accepting and serving. */
+/** A Ferry app served by Netty, with one event loop group sized to the cores. */
 public final class NettyServer implements Server {
 
-    private static final System.Logger LOG = System.getLogger("dev.ferry.netty");
-
     private final ServerConfig config;
-    private final Dispatcher dispatcher;
-    private final Transport transport;
+    private final Engine engine;
+    private final String transport;
     private final EventLoopGroup group;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final AtomicInteger open = new AtomicInteger();
-    private final AtomicBoolean stopped = new AtomicBoolean();
-    private volatile boolean acceptPaused;
-    private Channel listener;
-    private String host;
-    private int port;
+    private final Channel listener;
 
-    private NettyServer(Handler app, ServerConfig config) {
+    /** Starts serving the app and returns once it listens; throws {@link java.io.UncheckedIOException} when it cannot. */
+    public NettyServer(Handler app, ServerConfig config) {
         this.config = config;
-        this.dispatcher = Dispatcher.create(app, config);
-        this.transport = Transport.choose();
-        this.group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                transport.ioHandlerFactory());
-    }
-
-    /**
-     * Starts serving the app and returns once the port is bound.
-     *
-     * @throws UncheckedIOException when it cannot bind
-     */
-    public static NettyServer start(Handler app, ServerConfig config) {
-        NettyServer server = new NettyServer(app, config);
-        try {
-            server.bind();
-        } catch (RuntimeException e) {
-            server.group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw e;
+        this.engine = Engine.create(app, config);
+        String forced = System.getProperty("ferry.netty.transport", "").strip().toLowerCase(Locale.ROOT);
+        boolean uring = forced.matches("|io_?uring") && IoUring.isAvailable();
+        boolean epoll = !uring && forced.matches("|epoll") && Epoll.isAvailable();
+        if (!uring && !epoll && !forced.matches("|nio")) {
+            throw new IllegalStateException("ferry.netty.transport: cannot use '" + forced + "' here; choose io_uring, epoll or nio");
         }
-        return server;
-    }
-
-    private void bind() {
-        Settings settings = new Settings(dispatcher, config);
-        int maxConnections = config.maxConnections();
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel channel) {
-                        int count = open.incrementAndGet();
-                        channel.closeFuture().addListener(future -> closed());
-                        if (count > maxConnections || stopped.get()) {
-                            channel.close();
-                            return;
-                        }
-                        if (count >= maxConnections) {
-                            pauseAccepting();
-                        }
-                        channels.add(channel);
-                        Connection connection = new Connection(settings);
-                        channel.pipeline().addLast("decoder", new RequestDecoder(config, connection))
-                                .addLast("encoder", new HttpResponseEncoder())
-                                .addLast("ferry", connection);
-                    }
-                });
-        String wanted = config.host().orElse(null);
-        InetSocketAddress address = wanted == null ? new InetSocketAddress(config.port())
-                : new InetSocketAddress(wanted, config.port());
+        // io_uring, else epoll, else NIO, unless the property names one; only the chosen one's classes are loaded
+        transport = uring ? "io_uring" : epoll ? "epoll" : "nio";
+        group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), uring ? IoUringIoHandler.newFactory()
+                : epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        var type = uring ? IoUringServerSocketChannel.class : epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         try {
-            listener = bootstrap.bind(address).sync().channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while binding " + address, e);
+            listener = new ServerBootstrap().group(group).channel(type)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            channels.add(channel); // the group forgets a channel once it closes, before this listener runs
+                            channel.closeFuture().addListener(closed -> {
+                                if (channels.size() < config.maxConnections()) {
+                                    channel.parent().config().setAutoRead(true);
+                                }
+                            });
+                            // over the limit, or the peer is gone already
+                            if (channels.size() > config.maxConnections() || channel.remoteAddress() == null) {
+                                channel.close();
+                                return;
+                            }
+                            if (channels.size() == config.maxConnections()) {
+                                channel.parent().config().setAutoRead(false); // more connections wait in the backlog
+                            }
+                            var idle = new IdleStateHandler(config.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS);
+                            channel.pipeline().addLast(new FlushConsolidationHandler(256), idle, new RequestDecoder(config),
+                                    new Connection(channel, engine, config, idle));
+                        }
+                    })
+                    .bind(config.host().isPresent() ? new InetSocketAddress(host(), config.port()) : new InetSocketAddress(config.port()))
+                    .syncUninterruptibly().channel();
         } catch (Exception e) {
-            IOException cause = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
-            throw new UncheckedIOException("cannot listen on " + address + ": " + e.getMessage(), cause);
-        }
-        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
-        host = wanted != null ? wanted : bound.getAddress().isAnyLocalAddress() ? "0.0.0.0" : bound.getHostString();
-        port = bound.getPort();
-        long now = System.currentTimeMillis();
-        group.next().scheduleAtFixedRate(settings.date::refresh, 1000 - now % 1000, 1000, TimeUnit.MILLISECONDS);
-        LOG.log(System.Logger.Level.DEBUG, "Netty " + transport.label() + " transport, "
-                + Runtime.getRuntime().availableProcessors() + " event loops, " + config.execution().orElse(dev.ferry.server.Execution.VIRTUAL_THREADS));
-    }
-
-    private void pauseAccepting() {
-        acceptPaused = true;
-        listener().config().setAutoRead(false);
-    }
-
-    private void closed() {
-        int count = open.decrementAndGet();
-        if (acceptPaused && count < config.maxConnections() && !stopped.get()) {
-            acceptPaused = false;
-            listener().config().setAutoRead(true);
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            // the native transports (Linux only) report errno EADDRINUSE (98), not a BindException
+            boolean inUse = e instanceof Errors.NativeIoException n && n.expectedErr() == -98;
+            throw Engine.cannotListen(host(), config.port(), inUse ? new BindException("Address already in use").initCause(e) : e);
         }
     }
 
-    private Channel listener() {
-        return listener;
-    }
-
-    /** Returns the transport in use: io_uring, epoll or nio. */
-    public String transport() {
-        return transport.label();
-    }
+    @Override
+    public String name() { return "netty"; }
 
     @Override
-    public String name() {
-        return "netty";
-    }
+    public String host() { return config.host().orElse("0.0.0.0"); }
 
     @Override
-    public String host() {
-        return host;
-    }
+    public int port() { return ((InetSocketAddress) listener.localAddress()).getPort(); }
 
-    @Override
-    public int port() {
-        return port;
-    }
-
+    /** Stops in the engine's one sequence: the listener stays open until the engine stops accepting. */
     @Override
     public void stop(Duration grace) {
-        if (!stopped.compareAndSet(false, true)) {
-            return;
-        }
-        // refuse first: a keep-alive request that arrives while the listener closes must already get 503
-        dispatcher.beginShutdown();
-        listener.close().syncUninterruptibly();
-        try {
-            if (!dispatcher.awaitIdle(grace)) {
-                LOG.log(System.Logger.Level.WARNING, dispatcher.inFlight()
-                        + " requests still running after the grace period of " + grace + "; closing their connections");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        engine.stop(grace, () -> listener.close().awaitUninterruptibly(), () -> {
+            // io_uring writes complete later: close once what was written is out, or after a second
+            channels.writeAndFlush(Unpooled.EMPTY_BUFFER).awaitUninterruptibly(1, TimeUnit.SECONDS);
+            channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        });
     }
 
     @Override
-    public void close() {
-        stop(config.shutdownGrace());
-    }
+    public void close() { stop(config.shutdownGrace()); }
 
     @Override
-    public String toString() {
-        return "NettyServer[" + transport.label() + " " + host + ":" + port + "]";
-    }
+    public String toString() { return "NettyServer[" + transport + " " + host() + ":" + port() + "]"; }
 }

@@ -1,100 +1,107 @@
 package dev.ferry.netty.internal;
 
+import dev.ferry.Status;
 import dev.ferry.server.ServerConfig;
+import dev.ferry.spi.Engine;
 import dev.ferry.spi.HeadCheck;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Netty's request decoder behind the core's {@link HeadCheck}. Netty's parser is lenient where the
- * contract is not (bare LF, obs-fold, whitespace before a colon, lines without a colon) and has no
- * header count limit, so every byte of a head is checked once, before Netty parses it; a head that
- * fails passes a {@link Malformed} down the pipeline instead and the rest of the connection's input is
- * dropped. Bodies are framed by Netty: the check resumes when Netty has decoded the end of the message.
+ * Netty's request decoder behind the core's {@link HeadCheck}: Netty parses only bytes the check has passed. A
+ * refused or late head passes a {@link Refused} on, a broken body a failed last content; the rest is dropped.
  */
 final class RequestDecoder extends HttpRequestDecoder {
 
-    /** Told when the first byte of a request head arrives, for the request header timeout. */
-    interface HeadListener {
-        void headStarted();
+    /** A whole response refusing a head, to write after the responses before it, and then close. */
+    record Refused(byte[] response) {
     }
 
     private final HeadCheck check;
-    private final HeadListener listener;
+    private final long headerTimeoutNanos;
+    private int checked; // bytes at and after the reader index that the check has passed
+    private boolean refused;
+    private Future<?> timer;
 
-    private boolean started;
-    /** Bytes at and after the reader index that were already checked. */
-    private int checked;
-
-    RequestDecoder(ServerConfig config, HeadListener listener) {
-        super(new HttpDecoderConfig()
-                // the check comes first; Netty's own limits stay as a backstop
-                .setMaxInitialLineLength(config.maxRequestLine() + 64)
-                .setMaxHeaderSize(config.maxHeaderBytes() + 1024)
-                .setMaxChunkSize(64 * 1024)
-                .setAllowDuplicateContentLengths(false)
-                .setStrictLineParsing(true));
-        this.check = HeadCheck.headsOnly(config);
-        this.listener = listener;
+    RequestDecoder(ServerConfig config) {
+        // the check comes first; Netty's own limits stay above it as a backstop
+        super(new HttpDecoderConfig().setMaxInitialLineLength(config.maxRequestLine() + 64)
+                .setMaxHeaderSize(config.maxHeaderBytes() + 1024).setMaxChunkSize(64 * 1024)
+                .setAllowDuplicateContentLengths(false).setStrictLineParsing(true));
+        this.check = HeadCheck.following(config);
+        this.headerTimeoutNanos = config.requestHeaderTimeout().toNanos();
     }
 
     @Override
-    protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
-        // Netty would drop Content-Length; the contract refuses the message (request smuggling)
-        throw new IllegalArgumentException("Content-Length together with Transfer-Encoding");
+    protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) { // Netty would drop CL
+        throw new IllegalArgumentException("Content-Length together with Transfer-Encoding"); // request smuggling
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        if (check.failed()) {
+        if (refused) {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (!check.paused()) {
-            check(in);
-            if (check.failed()) {
-                in.skipBytes(in.readableBytes());
-                out.add(new Malformed(check.refusal()));
-                return;
-            }
+        int at = in.readerIndex() + checked;
+        for (int n; (n = in.writerIndex() - at) > 0 && !check.failed(); ) {
+            ByteBuffer bytes = in.nioBufferCount() == 1 ? in.internalNioBuffer(at, n) : in.nioBuffer(at, n);
+            at += check.scan(bytes, bytes.position(), bytes.position() + n) - bytes.position();
         }
+        if (!check.inHead() && timer != null) {
+            timer.cancel(false);
+            timer = null;
+        } else if (check.inHead() && timer == null) {
+            // a head not complete within the header timeout is answered 408 (a silent connection idles out)
+            timer = ctx.executor().schedule(() -> {
+                if (!refused) {
+                    refused = true;
+                    ctx.fireChannelRead(new Refused(Engine.refusal(Status.REQUEST_TIMEOUT, Status.REQUEST_TIMEOUT.reason())));
+                    ctx.fireChannelReadComplete();
+                }
+            }, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        // Netty decodes only what the check has passed
         int before = in.readerIndex();
         int decoded = out.size();
-        super.decode(ctx, in, out);
-        if (out.size() > decoded && out.getLast() instanceof LastHttpContent) {
-            // Netty returns at the end of each message, so the next byte starts a head; the connection
-            // may take the message much later, so the check cannot wait for it
-            restart();
-        } else {
-            checked = Math.max(0, checked - (in.readerIndex() - before));
-        }
-    }
-
-    private void restart() {
-        started = false;
-        checked = 0;
-        check.expectHead();
-    }
-
-    /** Runs the check over the bytes not yet checked, up to the end of the head. */
-    private void check(ByteBuf in) {
-        int at = in.readerIndex() + checked;
         int end = in.writerIndex();
-        while (at < end && !check.paused() && !check.failed()) {
-            ByteBuffer bytes = in.nioBufferCount() == 1 ? in.internalNioBuffer(at, end - at) : in.nioBuffer(at, end - at);
-            int base = bytes.position();
-            at += check.scan(bytes, base, base + end - at) - base;
-        }
+        super.decode(ctx, in.writerIndex(at), out);
+        in.writerIndex(end);
         checked = at - in.readerIndex();
-        if (!started && (check.inHead() || check.paused())) {
-            started = true;
-            listener.headStarted();
+        if (check.failed() && in.readerIndex() == before && out.size() == decoded) {
+            // Netty has taken all before the failure: the head is refused, or the body's reads fail
+            refused = true;
+            in.skipBytes(in.readableBytes());
+            HttpObject failure = check.malformedBody() ? new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER) : null;
+            if (failure != null) {
+                failure.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("malformed chunked body")));
+            }
+            out.add(failure != null ? failure : new Refused(check.refusalBytes()));
+        } else if (out.size() > decoded && out.getLast() instanceof HttpObject last && last.decoderResult().isFailure()) {
+            // Netty's own checks, behind the head check: a head is refused, a body's reads fail
+            refused = true;
+            if (last instanceof HttpRequest) {
+                ReferenceCountUtil.release(out.removeLast());
+                out.add(new Refused(Engine.refusal(Status.BAD_REQUEST, Status.BAD_REQUEST.reason())));
+            }
         }
+    }
+
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        in.skipBytes(in.readableBytes()); // the client closed its side: a partial message is dropped
     }
 }

@@ -2,15 +2,20 @@ package dev.ferry.netty.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.server.ServerConfig;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -42,11 +47,11 @@ class RequestDecoderTest {
         netty.finishAndReleaseAll();
         assertEquals(nettyDefault, accepted ? "accepted" : "refused", name + " with Netty's defaults");
 
-        EmbeddedChannel ours = new EmbeddedChannel(new RequestDecoder(ServerConfig.defaults(), () -> { }));
+        EmbeddedChannel ours = new EmbeddedChannel(new RequestDecoder(ServerConfig.defaults()));
         ours.writeInbound(Unpooled.wrappedBuffer(bytes));
         Object first = ours.readInbound();
-        assertInstanceOf(Malformed.class, first, name);
-        assertEquals(400, ((Malformed) first).response().status().code(), name);
+        assertInstanceOf(RequestDecoder.Refused.class, first, name);
+        assertEquals("HTTP/1.1 400 ", status(first), name);
         ours.finishAndReleaseAll();
     }
 
@@ -54,7 +59,7 @@ class RequestDecoderTest {
     void checksAHeadPipelinedBehindAWholeRequest() {
         byte[] bytes = ("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok"
                 + "GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n  b\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        EmbeddedChannel ours = new EmbeddedChannel(new RequestDecoder(ServerConfig.defaults(), () -> { }));
+        EmbeddedChannel ours = new EmbeddedChannel(new RequestDecoder(ServerConfig.defaults()));
         ours.writeInbound(Unpooled.wrappedBuffer(bytes));
         Object head = ours.readInbound();
         assertInstanceOf(HttpRequest.class, head);
@@ -62,8 +67,73 @@ class RequestDecoderTest {
         assertInstanceOf(LastHttpContent.class, body);
         ReferenceCountUtil.release(body);
         Object next = ours.readInbound();
-        assertInstanceOf(Malformed.class, next, "the second head is checked without waiting for the connection handler");
-        assertEquals(400, ((Malformed) next).response().status().code());
+        assertInstanceOf(RequestDecoder.Refused.class, next, "the second head is checked without waiting for the connection handler");
+        assertEquals("HTTP/1.1 400 ", status(next));
         ours.finishAndReleaseAll();
+    }
+
+    @Test
+    void failsABodyWhoseChunkExtensionsPassTheHeaderLimitTogether() {
+        ServerConfig config = ServerConfig.builder().maxHeaderBytes(1024).build();
+        StringBuilder raw = new StringBuilder("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < 20; i++) {
+            raw.append("1;").append("e".repeat(100)).append("\r\nx\r\n");
+        }
+        byte[] bytes = raw.append("0\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+
+        EmbeddedChannel netty = new EmbeddedChannel(new HttpRequestDecoder());
+        netty.writeInbound(Unpooled.wrappedBuffer(bytes));
+        Object last = null;
+        for (Object decoded; (decoded = netty.readInbound()) != null; ReferenceCountUtil.release(decoded)) {
+            last = decoded;
+        }
+        assertInstanceOf(LastHttpContent.class, last, "Netty alone reads the whole body");
+        assertTrue(((LastHttpContent) last).decoderResult().isSuccess());
+        netty.finishAndReleaseAll();
+
+        EmbeddedChannel ours = new EmbeddedChannel(new RequestDecoder(config));
+        ours.writeInbound(Unpooled.wrappedBuffer(bytes));
+        assertInstanceOf(HttpRequest.class, ours.readInbound());
+        long data = 0;
+        Object decoded;
+        while ((decoded = ours.readInbound()) instanceof HttpContent content && content.decoderResult().isSuccess()) {
+            data += content.content().readableBytes();
+            content.release();
+        }
+        assertInstanceOf(LastHttpContent.class, decoded, "the body ends in a failure, not in its last chunk");
+        assertTrue(((LastHttpContent) decoded).decoderResult().isFailure());
+        assertTrue(data < 20, "the chunks past the limit never reach the app: " + data);
+        assertNull(ours.readInbound());
+        ours.finishAndReleaseAll();
+    }
+
+    @Test
+    void answersAHeadNotCompleteWithinTheHeaderTimeoutWith408() {
+        ServerConfig config = ServerConfig.builder().requestHeaderTimeout(Duration.ofSeconds(2)).build();
+        EmbeddedChannel ours = new EmbeddedChannel(new RequestDecoder(config));
+        ours.writeInbound(Unpooled.wrappedBuffer("GET / HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+        assertInstanceOf(HttpRequest.class, ours.readInbound());
+        ReferenceCountUtil.release(ours.readInbound());
+        ours.advanceTimeBy(3, TimeUnit.SECONDS);
+        ours.runScheduledPendingTasks();
+        assertNull(ours.readInbound(), "a whole head stops the clock");
+
+        ours.writeInbound(Unpooled.wrappedBuffer("GET / HTTP/1.1\r\nHost".getBytes(StandardCharsets.ISO_8859_1)));
+        ours.advanceTimeBy(1, TimeUnit.SECONDS);
+        ours.runScheduledPendingTasks();
+        assertNull(ours.readInbound(), "not yet");
+        ours.advanceTimeBy(1100, TimeUnit.MILLISECONDS);
+        ours.runScheduledPendingTasks();
+        assertEquals("HTTP/1.1 408 ", status(ours.readInbound()));
+        ours.writeInbound(Unpooled.wrappedBuffer(": t\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+        assertNull(ours.readInbound(), "what comes after the refusal is dropped");
+        ours.finishAndReleaseAll();
+    }
+
+    /** Returns the status line's start of a refusal, which must be a whole response that closes. */
+    private static String status(Object refused) {
+        String response = new String(((RequestDecoder.Refused) refused).response(), StandardCharsets.ISO_8859_1);
+        assertTrue(response.contains("\r\nConnection: close\r\n"), response);
+        return response.substring(0, 13);
     }
 }
