@@ -55,6 +55,73 @@ public final class Fields {
     }
 
     /**
+     * Returns whether the text is a Host value every server accepts alike: a host name of labels made of
+     * letters, digits and inner hyphens separated by single dots (an IPv4 address is one), or a
+     * bracketed IPv6 address, then optionally a colon and a port from 1 to 65535. Undertow and Tomcat
+     * each refuse some values the other takes; this is what both take.
+     */
+    public static boolean isHost(CharSequence host) {
+        int n = host.length();
+        if (n == 0 || n > 255) {
+            return false;
+        }
+        int end = n;
+        int colon = -1;
+        for (int i = n - 1; i >= 0; i--) {
+            char c = host.charAt(i);
+            if (c == ':' || c == ']') {
+                colon = c == ':' ? i : -1;
+                break;
+            }
+        }
+        if (colon >= 0) {
+            int digits = n - colon - 1;
+            if (digits == 0 || digits > 5 || host.charAt(colon + 1) == '0') {
+                return false;
+            }
+            int port = 0;
+            for (int i = colon + 1; i < n; i++) {
+                char c = host.charAt(i);
+                if (c < '0' || c > '9') {
+                    return false;
+                }
+                port = port * 10 + (c - '0');
+            }
+            if (port > 65535) {
+                return false;
+            }
+            end = colon;
+        }
+        if (host.charAt(0) == '[') {
+            if (end < 4 || host.charAt(end - 1) != ']') {
+                return false;
+            }
+            boolean colons = false;
+            for (int i = 1; i < end - 1; i++) {
+                char c = host.charAt(i);
+                colons |= c == ':';
+                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.')) {
+                    return false;
+                }
+            }
+            return colons;
+        }
+        int labelStart = 0;
+        for (int i = 0; i <= end; i++) {
+            char c = i < end ? host.charAt(i) : '.';
+            if (c == '.') {
+                if (i == labelStart || host.charAt(labelStart) == '-' || host.charAt(i - 1) == '-') {
+                    return false;
+                }
+                labelStart = i + 1;
+            } else if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Returns what is wrong with a field, naming it, or {@code null} when it may be sent.
      */
     public static String problem(String name, String value) {

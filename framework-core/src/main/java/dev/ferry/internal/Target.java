@@ -24,7 +24,8 @@ public record Target(String[] raw, String[] decoded, String query) {
      *
      * @throws HttpException 400 for any other form, a bad escape, invalid UTF-8, a NUL or backslash, an
      *     empty segment before the last, an encoded slash forming an empty, {@code .} or {@code ..}
-     *     element, or a {@code ..} that climbs above the root
+     *     element, a {@code .} or {@code ..} with path parameters ({@code ..;x}), or a {@code ..} that
+     *     climbs above the root
      */
     public static Target parse(String target) {
         if (target.equals("*")) {
@@ -129,6 +130,11 @@ public record Target(String[] raw, String[] decoded, String query) {
         }
         if (segment.indexOf('\\') >= 0) {
             throw bad("backslash in path");
+        }
+        int parameters = segment.indexOf(';');
+        if (parameters == 1 && segment.charAt(0) == '.' || parameters == 2 && segment.startsWith("..")) {
+            // '..;x' is '..' to a server that strips path parameters first (Tomcat does): a way past a route
+            throw bad("a '.' or '..' segment with parameters");
         }
         if (segment.indexOf('/') < 0) {
             return;

@@ -26,6 +26,7 @@ final class ExchangeEngine implements Engine {
 
     private static final System.Logger LOG = System.getLogger("dev.ferry");
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+    private static final String ALLOWED = "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE";
     /** An unread request body up to this size is read and dropped to keep the connection; a longer one closes it. */
     static final long DRAIN_LIMIT = 256 * 1024;
 
@@ -85,6 +86,13 @@ final class ExchangeEngine implements Engine {
         if (stopping) {
             return respond(exchange, head, connection.close(), Response.error(Status.SERVICE_UNAVAILABLE,
                     "Service Unavailable"), null);
+        }
+        if (facts.unknownExpectation && !http10) {
+            return respond(exchange, head, connection.close(), error(Status.EXPECTATION_FAILED, null), null);
+        }
+        if (target.equals("*")) {
+            // OPTIONS * asks about the server, not a resource: answered here, as Tomcat answers it itself
+            return respond(exchange, false, connection, Response.ok().withHeader("Allow", ALLOWED), null);
         }
         long declared = facts.declaredLength();
         if (declared > maxRequestBody) {

@@ -4,6 +4,7 @@ import dev.ferry.HttpException;
 import dev.ferry.Request;
 import dev.ferry.Response;
 import dev.ferry.Status;
+import dev.ferry.internal.Fields;
 import dev.ferry.server.ServerConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,14 @@ public final class HeadCheck {
     private static final int BLANK_LF = 7, PAUSED = 8;
     private static final int FIXED = 9, SIZE = 10, EXT = 11, SIZE_LF = 12, DATA = 13, DATA_CR = 14, DATA_LF = 15;
     private static final int TRAILER = 16, TRAILER_LINE = 17, TRAILER_LF = 18, TRAILER_END_LF = 19, FAILED = 20;
-    private static final int SIZE_WS = 21, TRAILER_NAME = 22;
+    private static final int TRAILER_NAME = 21;
+    // chunk extensions, in the grammar Tomcat's decoder keeps (RFC 9112 without quoted pairs)
+    private static final int EXT_NAME = 22, EXT_POST_NAME = 23, EXT_EQUALS = 24, EXT_VALUE = 25, EXT_QUOTED = 26;
+    private static final int EXT_POST_VALUE = 27;
+    /** The longest method Undertow's parser takes. */
+    private static final int MAX_METHOD = 32;
+    /** The longest value kept of a framing field or Host; a longer one is refused. */
+    private static final int MAX_KEPT_VALUE = 256;
 
     private final boolean follow;
     private final int maxLine;
@@ -67,6 +75,9 @@ public final class HeadCheck {
     private int field;
     private final StringBuilder value = new StringBuilder();
     private int hosts;
+    private String host;
+    /** The request target when it does not start with '/', kept to compare its authority with Host. */
+    private final StringBuilder otherTarget = new StringBuilder();
     private long contentLength;
     private boolean chunked;
     private long remaining;
@@ -150,7 +161,7 @@ public final class HeadCheck {
                     continue;
                 }
             }
-            if (state == VALUE && (field < 0 || field == 2)) {
+            if (state == VALUE && field < 0) {
                 i = skipValue(block, base, i, blockEnd);
             } else if (state == NAME) {
                 i = skipName(block, base, i, blockEnd);
@@ -273,10 +284,13 @@ public final class HeadCheck {
         while (i < end && TOKEN[block[i] & 0xFF]) {
             i++;
         }
-        if (i == start || i >= end || block[i] != ' ') {
+        if (i == start || i - start > MAX_METHOD || i >= end || block[i] != ' ') {
             return -1;
         }
         int target = ++i;
+        if (i < end && block[i] != '/') {
+            return -1;
+        }
         while (i < end) {
             int c = block[i] & 0xFF;
             if (c <= 0x20 || c == 0x7F || c == '%') {
@@ -322,16 +336,21 @@ public final class HeadCheck {
             if ((length == 14 || length == 17) && framingIndex(lowerCase(block, name, length), length) >= 0) {
                 return -1;
             }
-            if (length == 4 && framingIndex(lowerCase(block, name, length), length) == 2) {
-                hostFields++;
-            }
-            i++;
+            boolean hostField = length == 4 && framingIndex(lowerCase(block, name, length), length) == 2;
+            int valueStart = ++i;
             while (i < end) {
                 int c = block[i] & 0xFF;
                 if (c < 0x20 && c != '\t' || c == 0x7F) {
                     break;
                 }
                 i++;
+            }
+            if (hostField) {
+                hostFields++;
+                String value = new String(block, valueStart, i - valueStart, StandardCharsets.ISO_8859_1).strip();
+                if (!Fields.isHost(value)) {
+                    return -1;
+                }
             }
             if (i + 1 >= end || block[i] != '\r' || block[i + 1] != '\n') {
                 return -1;
@@ -395,6 +414,9 @@ public final class HeadCheck {
      * check needs only the line's last eight bytes, which a well-formed line's version supplies.
      */
     private int skipTarget(byte[] block, int base, int from, int to) {
+        if (lineBytes == partStart && block[from - base] != '/' || !otherTarget.isEmpty()) {
+            return from; // a target of another form is kept byte by byte
+        }
         int stop = Math.min(to, from + Math.max(0, maxLine - lineBytes));
         int i = from;
         while (i < stop) {
@@ -438,6 +460,8 @@ public final class HeadCheck {
         headerBytes = 0;
         fields = 0;
         hosts = 0;
+        host = null;
+        otherTarget.setLength(0);
         contentLength = -1;
         chunked = false;
     }
@@ -523,8 +547,12 @@ public final class HeadCheck {
                     state = VALUE_LF;
                 } else if (b < 0x20 && b != '\t' || b == 0x7F) {
                     reject(Status.BAD_REQUEST);
-                } else if (field >= 0 && field < 2 && value.length() < 64) {
-                    value.append((char) b);
+                } else if (field >= 0) {
+                    if (value.length() == MAX_KEPT_VALUE) {
+                        reject(Status.BAD_REQUEST);
+                    } else {
+                        value.append((char) b);
+                    }
                 }
             }
             case VALUE_LF -> {
@@ -556,9 +584,12 @@ public final class HeadCheck {
             linePart++;
             partStart = lineBytes;
             versionStart = lineBytes;
-        } else if (linePart == 0 && !TOKEN[b]) {
+        } else if (linePart == 0 && (!TOKEN[b] || lineBytes > MAX_METHOD)) {
             reject(Status.BAD_REQUEST);
         } else if (linePart == 1) {
+            if (lineBytes - partStart == 1 ? b != '/' : !otherTarget.isEmpty()) {
+                otherTarget.append((char) b);
+            }
             if (escape > 0) {
                 if (Character.digit(b, 16) < 0) {
                     badEscape = "/%zz";
@@ -571,7 +602,26 @@ public final class HeadCheck {
         }
     }
 
-    /** Returns whether the byte may appear inside a field value or a chunk extension: no control but HTAB. */
+    /**
+     * Moves through a chunk extension ({@code ;name}, {@code ;name=token}, {@code ;name="text"}, each
+     * with optional whitespace around its parts) by one byte; returns {@link #SIZE_LF} at its CR, and
+     * {@link #FAILED} for a byte the grammar does not allow there.
+     */
+    private static int extension(int state, int b) {
+        boolean space = b == ' ' || b == '\t';
+        return switch (state) {
+            case EXT -> space ? EXT : TOKEN[b] ? EXT_NAME : FAILED;
+            case EXT_NAME -> TOKEN[b] ? EXT_NAME : space ? EXT_POST_NAME : b == ';' ? EXT : b == '=' ? EXT_EQUALS
+                    : b == '\r' ? SIZE_LF : FAILED;
+            case EXT_POST_NAME -> space ? EXT_POST_NAME : b == ';' ? EXT : b == '=' ? EXT_EQUALS : b == '\r' ? SIZE_LF : FAILED;
+            case EXT_EQUALS -> space ? EXT_EQUALS : TOKEN[b] ? EXT_VALUE : b == '"' ? EXT_QUOTED : FAILED;
+            case EXT_VALUE -> TOKEN[b] ? EXT_VALUE : space ? EXT_POST_VALUE : b == ';' ? EXT : b == '\r' ? SIZE_LF : FAILED;
+            case EXT_QUOTED -> b == '"' ? EXT_POST_VALUE : b == '\\' || b == 0x7F || b < 0x20 && b != '\t' ? FAILED : EXT_QUOTED;
+            default -> space ? EXT_POST_VALUE : b == ';' ? EXT : b == '\r' ? SIZE_LF : FAILED;
+        };
+    }
+
+    /** Returns whether the byte may appear inside a field value: no control but HTAB. */
     private static boolean fieldByte(int b) {
         return b >= 0x20 && b != 0x7F || b == '\t';
     }
@@ -608,7 +658,7 @@ public final class HeadCheck {
         if (field < 0) {
             return;
         }
-        String text = field < 2 ? value.toString().strip() : "";
+        String text = value.toString().strip();
         switch (field) {
             case 0 -> {
                 if (contentLength >= 0 || text.isEmpty() || text.length() > 18 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
@@ -624,7 +674,13 @@ public final class HeadCheck {
                     chunked = true;
                 }
             }
-            case 2 -> hosts++;
+            case 2 -> {
+                hosts++;
+                host = value.toString().strip();
+                if (!Fields.isHost(host)) {
+                    reject(Status.BAD_REQUEST);
+                }
+            }
             default -> {
             }
         }
@@ -632,7 +688,7 @@ public final class HeadCheck {
 
     private void headComplete(int next) {
         blankBytes = 0;
-        if (chunked && contentLength >= 0 || hosts > 1 || hosts == 0 && versionTail == HTTP_1_1) {
+        if (chunked && contentLength >= 0 || hosts > 1 || hosts == 0 && versionTail == HTTP_1_1 || !sameHost()) {
             reject(Status.BAD_REQUEST);
         } else if (!follow) {
             state = PAUSED;
@@ -650,36 +706,46 @@ public final class HeadCheck {
         }
     }
 
+    /**
+     * Returns whether an absolute-form target names the host the Host field names (or no Host was sent):
+     * two hosts for one request would be read differently by the servers and proxies on its way.
+     */
+    private boolean sameHost() {
+        if (otherTarget.isEmpty() || host == null) {
+            return true;
+        }
+        int scheme = otherTarget.indexOf("://");
+        if (scheme < 0) {
+            return true; // '*' or an authority-form target: the engine decides
+        }
+        int end = scheme + 3;
+        while (end < otherTarget.length() && "/?#".indexOf(otherTarget.charAt(end)) < 0) {
+            end++;
+        }
+        return otherTarget.substring(scheme + 3, end).equalsIgnoreCase(host);
+    }
+
     /** Follows chunked framing; returns false when it is malformed. */
     private boolean chunk(int b, int next) {
         switch (state) {
             case SIZE -> {
                 int digit = Character.digit(b, 16);
                 // at most 8 hex digits (4 GiB a chunk), the bound Tomcat's own decoder keeps, so that the
-                // check decides the same on every server
+                // check decides the same on every server; no whitespace before ';' or the line's end
                 if (digit >= 0 && sizeDigits < 8) {
                     remaining = remaining << 4 | digit;
                     sizeDigits++;
-                } else if (sizeDigits > 0 && (b == ';' || b == ' ' || b == '\t' || b == '\r')) {
-                    state = b == ';' ? EXT : b == '\r' ? SIZE_LF : SIZE_WS;
+                } else if (sizeDigits > 0 && (b == ';' || b == '\r')) {
+                    state = b == ';' ? EXT : SIZE_LF;
                 } else {
                     return false;
                 }
             }
-            case SIZE_WS -> {
-                // whitespace after the size may only lead to an extension or the end of the line
-                if (b == ';' || b == '\r') {
-                    state = b == ';' ? EXT : SIZE_LF;
-                } else if (b != ' ' && b != '\t') {
+            case EXT, EXT_NAME, EXT_POST_NAME, EXT_EQUALS, EXT_VALUE, EXT_QUOTED, EXT_POST_VALUE -> {
+                if (++extensionBytes > maxHeaderBytes) {
                     return false;
                 }
-            }
-            case EXT -> {
-                if (b == '\r') {
-                    state = SIZE_LF;
-                } else if (!fieldByte(b) || ++extensionBytes > maxHeaderBytes) {
-                    return false;
-                }
+                state = extension(state, b);
             }
             case SIZE_LF -> {
                 if (b != '\n') {

@@ -20,8 +20,11 @@ final class RequestFacts implements BiConsumer<String, String> {
     private int codings;
     private String transferEncoding;
     private String connection;
+    private String host;
     private boolean badValue;
     boolean expectContinue;
+    /** An Expect field other than {@code 100-continue}: an expectation no server here can meet. */
+    boolean unknownExpectation;
 
     @Override
     public void accept(String name, String value) {
@@ -41,11 +44,13 @@ final class RequestFacts implements BiConsumer<String, String> {
             case 4 -> {
                 if (name.equalsIgnoreCase("Host")) {
                     hosts++;
+                    host = value;
                 }
             }
             case 6 -> {
                 if (name.equalsIgnoreCase("Expect")) {
                     expectContinue = value.equalsIgnoreCase("100-continue");
+                    unknownExpectation |= !expectContinue;
                 }
             }
             case 10 -> {
@@ -87,7 +92,7 @@ final class RequestFacts implements BiConsumer<String, String> {
                     && version.charAt(6) == '.' && Character.isDigit(version.charAt(7));
             return shaped ? Status.HTTP_VERSION_NOT_SUPPORTED : Status.BAD_REQUEST;
         }
-        if (!Fields.isToken(method) || badValue || hosts > 1 || hosts == 0 && !http10) {
+        if (!Fields.isToken(method) || method.length() > 32 || badValue || hosts > 1 || hosts == 0 && !http10 || host != null && !Fields.isHost(host)) {
             return Status.BAD_REQUEST;
         }
         if (codings > 0) {
@@ -107,6 +112,9 @@ final class RequestFacts implements BiConsumer<String, String> {
      * and every proxy in front agree on one host whatever the server. Returns the refusal, or null.
      */
     Status target(String target, String method) {
+        if (method.equals("CONNECT")) {
+            return Status.NOT_IMPLEMENTED; // no tunnels here, whatever the target
+        }
         if (target.equals("*")) {
             return method.equals("OPTIONS") ? null : Status.BAD_REQUEST;
         }

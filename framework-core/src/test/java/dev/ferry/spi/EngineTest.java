@@ -303,9 +303,14 @@ class EngineTest {
         cases.put(new Recorder("GET", "/", "HTTP/1.2", "", "Host", "h"), 505);
         cases.put(new Recorder("GET", "/", "HTTX/1.1", "", "Host", "h"), 400);
         cases.put(Recorder.get("*"), 400);
+        cases.put(Recorder.get("/", "Host", "h", "Host", "h"), 400);
         cases.put(Recorder.get("/", "X-Bad", "a\u0001b"), 400);
         cases.put(new Recorder("G(T", "/", "HTTP/1.1", "", "Host", "h"), 400);
         cases.put(Recorder.get("/a/..%2f..%2fetc"), 400);
+        cases.put(Recorder.get("/a/..;x/b"), 400);
+        cases.put(new Recorder("GET", "/", "HTTP/1.1", "", "Host", "-"), 400);
+        cases.put(new Recorder("CONNECT", "example.test:443", "HTTP/1.1", "", "Host", "example.test:443"), 501);
+        cases.put(Recorder.get("/", "Expect", "100-continue;a=b"), 417);
         cases.forEach((exchange, status) -> {
             serve(app, exchange);
             assertEquals(status, exchange.head.status(), exchange.method + " " + exchange.target + " " + exchange.calls);
@@ -323,9 +328,14 @@ class EngineTest {
                 new Recorder("GET", "http://example.test:8080/p?q", "HTTP/1.1", "", "Host", "other.test"));
         assertEquals(400, other.head.status(), "two hosts for one request");
         assertTrue(other.head.closes());
-        Recorder options = serve(request -> Response.text(request.method().name()),
-                new Recorder("OPTIONS", "*", "HTTP/1.1", "", "Host", "h"));
+        AtomicBoolean ran = new AtomicBoolean();
+        Recorder options = serve(request -> {
+            ran.set(true);
+            return Response.ok();
+        }, new Recorder("OPTIONS", "*", "HTTP/1.1", "", "Host", "h"));
         assertEquals(200, options.head.status());
+        assertFalse(ran.get(), "OPTIONS * is about the server: the engine answers it");
+        assertFalse(options.head.closes());
     }
 
     @Test

@@ -37,8 +37,8 @@ class HeadCheckTest {
     @Test
     void chunkLinesFollowTheGrammarExactly() {
         String head = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
-        String[] good = {"5\r\nhello\r\n0\r\n\r\n", "5 ;a=b\r\nhello\r\n0\r\n\r\n", "5;a=\"q v\"\r\nhello\r\n0\r\n\r\n",
-            "5\t\r\nhello\r\n0\r\nX-T: v\t1\r\n\r\n", "00005\r\nhello\r\n0\r\n\r\n"};
+        String[] good = {"5\r\nhello\r\n0\r\n\r\n", "5;a=b\r\nhello\r\n0\r\n\r\n", "5;a=\"q v\"\r\nhello\r\n0\r\n\r\n",
+            "5; a ;b = c\t;d=\"\"\r\nhello\r\n0\r\nX-T: v\t1\r\n\r\n", "00005\r\nhello\r\n0\r\n\r\n"};
         for (String body : good) {
             HeadCheck check = HeadCheck.following(ServerConfig.defaults());
             String input = head + body + GET;
@@ -47,13 +47,47 @@ class HeadCheckTest {
         }
         String[] bad = {"5 junk\r\nhello\r\n0\r\n\r\n", "5;a\u0001b\r\nhello\r\n0\r\n\r\n", "5;a\nhello\r\n0\r\n\r\n",
             "5\r\nhello\r\n0\r\nX-T: a\u0000b\r\n\r\n", "5\r\nhello\r\n0\r\n folded\r\n\r\n",
-            "5\r\nhello\r\n0\r\nno-colon\r\n\r\n", "5\r\nhello\r\n0\r\nX-T: a\rb\r\n\r\n", " 5\r\nhello\r\n0\r\n\r\n"};
+            "5\r\nhello\r\n0\r\nno-colon\r\n\r\n", "5\r\nhello\r\n0\r\nX-T: a\rb\r\n\r\n", " 5\r\nhello\r\n0\r\n\r\n",
+            "5 ;a=b\r\nhello\r\n0\r\n\r\n", "5\t\r\nhello\r\n0\r\n\r\n", "5;;\r\nhello\r\n0\r\n\r\n", "5;\r\nhello\r\n0\r\n\r\n",
+            "5;a=\"x\\\\y\"\r\nhello\r\n0\r\n\r\n", "5;a=b c\r\nhello\r\n0\r\n\r\n", "000000005\r\nhello\r\n0\r\n\r\n"};
         for (String body : bad) {
             HeadCheck check = HeadCheck.following(ServerConfig.defaults());
             String input = head + body + GET;
             check.scan(bytes(input), 0, input.length());
             assertTrue(check.failed() && check.malformedBody(), body);
         }
+    }
+
+    @Test
+    void hostsAreWhatEveryServerTakes() {
+        ServerConfig config = ServerConfig.defaults();
+        for (String host : new String[] {"localhost", "a-b.example", "127.0.0.1:8080", "[::1]", "[fe80::1]:65535", "X9"}) {
+            assertEquals("accepted", outcome(config, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", false), host);
+            assertEquals("accepted", outcome(config, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", true), host);
+        }
+        for (String host : new String[] {"-", "a..b", ".a", "a.", "-a", "a-", "a_b", "h:0", "h:", "h:65536", "h:08", ": h", "[::1",
+                "[zz]", "a b", "a;b", "x".repeat(256)}) {
+            assertEquals("400", outcome(config, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", false), host);
+            assertEquals("400", outcome(config, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", true), host);
+        }
+    }
+
+    @Test
+    void anAbsoluteFormTargetMustNameTheHostOfHost() {
+        ServerConfig config = ServerConfig.defaults();
+        assertEquals("accepted", outcome(config, "GET http://Example.test:80/a?b HTTP/1.1\r\nHost: example.test:80\r\n\r\n", false));
+        assertEquals("400", outcome(config, "GET http://example.test/a HTTP/1.1\r\nHost: other.test\r\n\r\n", false));
+        assertEquals("400", outcome(config, "GET http://example.test/a HTTP/1.1\r\nHost: other.test\r\n\r\n", true));
+        assertEquals("400", outcome(config, "GET http://example.test:81 HTTP/1.1\r\nHost: example.test:80\r\n\r\n", false));
+        assertEquals("accepted", outcome(config, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", false));
+    }
+
+    @Test
+    void methodsAreAtMost32Characters() {
+        ServerConfig config = ServerConfig.defaults();
+        assertEquals("accepted", outcome(config, "X".repeat(32) + " / HTTP/1.1\r\nHost: h\r\n\r\n", false));
+        assertEquals("400", outcome(config, "X".repeat(33) + " / HTTP/1.1\r\nHost: h\r\n\r\n", false));
+        assertEquals("400", outcome(config, "X".repeat(33) + " / HTTP/1.1\r\nHost: h\r\n\r\n", true));
     }
 
     @Test

@@ -43,6 +43,10 @@ class DevConformanceTest extends ConformanceSuite {
                 + "without limiting their total size");
         gaps.put("Hardening.transferEncodingPaddedPastSixtyFourCharactersIs400",
                 "the JDK server answers 501 to a transfer coding list, where the contract says 400");
+        gaps.put("Hardening.optionsAsteriskIsAnsweredByTheServer",
+                "the JDK server answers a target that matches no context ('*') with its own 404");
+        gaps.put("Hardening.requestsTheServersWouldReadDifferentlyGetOneAnswer[2]",
+                "the JDK server closes a CONNECT request's connection without an answer");
         gaps.put("Hardening.asteriskTargetIsForOptionsOnly",
                 "the JDK server answers a target that matches no context ('*') with its own 404 before the app sees it");
         gaps.put("Hardening.negativeChunkSizeIs400", CHUNKS);

@@ -53,7 +53,6 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     private static final FastThreadLocal<WorkerBatch> BATCHES = new FastThreadLocal<>();
 
     private final SocketChannel channel;
-    private final Engine engine;
     private final Runnable serve;
     private final IdleStateHandler idle;
     private final boolean inline;
@@ -68,7 +67,6 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
 
     Connection(SocketChannel channel, Engine engine, ServerConfig config, IdleStateHandler idle) {
         this.channel = channel;
-        this.engine = engine;
         this.serve = () -> engine.serve(this);
         this.idle = idle;
         this.inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
@@ -372,10 +370,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-        }
+        public int read() throws IOException { byte[] one = new byte[1]; return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF; }
 
         @Override
         public int read(byte[] into, int offset, int length) throws IOException {

@@ -11,7 +11,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -60,26 +59,18 @@ public final class NettyServer implements Server {
         var type = uring ? IoUringServerSocketChannel.class : epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         try {
             listener = new ServerBootstrap().group(group).channel(type)
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .option(ChannelOption.SO_BACKLOG, 1024).option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true).childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
                             channels.add(channel); // the group forgets a channel once it closes, before this listener runs
-                            channel.closeFuture().addListener(closed -> {
-                                if (channels.size() < config.maxConnections()) {
-                                    channel.parent().config().setAutoRead(true);
-                                }
-                            });
-                            // over the limit, or the peer is gone already
+                            // at the limit, more connections wait in the backlog until one closes
+                            channel.closeFuture().addListener(closed -> acceptBelowTheLimit(channel));
+                            acceptBelowTheLimit(channel);
                             if (channels.size() > config.maxConnections() || channel.remoteAddress() == null) {
-                                channel.close();
+                                channel.close(); // over the limit, or the peer is gone already
                                 return;
-                            }
-                            if (channels.size() == config.maxConnections()) {
-                                channel.parent().config().setAutoRead(false); // more connections wait in the backlog
                             }
                             var idle = new IdleStateHandler(config.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS);
                             channel.pipeline().addLast(new FlushConsolidationHandler(256), idle, new RequestDecoder(config),
@@ -94,6 +85,10 @@ public final class NettyServer implements Server {
             boolean inUse = e instanceof Errors.NativeIoException n && n.expectedErr() == -98;
             throw Engine.cannotListen(host(), config.port(), inUse ? new BindException("Address already in use").initCause(e) : e);
         }
+    }
+
+    private void acceptBelowTheLimit(Channel channel) {
+        channel.parent().config().setAutoRead(channels.size() < config.maxConnections());
     }
 
     @Override

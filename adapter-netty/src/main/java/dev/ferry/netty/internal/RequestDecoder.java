@@ -46,6 +46,22 @@ final class RequestDecoder extends HttpRequestDecoder {
     }
 
     @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        startTimer(ctx); // a new connection that sends nothing is timed as a head is, not as an idle one
+        super.channelActive(ctx);
+    }
+
+    private void startTimer(ChannelHandlerContext ctx) { // a head not complete within the header timeout gets 408
+        timer = ctx.executor().schedule(() -> {
+            if (!refused) {
+                refused = true;
+                ctx.fireChannelRead(new Refused(Engine.refusal(Status.REQUEST_TIMEOUT, Status.REQUEST_TIMEOUT.reason())));
+                ctx.fireChannelReadComplete();
+            }
+        }, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
     protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) { // Netty would drop CL
         throw new IllegalArgumentException("Content-Length together with Transfer-Encoding"); // request smuggling
     }
@@ -65,14 +81,7 @@ final class RequestDecoder extends HttpRequestDecoder {
             timer.cancel(false);
             timer = null;
         } else if (check.inHead() && timer == null) {
-            // a head not complete within the header timeout is answered 408 (a silent connection idles out)
-            timer = ctx.executor().schedule(() -> {
-                if (!refused) {
-                    refused = true;
-                    ctx.fireChannelRead(new Refused(Engine.refusal(Status.REQUEST_TIMEOUT, Status.REQUEST_TIMEOUT.reason())));
-                    ctx.fireChannelReadComplete();
-                }
-            }, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+            startTimer(ctx);
         }
         // Netty decodes only what the check has passed
         int before = in.readerIndex();

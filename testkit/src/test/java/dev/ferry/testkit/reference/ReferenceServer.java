@@ -253,7 +253,7 @@ public final class ReferenceServer implements Server {
                 }
                 String target = parts[1];
                 if (target.isEmpty() || !(target.startsWith("/") || target.startsWith("http://")
-                        || target.startsWith("https://") || target.equals("*"))) {
+                        || target.startsWith("https://") || target.equals("*") || parts[0].equals("CONNECT"))) {
                     throw new Reject(400, "bad target");
                 }
                 List<String[]> fields = headers(config.maxHeaderBytes(), config.maxHeaderCount(), 431);
