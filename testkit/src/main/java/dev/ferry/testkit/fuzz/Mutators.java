@@ -37,6 +37,7 @@ final class Mutators {
         letterCase();
         lineEnds();
         limits();
+        boundaries();
         pipelining();
         versions();
         targets();
@@ -384,6 +385,32 @@ final class Mutators {
         });
         add("limit.declared-body", (d, x) -> {
             d.lengthField(x).value = Long.toString(limits.maxRequestBody() + x.pick(1, 1000, 1_000_000));
+        });
+    }
+
+    /** Line ends split across the buffer sizes servers and checks read in: the CR as byte 255, 511 or 1023 of the connection. */
+    private void boundaries() {
+        add("buffer.field-crlf", (d, x) -> {
+            int before = d.prefix.length() + d.method.length() + d.sp1.length() + d.target.length() + d.sp2.length()
+                    + d.version.length() + d.lineEnd.length();
+            int pad = x.pick(256, 512, 1024) - 1 - before - "X-Pad: ".length() + x.pick(0, 0, -1, 1);
+            d.fields.add(0, new Field("X-Pad", "p".repeat(Math.max(1, pad))));
+        });
+        add("buffer.pipelined-crlf", (d, x) -> {
+            String line = "GET /second HTTP/1.1";
+            d.suffix = line + "\r\nHost: localhost\r\n\r\n" + d.suffix;
+            if (d.method.equals("GET") || d.method.equals("HEAD")) {
+                d.method = "POST";
+            }
+            int target = x.pick(256, 512) - 1 + x.pick(0, 0, -1, 1);
+            String data = "";
+            // the Content-Length's digits grow with the body, so settle in a few steps
+            for (int step = 0; step < 4; step++) {
+                d.body(data, Framing.LENGTH, x);
+                int cr = d.render().indexOf(line + "\r") + line.length();
+                data = "b".repeat(Math.max(0, data.length() + target - cr));
+            }
+            d.body(data, Framing.LENGTH, x);
         });
     }
 
