@@ -4,8 +4,6 @@ module dev.ferry.undertow {
     requires undertow.core;
     requires xnio.api;
     requires java.logging; // for the overloads of XNIO's IoUtils.safeClose
-
     exports dev.ferry.undertow;
-
     provides dev.ferry.spi.ServerProvider with dev.ferry.undertow.UndertowServerProvider;
 }

@@ -246,6 +246,86 @@ class RawSocketTest {
         }
     }
 
+    /** Sends the request with the fuzzer's probe behind it; returns what came before the close, failing if that took longer than {@code ms}. */
+    static String closedWithin(Server target, String request, boolean halfClose, long ms) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", target.port())) {
+            long start = System.nanoTime();
+            socket.getOutputStream().write((request + PROBE).getBytes(StandardCharsets.ISO_8859_1));
+            if (halfClose) {
+                socket.shutdownOutput();
+            }
+            long[] at = {0};
+            String response = closed(socket, start, at);
+            assertTrue(at[0] < ms && !response.endsWith("<open>"), "closed after " + at[0] + " ms, not within " + ms + ": " + response);
+            assertFalse(response.contains("probe"), "nothing after the body is served: " + response);
+            return response;
+        }
+    }
+
+    static final String PROBE = "GET /ferry-probe HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n";
+
+    @Test
+    void answers408ForABodyThatStopsArrivingAnd400AtOnceForOneTheClientEnds() throws Exception {
+        ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).bodyReadTimeout(Duration.ofMillis(800)).build();
+        String[] shortBodies = {"POST /count HTTP/1.1\r\nHost: localhost\r\nContent-Length: 105\r\n\r\nhello",
+            "POST /count HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n69\r\nhello"};
+        for (Execution execution : Execution.values()) {
+            Server quick = new UndertowServerProvider().start(app(), config.toBuilder().execution(execution).build());
+            try {
+                for (String request : shortBodies) {
+                    long start = System.nanoTime();
+                    String stalled = closedWithin(quick, request, false, 2000);
+                    long ms = (System.nanoTime() - start) / 1_000_000;
+                    assertTrue(stalled.startsWith("HTTP/1.1 408 ") && stalled.contains("\r\nConnection: close\r\n"), stalled);
+                    assertTrue(ms >= 700, "408 at the body read timeout, not before: " + ms);
+                    // the client's end of its side inside the body is no stall: the request is not the one it announced
+                    String ended = closedWithin(quick, request, true, 500);
+                    assertTrue(ended.startsWith("HTTP/1.1 400 ") && ended.contains("\r\nConnection: close\r\n"), ended);
+                }
+            } finally {
+                quick.stop(Duration.ZERO);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        // refused by the core's check before Undertow parses the head
+        "absolute target, other host | POST http://other.example/ HTTP/1.1\\r\\nHost: localhost\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nd\\r\\nhello, chunke7\\r\\nd world\\r\\n0\\r\\n\\r\\n | 400",
+        "double colon | POST / HTTP/1.1\\r\\nHost:: localhost\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0x14\\r\\nhello, chunked world\\r\\n0\\r\\n\\r\\n | 400",
+        "NBSP in Host | POST / HTTP/1.1\\r\\nHost:   localhost\\xA0\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n14\\r\\nhello, chunked world\\r\\n | 400",
+        "HTTP/1.0, colon in Host | POST / HTTP/1.0\\r\\nHost: : localhost\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5;a=\\x0B\\r\\nhello\\r\\n0\\r\\n\\r\\n | 400",
+        // a response without a body that closes the connection: Undertow ends the exchange by draining the body first
+        "HEAD, closing | HEAD / HTTP/1.1\\r\\nHost: localhost\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabc\\r\\nzz\\r\\n\\r\\n | 200",
+        // the engine answers without reading the body: Undertow drains it after the answer
+        "OPTIONS * | OPTIONS * HTTP/1.1\\r\\nHost: localhost\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabc\\r\\nzz\\r\\n\\r\\n | 200",
+        // Undertow's HostHeaderHandler answers by itself, but drains the body first: its answer is lost, the connection
+        // closes at once (it waited for the body's end before); see the README
+        "Host case differs | GET http://LOCALHOST/ HTTP/1.1\\r\\nHost: localhost\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabc\\r\\nzz\\r\\n\\r\\n | 0",
+        "IPv4 in IPv6 Host | POST / HTTP/1.1\\r\\nHost: [::1.2.3.4]\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabc\\r\\nzz\\r\\n\\r\\n | 0",
+    })
+    void closesAtOnceWhenABrokenBodyFollowsAnAnswer(String name, String request, int status) throws IOException {
+        String raw = request.replace("\\r", "\r").replace("\\n", "\n").replace("\\xA0", "\u00a0").replace("\\x0B", "\u000b");
+        for (Server target : new Server[] {server, inline}) {
+            for (boolean halfClose : new boolean[] {false, true}) {
+                String response = closedWithin(target, raw, halfClose, 1000);
+                if (status > 0) {
+                    assertTrue(response.startsWith("HTTP/1.1 " + status + " "), name + ": " + response);
+                    assertEquals(1, response.split("HTTP/1.1 ", -1).length - 1, "one answer, then the close: " + response);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"a=1&?a=2", "a?b", "&?a", "a&?", "?", "??", "??x", "???", "?a=1&?a=2", "??a=1&?a=2", "???a=1&??a=2", "??&a", "?&?", "??&?", "??=x", "?=x", "?a=1&?", "??a&?a&a"})
+    void keepsAQueryThatBeginsWithAQuestionMark(String query) throws IOException {
+        for (Server target : new Server[] {server, inline}) {
+            String response = exchange(target, "GET /t/q?" + query + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertTrue(response.endsWith("\r\n\r\nq /t/q?" + query + " HTTP/1.1"), response);
+        }
+    }
+
     @Test
     void sends100ContinueWithoutFieldsStraightToTheSocket() throws Exception {
         for (Server target : new Server[] {server, inline}) {

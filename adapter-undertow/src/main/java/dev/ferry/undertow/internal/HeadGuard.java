@@ -22,6 +22,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     final HeadCheck check;
     private ByteBuffer refusal;
     private boolean arrived;
+    volatile boolean engineReads; // from the engine's first read of a request body until it hands over the response
 
     HeadGuard(StreamConnection connection, ServerConfig config) {
         super(connection.getSourceChannel().getConduit());
@@ -39,7 +40,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
         }
         int n = next.read(dst);
         if (n <= 0) {
-            return n;
+            return n < 0 && engineReads ? 0 : n; // the client's end inside a body: the exchange answers 400, Undertow would close
         }
         arrived = true;
         int end = dst.position();
@@ -61,15 +62,15 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     }
 
     /**
-     * Reads nothing more of a broken body; or writes the refusal (waiting for room), drops what the client
-     * sent since (closing on unread input would reset the connection) and ends the stream: Undertow closes.
+     * Reads nothing more of a broken body while the engine reads it; else writes a head's refusal (waiting for room), drops what
+     * the client sent since (closing on unread input would reset the connection) and ends the stream: Undertow closes.
      */
     private int refuse(ByteBuffer dst, int from) throws IOException {
-        if (check.malformedBody()) {
+        if (check.malformedBody() && engineReads) {
             return 0;
         }
         if (refusal == null) {
-            refusal = ByteBuffer.wrap(check.refusalBytes());
+            refusal = ByteBuffer.wrap(check.malformedBody() ? new byte[0] : check.refusalBytes());
         }
         // between requests Undertow has the socket itself under the connection's sink channel
         connection.getSinkChannel().write(refusal);
@@ -81,10 +82,9 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
             connection.getSinkChannel().resumeWrites();
             return 0;
         }
-        while (next.read(dst) > 0) {
+        do {
             dst.position(from);
-        }
-        dst.position(from);
+        } while (next.read(dst) > 0);
         return -1;
     }
 

@@ -1,7 +1,5 @@
 package dev.ferry.undertow.internal;
 
-import dev.ferry.HttpException;
-import dev.ferry.Status;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Exchange;
 import dev.ferry.spi.ResponseHead;
@@ -9,22 +7,19 @@ import dev.ferry.spi.WorkerBatch;
 import io.undertow.io.IoCallback;
 import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.HeaderMap;
-import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.stream.Stream;
 import org.xnio.IoUtils;
 import org.xnio.Options;
 import org.xnio.channels.StreamSinkChannel;
@@ -52,9 +47,16 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         return http.getRequestMethod().toString();
     }
 
+    /** Returns the target as sent; Undertow drops a '?' that begins the query, but the first parameter's name keeps it. */
     @Override
     public String target() {
         String query = http.getQueryString();
+        var parameters = http.getQueryParameters();
+        String first = parameters.isEmpty() ? "" : "?" + query.split("&", 2)[0].split("=", 2)[0];
+        if (parameters.containsKey(first)
+                && parameters.get(first).size() > Stream.of(query.split("&")).filter(p -> p.split("=", 2)[0].equals(first)).count()) {
+            query = "?" + query;
+        }
         return query.isEmpty() ? http.getRequestURI() : http.getRequestURI() + '?' + query;
     }
 
@@ -65,9 +67,9 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
 
     @Override
     public void headers(BiConsumer<String, String> action) {
-        HeaderMap fields = http.getRequestHeaders();
+        var fields = http.getRequestHeaders();
         for (long at = fields.fastIterateNonEmpty(); at != -1; at = fields.fiNextNonEmpty(at)) {
-            HeaderValues values = fields.fiCurrent(at);
+            var values = fields.fiCurrent(at);
             for (int i = 0; i < values.size(); i++) {
                 action.accept(values.getHeaderName().toString(), values.get(i));
             }
@@ -82,6 +84,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     @Override
     public InputStream body() {
         in = http.getRequestChannel();
+        guard.engineReads = true;
         return this;
     }
 
@@ -96,8 +99,8 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         ByteBuffer target = ByteBuffer.wrap(bytes, offset, length);
         int n;
         while ((n = in.read(target)) == 0 && length > 0) {
-            if (guard.check.malformedBody()) {
-                throw new HttpException(Status.BAD_REQUEST);
+            if (guard.check.malformedBody() || guard.isReadShutdown()) {
+                throw new dev.ferry.HttpException(dev.ferry.Status.BAD_REQUEST);
             }
             await(in, config.bodyReadTimeout());
         }
@@ -124,6 +127,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     /** Sends a whole response on the IO thread: ending an exchange on another thread races Undertow's read listener. */
     @Override
     public void send(ResponseHead head, ByteBuffer body) {
+        guard.engineReads = false;
         if (!http.isInIoThread()) {
             http.getIoThread().execute(() -> send(head, body));
             return;
@@ -139,9 +143,11 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
             } else if (head.framing() != ResponseHead.Framing.NONE) {
                 http.getResponseSender().send(body, IoCallback.END_EXCHANGE);
             } else {
+                out.shutdownWrites(); // the head goes out before Undertow reads what is left of the request body
+                out.flush();
                 http.endExchange();
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             IoUtils.safeClose(file);
             abort();
         }
@@ -159,7 +165,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         http.setStatusCode(head.status()).setReasonPhrase(head.reason());
         if (bodyless) {
             // what Undertow adds for a body it will not send (chunked, a close) gives way to the head
-            http.getResponseChannel();
+            out = http.getResponseChannel();
             http.getResponseHeaders().clear();
         }
         head.forEach(this);
@@ -192,6 +198,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     public void end() throws IOException {
         out.shutdownWrites();
         flush();
+        guard.engineReads = false;
         http.endExchange();
     }
 
@@ -220,7 +227,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     }
 
     /** Waits for the channel with XNIO's own wait, which parks a virtual thread; fails when it passes the timeout. */
-    private void await(Channel channel, Duration timeout) throws IOException {
+    private void await(java.nio.channels.Channel channel, Duration timeout) throws IOException {
         long start = System.nanoTime();
         if (channel == in) {
             in.awaitReadable(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -228,7 +235,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
             out.awaitWritable(timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
         if (System.nanoTime() - start >= timeout.toNanos()) {
-            throw new SocketTimeoutException("no progress for " + timeout.toMillis() + " ms");
+            throw new java.net.SocketTimeoutException("no progress for " + timeout.toMillis() + " ms");
         }
     }
 }

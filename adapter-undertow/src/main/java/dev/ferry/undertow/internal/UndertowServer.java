@@ -44,10 +44,8 @@ public final class UndertowServer implements Server {
                 .set(UndertowOptions.MAX_PARAMETERS, Math.max(config.maxRequestLine(), 1000))
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, config.requestHeaderTimeout().toMillis()))
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
-                .set(UndertowOptions.ALWAYS_SET_DATE, false)
-                .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
-                .set(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, true)
-                .set(UndertowOptions.DECODE_URL, false)
+                .set(UndertowOptions.ALWAYS_SET_DATE, false).set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .set(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, true).set(UndertowOptions.DECODE_URL, false)
                 .getMap());
         ThreadLocal<WorkerBatch> batches = ThreadLocal.withInitial(() -> new WorkerBatch(XnioIoThread.requireCurrentThread()::execute));
         boolean inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
@@ -68,9 +66,7 @@ public final class UndertowServer implements Server {
                         connection.getSourceChannel().setConduit(new HeadGuard(connection, config));
                         listener.handleEvent(connection);
                     }), OptionMap.builder()
-                            .set(Options.REUSE_ADDRESSES, true)
-                            .set(Options.TCP_NODELAY, true)
-                            .set(Options.BACKLOG, 1024)
+                            .set(Options.REUSE_ADDRESSES, true).set(Options.TCP_NODELAY, true).set(Options.BACKLOG, 1024)
                             .set(Options.CONNECTION_HIGH_WATER, config.maxConnections())
                             .set(Options.CONNECTION_LOW_WATER, config.maxConnections())
                             .getMap());
