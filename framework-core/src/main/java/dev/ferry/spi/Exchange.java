@@ -53,7 +53,9 @@ public interface Exchange {
     /**
      * Opens the request body as the server decoded it (without chunk framing). Reads block until data
      * arrives and hold no more than a bounded amount in memory; a read on a body whose framing turns
-     * out to be malformed throws {@link dev.ferry.HttpException} with status 400, and one that waits
+     * out to be malformed, or that the client ends before its last chunk, throws
+     * {@link dev.ferry.HttpException} with status 400 (one with a Content-Length may instead end early:
+     * the engine answers 400 for that), and one that waits
      * longer than {@link dev.ferry.server.ServerConfig#bodyReadTimeout()} for a byte throws
      * {@link java.net.SocketTimeoutException}, or an exception caused by one, (or {@code HttpException}
      * 408) and leaves the connection

@@ -83,6 +83,7 @@ final class ExchangeEngine implements Engine {
         if (refused != null) {
             return respond(exchange, head, connection.close(), error(refused, null), null);
         }
+        long declared = facts.declaredLength();
         if (stopping) {
             return respond(exchange, head, connection.close(), Response.error(Status.SERVICE_UNAVAILABLE,
                     "Service Unavailable"), null);
@@ -92,9 +93,9 @@ final class ExchangeEngine implements Engine {
         }
         if (target.equals("*")) {
             // OPTIONS * asks about the server, not a resource: answered here, as Tomcat answers it itself
-            return respond(exchange, false, connection, Response.ok().withHeader("Allow", ALLOWED), null);
+            return respond(exchange, false, declared != 0 ? connection.close() : connection,
+                    Response.ok().withHeader("Allow", ALLOWED), null);
         }
-        long declared = facts.declaredLength();
         if (declared > maxRequestBody) {
             return respond(exchange, head, connection.close(), error(Status.CONTENT_TOO_LARGE, null), null);
         }

@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 public final class HeadCheck {
 
     private static final long HTTP_SLASH = 0x485454502FL;
+    private static final long CONNECT = 0x434F4E4E454354L;
     private static final long HTTP_1_1 = ByteBuffer.wrap("HTTP/1.1".getBytes(StandardCharsets.US_ASCII)).getLong();
     private static final long HTTP_1_0 = ByteBuffer.wrap("HTTP/1.0".getBytes(StandardCharsets.US_ASCII)).getLong();
     private static final String[] FRAMING = {"content-length", "transfer-encoding", "host"};
@@ -63,6 +64,8 @@ public final class HeadCheck {
     private int blankBytes;
     private int lineBytes;
     private long versionTail;
+    /** The method's bytes, the last eight of them, to tell CONNECT. */
+    private long method;
     private int linePart;
     private int partStart;
     private int versionStart;
@@ -284,8 +287,8 @@ public final class HeadCheck {
         while (i < end && TOKEN[block[i] & 0xFF]) {
             i++;
         }
-        if (i == start || i - start > MAX_METHOD || i >= end || block[i] != ' ') {
-            return -1;
+        if (i == start || i - start > MAX_METHOD || i >= end || block[i] != ' ' || i - start == 7 && block[start] == 'C') {
+            return -1; // CONNECT, and the rare method that starts like it, take the byte-by-byte path
         }
         int target = ++i;
         if (i < end && block[i] != '/') {
@@ -293,7 +296,7 @@ public final class HeadCheck {
         }
         while (i < end) {
             int c = block[i] & 0xFF;
-            if (c <= 0x20 || c == 0x7F || c == '%') {
+            if (c <= 0x20 || c >= 0x7F || c == '%') {
                 break;
             }
             i++;
@@ -421,7 +424,7 @@ public final class HeadCheck {
         int i = from;
         while (i < stop) {
             int c = block[i - base] & 0xFF;
-            if (c <= 0x20 || c == 0x7F || c == '%') {
+            if (c <= 0x20 || c >= 0x7F || c == '%') {
                 break;
             }
             i++;
@@ -453,6 +456,7 @@ public final class HeadCheck {
         headStart = at;
         lineBytes = 0;
         versionTail = 0;
+        method = 0;
         linePart = 0;
         partStart = 0;
         versionStart = 0;
@@ -512,6 +516,8 @@ public final class HeadCheck {
                 } else if (versionTail != HTTP_1_1 && versionTail != HTTP_1_0) {
                     // the line's shape was checked at its CR: this is HTTP/d.d, a version not served
                     reject(Status.HTTP_VERSION_NOT_SUPPORTED);
+                } else if (method == CONNECT) {
+                    reject(Status.NOT_IMPLEMENTED); // no tunnels here; servers would read its target apart
                 } else {
                     state = FIELD;
                 }
@@ -586,6 +592,10 @@ public final class HeadCheck {
             versionStart = lineBytes;
         } else if (linePart == 0 && (!TOKEN[b] || lineBytes > MAX_METHOD)) {
             reject(Status.BAD_REQUEST);
+        } else if (linePart == 0) {
+            method = method << 8 | b;
+        } else if (linePart == 1 && b >= 0x80) {
+            reject(Status.BAD_REQUEST); // a target is ASCII: raw octets above it are read differently by each server
         } else if (linePart == 1) {
             if (lineBytes - partStart == 1 ? b != '/' : !otherTarget.isEmpty()) {
                 otherTarget.append((char) b);
@@ -688,7 +698,8 @@ public final class HeadCheck {
 
     private void headComplete(int next) {
         blankBytes = 0;
-        if (chunked && contentLength >= 0 || hosts > 1 || hosts == 0 && versionTail == HTTP_1_1 || !sameHost()) {
+        if (chunked && (contentLength >= 0 || versionTail == HTTP_1_0) || hosts > 1 || hosts == 0 && versionTail == HTTP_1_1
+                || !sameHost()) {
             reject(Status.BAD_REQUEST);
         } else if (!follow) {
             state = PAUSED;
@@ -717,6 +728,10 @@ public final class HeadCheck {
         int scheme = otherTarget.indexOf("://");
         if (scheme < 0) {
             return true; // '*' or an authority-form target: the engine decides
+        }
+        String name = otherTarget.substring(0, scheme);
+        if (!name.equalsIgnoreCase("http") && !name.equalsIgnoreCase("https")) {
+            return false;
         }
         int end = scheme + 3;
         while (end < otherTarget.length() && "/?#".indexOf(otherTarget.charAt(end)) < 0) {

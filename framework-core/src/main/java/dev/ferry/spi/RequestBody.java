@@ -84,7 +84,9 @@ final class RequestBody extends InputStream {
         if (n < 0) {
             ended = true;
             if (declared >= 0 && read < declared) {
-                throw new IOException("the request body ended after " + read + " of its " + declared + " bytes");
+                // the client ended its side inside the body: the request is not the one it announced
+                failure = Status.BAD_REQUEST;
+                throw new HttpException(failure);
             }
             return -1;
         }

@@ -122,7 +122,8 @@ final class RequestFacts implements BiConsumer<String, String> {
             return null;
         }
         int scheme = target.indexOf("://");
-        if (scheme <= 0) {
+        if (scheme <= 0 || !target.regionMatches(true, 0, "http", 0, 4) || scheme != 4
+                && !(scheme == 5 && target.regionMatches(true, 0, "https", 0, 5))) {
             return Status.BAD_REQUEST;
         }
         int end = scheme + 3;

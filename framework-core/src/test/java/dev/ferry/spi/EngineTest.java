@@ -414,6 +414,17 @@ class EngineTest {
     }
 
     @Test
+    void aBodyTheClientEndsEarlyIs400() {
+        Recorder cut = new Recorder("POST", "/", "HTTP/1.1", "short", "Host", "h", "Content-Length", "100");
+        serve(request -> Response.text(request.body().text()), cut);
+        assertEquals(400, cut.head.status());
+        assertTrue(cut.head.closes());
+        Recorder options = new Recorder("OPTIONS", "*", "HTTP/1.1", "abc", "Host", "h", "Content-Length", "3");
+        serve(request -> Response.ok(), options);
+        assertTrue(options.head.closes(), "a body the engine never reads cannot stay on the connection");
+    }
+
+    @Test
     void aStalledOrDrippingBodyIs408() {
         Recorder stalled = new Recorder("POST", "/", "HTTP/1.1", "", "Host", "h", "Content-Length", "10") {
             @Override

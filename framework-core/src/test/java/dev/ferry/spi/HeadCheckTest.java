@@ -83,6 +83,20 @@ class HeadCheckTest {
     }
 
     @Test
+    void requestsServersWouldReadApartAreRefused() {
+        ServerConfig config = ServerConfig.defaults();
+        for (boolean byteByByte : new boolean[] {false, true}) {
+            assertEquals("501", outcome(config, "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n", byteByByte));
+            assertEquals("accepted", outcome(config, "CONNECX / HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
+            assertEquals("400", outcome(config, "GET /\u00e9 HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
+            assertEquals("400", outcome(config, "GET /?q=\u00e9 HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
+            assertEquals("400", outcome(config, "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", byteByByte));
+            assertEquals("400", outcome(config, "GET ftp://h/ HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
+            assertEquals("accepted", outcome(config, "GET HTTPS://h/ HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
+        }
+    }
+
+    @Test
     void methodsAreAtMost32Characters() {
         ServerConfig config = ServerConfig.defaults();
         assertEquals("accepted", outcome(config, "X".repeat(32) + " / HTTP/1.1\r\nHost: h\r\n\r\n", false));

@@ -374,6 +374,18 @@ abstract class HardeningTests extends Tier {
         rejects(request, status, false);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Length: 100\r\n\r\nxxxxxxxxxx", "Transfer-Encoding: chunked\r\n\r\na\r\nxxxxxxxxxx\r\n"})
+    void aBodyTheClientEndsEarlyIs400(String framingAndBody) throws IOException {
+        try (RawClient client = connect()) {
+            client.send("POST /read HTTP/1.1\r\nHost: localhost\r\n" + framingAndBody);
+            client.halfClose();
+            RawResponse response = client.read();
+            assertEquals(400, response.status(), "a request whose body its client cut short: " + response.head());
+            assertEquals(0, app.completions(client), "the handler never took a cut body for a whole one");
+        }
+    }
+
     @Test
     void optionsAsteriskIsAnsweredByTheServer() throws IOException {
         try (RawClient client = connect()) {

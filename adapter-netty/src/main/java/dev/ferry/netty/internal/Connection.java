@@ -184,7 +184,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
             } else if (!serving) {
                 closeGracefully(); // once what was written is out
             } else if (!requestDone) {
-                body.fail(new IOException("the client closed the connection inside the body"));
+                body.fail(new HttpException(Status.BAD_REQUEST)); // the client ended the request before its body
             }
         }
     }
@@ -353,8 +353,9 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
         }
 
         /** Drops what waits and makes every later read throw the exception; on the event loop. */
-        void fail(Exception cause) {
+        void fail(Exception cause) { // the first failure stays: a broken body is 400 even if the client then leaves
             for (Object waited; (waited = queue.poll()) != null; ) {
+                cause = waited instanceof Exception first ? first : cause;
                 ReferenceCountUtil.release(waited);
             }
             queue.add(cause);

@@ -508,7 +508,7 @@ public final class ReferenceServer implements Server {
                     int n = in.read(buffer, offset, length);
                     if (n < 0) {
                         broken = true;
-                        throw new IOException("the client closed the connection inside the body");
+                        throw new HttpException(Status.BAD_REQUEST); // the client ended the request inside its body
                     }
                     return n;
                 } catch (SocketTimeoutException e) {
