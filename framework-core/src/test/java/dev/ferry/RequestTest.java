@@ -73,6 +73,14 @@ class RequestTest {
     }
 
     @Test
+    void anAbsoluteFormTargetWithoutAPathHasTheRootAndItsQuery() {
+        Request request = Request.get("http://localhost?q/x");
+        assertEquals("/", request.path());
+        assertEquals("q/x", request.rawQuery());
+        assertEquals("/a", Request.get("http://localhost/a?b").path());
+    }
+
+    @Test
     void nothingAfterDecodingEscapesTheRoute() {
         // an empty segment before the last makes what follows an absolute path; an encoded slash may
         // separate names inside a segment, never form '..', '.' or an empty element

@@ -93,18 +93,7 @@ public final class Fields {
             end = colon;
         }
         if (host.charAt(0) == '[') {
-            if (end < 4 || host.charAt(end - 1) != ']') {
-                return false;
-            }
-            boolean colons = false;
-            for (int i = 1; i < end - 1; i++) {
-                char c = host.charAt(i);
-                colons |= c == ':';
-                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.')) {
-                    return false;
-                }
-            }
-            return colons;
+            return end >= 4 && host.charAt(end - 1) == ']' && isIpv6(host, 1, end - 1);
         }
         int labelStart = 0;
         for (int i = 0; i <= end; i++) {
@@ -119,6 +108,48 @@ public final class Fields {
             }
         }
         return true;
+    }
+
+    /**
+     * Returns whether the characters are an IPv6 address in hex groups: eight of one to four digits, or
+     * fewer with one {@code ::}. The dotted IPv4 tail is left out, as Undertow refuses it in Host.
+     */
+    private static boolean isIpv6(CharSequence text, int from, int to) {
+        int groups = 0;
+        boolean elided = false;
+        int i = from;
+        if (to - from >= 2 && text.charAt(from) == ':' && text.charAt(from + 1) == ':') {
+            elided = true;
+            i += 2;
+        }
+        while (i < to) {
+            int digits = 0;
+            while (i < to && Character.digit(text.charAt(i), 16) >= 0 && digits < 5) {
+                i++;
+                digits++;
+            }
+            if (digits == 0 || digits > 4) {
+                return false;
+            }
+            groups++;
+            if (i == to) {
+                break;
+            }
+            if (text.charAt(i) != ':') {
+                return false;
+            }
+            i++;
+            if (i < to && text.charAt(i) == ':') {
+                if (elided) {
+                    return false;
+                }
+                elided = true;
+                i++;
+            } else if (i == to) {
+                return false;
+            }
+        }
+        return elided ? groups < 8 : groups == 8;
     }
 
     /**

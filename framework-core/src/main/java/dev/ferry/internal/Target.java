@@ -37,10 +37,16 @@ public record Target(String[] raw, String[] decoded, String query) {
             if (scheme <= 0) {
                 throw bad("request target must start with '/'");
             }
-            start = target.indexOf('/', scheme + 3);
-            if (start < 0) {
-                int question = target.indexOf('?', scheme + 3);
-                String query = question < 0 ? null : target.substring(question + 1);
+            start = scheme + 3;
+            while (start < target.length() && "/?#".indexOf(target.charAt(start)) < 0) {
+                start++;
+            }
+            if (start == target.length() || target.charAt(start) != '/') {
+                // no path after the authority: the root, and what follows is the query (a '/' in it included)
+                if (start < target.length() && target.charAt(start) == '#') {
+                    throw bad("a request target has no fragment");
+                }
+                String query = start == target.length() ? null : target.substring(start + 1);
                 return new Target(ROOT, ROOT, query);
             }
         }

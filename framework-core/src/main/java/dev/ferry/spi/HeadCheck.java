@@ -27,6 +27,7 @@ public final class HeadCheck {
 
     private static final long HTTP_SLASH = 0x485454502FL;
     private static final long CONNECT = 0x434F4E4E454354L;
+    private static final long OPTIONS = 0x4F5054494F4E53L;
     private static final long HTTP_1_1 = ByteBuffer.wrap("HTTP/1.1".getBytes(StandardCharsets.US_ASCII)).getLong();
     private static final long HTTP_1_0 = ByteBuffer.wrap("HTTP/1.0".getBytes(StandardCharsets.US_ASCII)).getLong();
     private static final String[] FRAMING = {"content-length", "transfer-encoding", "host"};
@@ -46,7 +47,7 @@ public final class HeadCheck {
     private static final int TRAILER_NAME = 21;
     // chunk extensions, in the grammar Tomcat's decoder keeps (RFC 9112 without quoted pairs)
     private static final int EXT_NAME = 22, EXT_POST_NAME = 23, EXT_EQUALS = 24, EXT_VALUE = 25, EXT_QUOTED = 26;
-    private static final int EXT_POST_VALUE = 27;
+    private static final int EXT_POST_VALUE = 27, EXT_QUOTE_END = 28;
     /** The longest method Undertow's parser takes. */
     private static final int MAX_METHOD = 32;
     /** The longest value kept of a framing field or Host; a longer one is refused. */
@@ -301,7 +302,7 @@ public final class HeadCheck {
             }
             i++;
         }
-        if (i == target || i + 10 > end || block[i] != ' ') {
+        if (i == target || i + 11 > end || block[i] != ' ') { // the space, eight bytes of version, CR LF
             return -1;
         }
         i++;
@@ -614,7 +615,8 @@ public final class HeadCheck {
 
     /**
      * Moves through a chunk extension ({@code ;name}, {@code ;name=token}, {@code ;name="text"}, each
-     * with optional whitespace around its parts) by one byte; returns {@link #SIZE_LF} at its CR, and
+     * with optional whitespace around its parts but not at the line's end) by one byte; returns
+     * {@link #SIZE_LF} at its CR, and
      * {@link #FAILED} for a byte the grammar does not allow there.
      */
     private static int extension(int state, int b) {
@@ -623,11 +625,13 @@ public final class HeadCheck {
             case EXT -> space ? EXT : TOKEN[b] ? EXT_NAME : FAILED;
             case EXT_NAME -> TOKEN[b] ? EXT_NAME : space ? EXT_POST_NAME : b == ';' ? EXT : b == '=' ? EXT_EQUALS
                     : b == '\r' ? SIZE_LF : FAILED;
-            case EXT_POST_NAME -> space ? EXT_POST_NAME : b == ';' ? EXT : b == '=' ? EXT_EQUALS : b == '\r' ? SIZE_LF : FAILED;
+            // whitespace only before ';' or '=', never before the line's end (RFC 9112's BWS; Netty refuses it)
+            case EXT_POST_NAME -> space ? EXT_POST_NAME : b == ';' ? EXT : b == '=' ? EXT_EQUALS : FAILED;
             case EXT_EQUALS -> space ? EXT_EQUALS : TOKEN[b] ? EXT_VALUE : b == '"' ? EXT_QUOTED : FAILED;
             case EXT_VALUE -> TOKEN[b] ? EXT_VALUE : space ? EXT_POST_VALUE : b == ';' ? EXT : b == '\r' ? SIZE_LF : FAILED;
-            case EXT_QUOTED -> b == '"' ? EXT_POST_VALUE : b == '\\' || b == 0x7F || b < 0x20 && b != '\t' ? FAILED : EXT_QUOTED;
-            default -> space ? EXT_POST_VALUE : b == ';' ? EXT : b == '\r' ? SIZE_LF : FAILED;
+            case EXT_QUOTED -> b == '"' ? EXT_QUOTE_END : b == '\\' || b == 0x7F || b < 0x20 && b != '\t' ? FAILED : EXT_QUOTED;
+            case EXT_QUOTE_END -> space ? EXT_POST_VALUE : b == ';' ? EXT : b == '\r' ? SIZE_LF : FAILED;
+            default -> space ? EXT_POST_VALUE : b == ';' ? EXT : FAILED;
         };
     }
 
@@ -719,10 +723,15 @@ public final class HeadCheck {
 
     /**
      * Returns whether an absolute-form target names the host the Host field names (or no Host was sent):
-     * two hosts for one request would be read differently by the servers and proxies on its way.
+     * two hosts for one request would be read differently by the servers and proxies on its way; and
+     * whether an asterisk-form target comes with OPTIONS and no body.
      */
     private boolean sameHost() {
-        if (otherTarget.isEmpty() || host == null) {
+        if (otherTarget.length() == 1 && otherTarget.charAt(0) == '*') {
+            // asterisk-form is for OPTIONS, and about the server: nothing to read a body for
+            return method == OPTIONS && contentLength <= 0 && !chunked;
+        }
+        if (otherTarget.isEmpty()) {
             return true;
         }
         int scheme = otherTarget.indexOf("://");
@@ -737,7 +746,10 @@ public final class HeadCheck {
         while (end < otherTarget.length() && "/?#".indexOf(otherTarget.charAt(end)) < 0) {
             end++;
         }
-        return otherTarget.substring(scheme + 3, end).equalsIgnoreCase(host);
+        String authority = otherTarget.substring(scheme + 3, end);
+        // no user information (servers drop it, keep it or refuse it), and the Host exactly, letter case
+        // included: Undertow compares so, and what one server refuses, all refuse
+        return authority.indexOf('@') < 0 && (host == null || authority.equals(host));
     }
 
     /** Follows chunked framing; returns false when it is malformed. */
@@ -756,7 +768,7 @@ public final class HeadCheck {
                     return false;
                 }
             }
-            case EXT, EXT_NAME, EXT_POST_NAME, EXT_EQUALS, EXT_VALUE, EXT_QUOTED, EXT_POST_VALUE -> {
+            case EXT, EXT_NAME, EXT_POST_NAME, EXT_EQUALS, EXT_VALUE, EXT_QUOTED, EXT_QUOTE_END, EXT_POST_VALUE -> {
                 if (++extensionBytes > maxHeaderBytes) {
                     return false;
                 }

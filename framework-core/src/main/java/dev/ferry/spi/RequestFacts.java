@@ -116,7 +116,7 @@ final class RequestFacts implements BiConsumer<String, String> {
             return Status.NOT_IMPLEMENTED; // no tunnels here, whatever the target
         }
         if (target.equals("*")) {
-            return method.equals("OPTIONS") ? null : Status.BAD_REQUEST;
+            return method.equals("OPTIONS") && declaredLength() == 0 ? null : Status.BAD_REQUEST;
         }
         if (target.startsWith("/")) {
             return null;
@@ -135,7 +135,7 @@ final class RequestFacts implements BiConsumer<String, String> {
             return Status.BAD_REQUEST;
         }
         for (int i = 0; i < size; i += 2) {
-            if (fields[i].equalsIgnoreCase("Host") && !fields[i + 1].equalsIgnoreCase(authority)) {
+            if (fields[i].equalsIgnoreCase("Host") && !fields[i + 1].equals(authority)) {
                 // two hosts for one request: which one a proxy in front believed cannot be known
                 return Status.BAD_REQUEST;
             }

@@ -38,7 +38,7 @@ class HeadCheckTest {
     void chunkLinesFollowTheGrammarExactly() {
         String head = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
         String[] good = {"5\r\nhello\r\n0\r\n\r\n", "5;a=b\r\nhello\r\n0\r\n\r\n", "5;a=\"q v\"\r\nhello\r\n0\r\n\r\n",
-            "5; a ;b = c\t;d=\"\"\r\nhello\r\n0\r\nX-T: v\t1\r\n\r\n", "00005\r\nhello\r\n0\r\n\r\n"};
+            "5; a ;b = c\t;d=\"\"\r\nhello\r\n0\r\nX-T: v\t1\r\n\r\n", "5;a=\"x\"\r\nhello\r\n0\r\n\r\n", "00005\r\nhello\r\n0\r\n\r\n"};
         for (String body : good) {
             HeadCheck check = HeadCheck.following(ServerConfig.defaults());
             String input = head + body + GET;
@@ -49,7 +49,8 @@ class HeadCheckTest {
             "5\r\nhello\r\n0\r\nX-T: a\u0000b\r\n\r\n", "5\r\nhello\r\n0\r\n folded\r\n\r\n",
             "5\r\nhello\r\n0\r\nno-colon\r\n\r\n", "5\r\nhello\r\n0\r\nX-T: a\rb\r\n\r\n", " 5\r\nhello\r\n0\r\n\r\n",
             "5 ;a=b\r\nhello\r\n0\r\n\r\n", "5\t\r\nhello\r\n0\r\n\r\n", "5;;\r\nhello\r\n0\r\n\r\n", "5;\r\nhello\r\n0\r\n\r\n",
-            "5;a=\"x\\\\y\"\r\nhello\r\n0\r\n\r\n", "5;a=b c\r\nhello\r\n0\r\n\r\n", "000000005\r\nhello\r\n0\r\n\r\n"};
+            "5;a=\"x\\\\y\"\r\nhello\r\n0\r\n\r\n", "5;a=b c\r\nhello\r\n0\r\n\r\n", "000000005\r\nhello\r\n0\r\n\r\n",
+            "5;a=b \r\nhello\r\n0\r\n\r\n", "5;a \r\nhello\r\n0\r\n\r\n", "5;a=\"x\" \r\nhello\r\n0\r\n\r\n"};
         for (String body : bad) {
             HeadCheck check = HeadCheck.following(ServerConfig.defaults());
             String input = head + body + GET;
@@ -61,12 +62,13 @@ class HeadCheckTest {
     @Test
     void hostsAreWhatEveryServerTakes() {
         ServerConfig config = ServerConfig.defaults();
-        for (String host : new String[] {"localhost", "a-b.example", "127.0.0.1:8080", "[::1]", "[fe80::1]:65535", "X9"}) {
+        for (String host : new String[] {"localhost", "a-b.example", "127.0.0.1:8080", "[::1]", "[fe80::1]:65535", "X9",
+                "[1:2:3:4:5:6:7:8]", "[::]"}) {
             assertEquals("accepted", outcome(config, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", false), host);
             assertEquals("accepted", outcome(config, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", true), host);
         }
         for (String host : new String[] {"-", "a..b", ".a", "a.", "-a", "a-", "a_b", "h:0", "h:", "h:65536", "h:08", ": h", "[::1",
-                "[zz]", "a b", "a;b", "x".repeat(256)}) {
+                "[zz]", "a b", "a;b", "x".repeat(256), "[::1.2.3.4]", "[1:2]", "[1:::2]", "[12345::1]", "[1::2::3]", "[1:2:3:4:5:6:7:8:9]"}) {
             assertEquals("400", outcome(config, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", false), host);
             assertEquals("400", outcome(config, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", true), host);
         }
@@ -75,7 +77,7 @@ class HeadCheckTest {
     @Test
     void anAbsoluteFormTargetMustNameTheHostOfHost() {
         ServerConfig config = ServerConfig.defaults();
-        assertEquals("accepted", outcome(config, "GET http://Example.test:80/a?b HTTP/1.1\r\nHost: example.test:80\r\n\r\n", false));
+        assertEquals("accepted", outcome(config, "GET http://example.test:80/a?b HTTP/1.1\r\nHost: example.test:80\r\n\r\n", false));
         assertEquals("400", outcome(config, "GET http://example.test/a HTTP/1.1\r\nHost: other.test\r\n\r\n", false));
         assertEquals("400", outcome(config, "GET http://example.test/a HTTP/1.1\r\nHost: other.test\r\n\r\n", true));
         assertEquals("400", outcome(config, "GET http://example.test:81 HTTP/1.1\r\nHost: example.test:80\r\n\r\n", false));
@@ -93,6 +95,29 @@ class HeadCheckTest {
             assertEquals("400", outcome(config, "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", byteByByte));
             assertEquals("400", outcome(config, "GET ftp://h/ HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
             assertEquals("accepted", outcome(config, "GET HTTPS://h/ HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
+            assertEquals("400", outcome(config, "GET http://a.b/ HTTP/1.1\r\nHost: A.B\r\n\r\n", byteByByte));
+            assertEquals("400", outcome(config, "GET * HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
+            assertEquals("400", outcome(config, "GET http://user@h/ HTTP/1.0\r\n\r\n", byteByByte));
+            assertEquals("accepted", outcome(config, "GET http://h/a@b HTTP/1.0\r\n\r\n", byteByByte));
+            assertEquals("accepted", outcome(config, "OPTIONS * HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", byteByByte));
+            assertEquals("400", outcome(config, "OPTIONS * HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc", byteByByte));
+        }
+    }
+
+    @Test
+    void headsAcrossTheEdgeOfTheCheckBlockAreChecked() {
+        // the check copies bytes out in blocks of 512: every way a head can straddle one must read as one
+        ServerConfig config = ServerConfig.builder().maxRequestLine(1024).build();
+        for (int length = 480; length <= 530; length++) {
+            String line = "GET /?q=" + "a".repeat(length - 17) + " HTTP/1.1";
+            String head = line + "\r\nHost: localhost\r\n\r\n";
+            HeadCheck check = HeadCheck.following(config);
+            assertEquals(head.length(), check.scan(bytes(head), 0, head.length()), "a request line of " + line.length());
+            assertFalse(check.failed(), "a request line of " + line.length());
+            String pipelined = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: " + length + "\r\n\r\n" + "b".repeat(length) + GET;
+            HeadCheck following = HeadCheck.following(config);
+            assertEquals(pipelined.length(), following.scan(bytes(pipelined), 0, pipelined.length()), "a body of " + length);
+            assertFalse(following.failed() || following.inHead(), "a body of " + length);
         }
     }
 
