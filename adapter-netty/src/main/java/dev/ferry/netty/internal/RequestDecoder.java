@@ -37,8 +37,8 @@ final class RequestDecoder extends HttpRequestDecoder {
     private Future<?> timer;
 
     RequestDecoder(ServerConfig config) {
-        // the check comes first; Netty's own limits stay above it as a backstop
-        super(new HttpDecoderConfig().setMaxInitialLineLength(config.maxRequestLine() + 64)
+        // the check comes first; Netty's limits stay above it as a backstop (its line limit bounds chunk lines too)
+        super(new HttpDecoderConfig().setMaxInitialLineLength(config.maxRequestLine() + config.maxHeaderBytes() + 64)
                 .setMaxHeaderSize(config.maxHeaderBytes() + 1024).setMaxChunkSize(64 * 1024)
                 .setAllowDuplicateContentLengths(false).setStrictLineParsing(true));
         this.check = HeadCheck.following(config);
