@@ -727,12 +727,12 @@ public final class HeadCheck {
      * whether an asterisk-form target comes with OPTIONS and no body.
      */
     private boolean sameHost() {
-        if (otherTarget.length() == 1 && otherTarget.charAt(0) == '*') {
-            // asterisk-form is for OPTIONS, and about the server: nothing to read a body for
-            return method == OPTIONS && contentLength <= 0 && !chunked;
-        }
         if (otherTarget.isEmpty()) {
             return true;
+        }
+        if (otherTarget.charAt(0) == '*') {
+            // asterisk-form is '*' alone, for OPTIONS, and about the server: nothing to read a body for
+            return otherTarget.length() == 1 && method == OPTIONS && contentLength <= 0 && !chunked;
         }
         int scheme = otherTarget.indexOf("://");
         if (scheme < 0) {

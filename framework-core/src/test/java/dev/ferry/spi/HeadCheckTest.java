@@ -97,6 +97,7 @@ class HeadCheckTest {
             assertEquals("accepted", outcome(config, "GET HTTPS://h/ HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
             assertEquals("400", outcome(config, "GET http://a.b/ HTTP/1.1\r\nHost: A.B\r\n\r\n", byteByByte));
             assertEquals("400", outcome(config, "GET * HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
+            assertEquals("400", outcome(config, "OPTIONS *?x HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte));
             assertEquals("400", outcome(config, "GET http://user@h/ HTTP/1.0\r\n\r\n", byteByByte));
             assertEquals("accepted", outcome(config, "GET http://h/a@b HTTP/1.0\r\n\r\n", byteByByte));
             assertEquals("accepted", outcome(config, "OPTIONS * HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", byteByByte));
