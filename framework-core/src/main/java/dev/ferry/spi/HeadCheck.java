@@ -80,6 +80,8 @@ public final class HeadCheck {
     private final StringBuilder value = new StringBuilder();
     private int hosts;
     private String host;
+    /** The Host value of a whole head in the block, read in place: the common head allocates nothing. */
+    private final Latin1 hostView = new Latin1();
     /** The request target when it does not start with '/', kept to compare its authority with Host. */
     private final StringBuilder otherTarget = new StringBuilder();
     private long contentLength;
@@ -351,8 +353,7 @@ public final class HeadCheck {
             }
             if (hostField) {
                 hostFields++;
-                String value = new String(block, valueStart, i - valueStart, StandardCharsets.ISO_8859_1).strip();
-                if (!Fields.isHost(value)) {
+                if (!Fields.isHost(hostView.of(block, valueStart, i))) {
                     return -1;
                 }
             }
@@ -633,6 +634,46 @@ public final class HeadCheck {
             case EXT_QUOTE_END -> space ? EXT_POST_VALUE : b == ';' ? EXT : b == '\r' ? SIZE_LF : FAILED;
             default -> space ? EXT_POST_VALUE : b == ';' ? EXT : FAILED;
         };
+    }
+
+    /** Bytes of a block read as Latin-1 characters, without copying them, with the field value's outer whitespace left out. */
+    private static final class Latin1 implements CharSequence {
+        private byte[] bytes;
+        private int from;
+        private int to;
+
+        Latin1 of(byte[] block, int start, int end) {
+            while (start < end && (block[start] == ' ' || block[start] == '\t')) {
+                start++;
+            }
+            while (end > start && (block[end - 1] == ' ' || block[end - 1] == '\t')) {
+                end--;
+            }
+            bytes = block;
+            from = start;
+            to = end;
+            return this;
+        }
+
+        @Override
+        public int length() {
+            return to - from;
+        }
+
+        @Override
+        public char charAt(int index) {
+            return (char) (bytes[from + index] & 0xFF);
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new String(bytes, from + start, end - start, StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public String toString() {
+            return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+        }
     }
 
     /** Returns whether the byte may appear inside a field value: no control but HTAB. */
