@@ -210,9 +210,29 @@ public final class Headers {
         Fields.check(name, value);
     }
 
-    /** Returns headers from alternating names and values as a server parsed them, without checking them again. */
+    /**
+     * Returns headers from alternating names and values as a server parsed them, without checking them
+     * again, ordered by name. Servers disagree on the order of fields with different names (Undertow
+     * groups them in hash order), and RFC 9110 makes that order insignificant, so every server hands
+     * the app the same one: names in case-insensitive order, the values of one name as received.
+     */
     static Headers parsed(String[] namesAndValues, int length) {
-        return length == 0 ? EMPTY : new Headers(namesAndValues, length);
+        if (length == 0) {
+            return EMPTY;
+        }
+        for (int i = 2; i < length; i += 2) {
+            String name = namesAndValues[i];
+            String value = namesAndValues[i + 1];
+            int j = i;
+            while (j > 0 && namesAndValues[j - 2].compareToIgnoreCase(name) > 0) {
+                namesAndValues[j] = namesAndValues[j - 2];
+                namesAndValues[j + 1] = namesAndValues[j - 1];
+                j -= 2;
+            }
+            namesAndValues[j] = name;
+            namesAndValues[j + 1] = value;
+        }
+        return new Headers(namesAndValues, length);
     }
 
     /** Collects fields in order and builds {@link Headers} once, without intermediate copies. */

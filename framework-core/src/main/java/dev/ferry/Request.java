@@ -143,7 +143,10 @@ public final class Request {
         return target.query() == null ? "" : target.query();
     }
 
-    /** Returns the headers. */
+    /**
+     * Returns the headers, on every server in the same order: names in case-insensitive order, the
+     * values of a repeated name in the order received.
+     */
     public Headers headers() {
         return headers;
     }

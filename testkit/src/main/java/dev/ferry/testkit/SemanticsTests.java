@@ -192,6 +192,16 @@ abstract class SemanticsTests extends Tier {
     }
 
     @Test
+    void requestHeadersReachTheAppInOneOrderOnEveryServer() throws IOException {
+        RawResponse response = exchange(request("GET", "/headers", "X-B: 2", "Accept: a", "X-A: 1", "x-b: 3"));
+        assertEquals(200, response.status());
+        List<String> lines = List.of(response.text().split("\n"));
+        List<String> names = lines.stream().map(line -> line.substring(0, line.indexOf(':'))).toList();
+        assertEquals(names.stream().sorted().toList(), names, "names in order: " + response.text());
+        assertEquals(List.of("x-a: 1", "x-b: 2", "x-b: 3"), lines.stream().filter(line -> line.startsWith("x-")).toList());
+    }
+
+    @Test
     void requestHeaderNamesAreCaseInsensitive() throws IOException {
         RawResponse response = exchange(request("GET", "/header/X-Custom", "x-CuStOm: Some Value"));
         assertEquals("Some Value", response.text());

@@ -1,5 +1,6 @@
 package dev.ferry.testkit;
 
+import dev.ferry.Handler;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import java.io.IOException;
@@ -58,6 +59,11 @@ abstract class Tier {
                 .shutdownGrace(Duration.ofSeconds(1));
     }
 
+    /** Returns the app the tier's shared server runs: the conformance app unless a tier tests its own. */
+    Handler handler() {
+        return app.handler();
+    }
+
     /** Returns the settings of the tier's shared server. */
     abstract ServerConfig config();
 
@@ -71,7 +77,7 @@ abstract class Tier {
         if (!sharesServer()) {
             return;
         }
-        server = suite.start(app.handler(), config());
+        server = suite.start(handler(), config());
         port = server.port();
     }
 
