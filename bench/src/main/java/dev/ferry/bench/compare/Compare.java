@@ -451,7 +451,8 @@ public final class Compare {
             slow = Parsers.slowhttptest(result.output());
             Path csv = Path.of(stats + ".csv");
             if (Files.exists(csv)) {
-                closing = Parsers.closing(Files.readString(csv), connections);
+                closing = Parsers.closing(Files.readString(csv), connections,
+                        slow.allClosed() && slow.endedSecond() >= 0 ? slow.endedSecond() : null);
             } else {
                 notes.add(kind + ": slowhttptest wrote no statistics; closing times not measured");
             }

@@ -23,6 +23,9 @@ public final class Parsers {
     private static final Pattern SLOW_FIELD = Pattern.compile(
             "^\\s*(initializing|pending|connected|error|closed|service available):\\s+(\\S+)\\s*$", Pattern.MULTILINE);
     private static final Pattern SLOW_EXIT = Pattern.compile("Exit status:\\s*(.+)");
+    private static final Pattern SLOW_ENDED = Pattern.compile("Test ended on (\\d+)\\w* second");
+    /** slowhttptest's exit status when the server closed every connection before the test's time was up. */
+    private static final String ALL_CLOSED = "No open connections left";
 
     /** The percentiles a latency distribution plot shows, in percent. */
     static final double[] DISTRIBUTION = {1, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100};
@@ -54,9 +57,18 @@ public final class Parsers {
         }
     }
 
-    /** The state of slowhttptest's connections at its last report, and how many reports saw the service down. */
+    /**
+     * The state of slowhttptest's connections when it ended, how many reports saw the service down, and
+     * the second it ended on (-1 if it did not say). It reports once every few seconds, so when the server
+     * closes the last connection between two reports only its exit status tells.
+     */
     public record SlowTest(int connected, int closed, int errors, int pending, int reportsUnavailable,
-            int reports, String exitStatus) {
+            int reports, String exitStatus, int endedSecond) {
+
+        /** Returns whether the server had closed every connection when the test ended. */
+        public boolean allClosed() {
+            return exitStatus.startsWith(ALL_CLOSED);
+        }
     }
 
     /** Parses wrk's output; fails when the figures are missing, for example when it could not connect. */
@@ -145,6 +157,14 @@ public final class Parsers {
      * the attack's connections.
      */
     public static Closing closing(String csv, int connections) {
+        return closing(csv, connections, null);
+    }
+
+    /**
+     * As {@link #closing(String, int)}, knowing also that every connection was closed by {@code allClosedAt}
+     * (from {@link SlowTest#allClosed()}), which the statistics miss when it happens between two lines.
+     */
+    public static Closing closing(String csv, int connections, Integer allClosedAt) {
         Double half = null;
         Double most = null;
         for (String line : csv.lines().skip(1).toList()) {
@@ -160,6 +180,10 @@ public final class Parsers {
             if (most == null && closed * 10 >= connections * 9) {
                 most = second;
             }
+        }
+        if (allClosedAt != null) {
+            half = half == null ? allClosedAt.doubleValue() : half;
+            most = most == null ? allClosedAt.doubleValue() : most;
         }
         return new Closing(half, most);
     }
@@ -196,7 +220,14 @@ public final class Parsers {
         }
         Matcher exit = SLOW_EXIT.matcher(text);
         String exitStatus = exit.find() ? exit.group(1).trim() : "unknown";
-        return new SlowTest(connected, closed, errors, pending, unavailable, reports, exitStatus);
+        Matcher ended = SLOW_ENDED.matcher(text);
+        int endedSecond = ended.find() ? Integer.parseInt(ended.group(1)) : -1;
+        if (exitStatus.startsWith(ALL_CLOSED)) {
+            closed += Math.max(0, connected) + Math.max(0, pending);
+            connected = 0;
+            pending = 0;
+        }
+        return new SlowTest(connected, closed, errors, pending, unavailable, reports, exitStatus, endedSecond);
     }
 
     private static double millis(double value, String unit) {

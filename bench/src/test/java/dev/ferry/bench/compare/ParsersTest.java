@@ -1,6 +1,7 @@
 package dev.ferry.bench.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -156,5 +157,32 @@ class ParsersTest {
         Parsers.Closing never = Parsers.closing("Seconds,Closed,Pending,Connected,Service Available\n0,0,0,10,10\n8,1,0,9,10\n", 10);
         assertNull(never.halfSeconds());
         assertNull(never.mostSeconds());
+    }
+
+    @Test
+    void aTestTheServerEndedByClosingEveryConnectionClosedThemAllWhenItEnded() {
+        String output = """
+                slow HTTP test status on 30th second:
+
+                initializing:        0
+                pending:             0
+                connected:           10
+                error:               0
+                closed:              0
+                service available:   YES
+                Tue Dec  1 14:25:11 2026:
+                Test ended on 33th second
+                Exit status: No open connections left
+                """;
+        Parsers.SlowTest slow = Parsers.slowhttptest(output);
+        assertEquals(0, slow.connected());
+        assertEquals(10, slow.closed());
+        assertEquals(33, slow.endedSecond());
+        assertTrue(slow.allClosed());
+        String csv = "Seconds,Closed,Pending,Connected,Service Available\n0,0,1,0,10\n1,0,0,10,10\n33,0,0,10,10\n";
+        Parsers.Closing closing = Parsers.closing(csv, 10, slow.endedSecond());
+        assertEquals(33.0, closing.halfSeconds());
+        assertEquals(33.0, closing.mostSeconds());
+        assertNull(Parsers.closing(csv, 10).halfSeconds());
     }
 }
