@@ -209,6 +209,22 @@ class JsonTest {
     }
 
     @Test
+    void nullForAPrimitiveIs400() throws IOException {
+        Response response = post("/pets", "{\"name\":\"Rex\",\"age\":null}");
+        assertEquals(400, response.status().code());
+        assertEquals("Bad Request: expected a number at $.age (line 1, column 21)", response.body().text());
+    }
+
+    @Test
+    void aNumberLongerThanTheParserAllowsIs400() throws IOException {
+        Response response = post("/any", "[" + "1".repeat(5000) + "]");
+        assertEquals(400, response.status().code());
+        assertTrue(response.body().text().startsWith("Bad Request: the JSON document exceeds the parser's limits"),
+                response.body().text());
+        assertClean(response);
+    }
+
+    @Test
     void unknownEnumValueIs400() throws IOException {
         Response response = post("/tagged", "{\"kind\":\"FISH\"}");
         assertEquals(400, response.status().code());
