@@ -331,6 +331,54 @@ class JsonTest {
     }
 
     @Test
+    void theBodyLimitStays413WhenItTripsInsideAValue() throws IOException {
+        // the parser reads a long string lazily, when the record's deserializer asks for it: Jackson
+        // wraps what the stream throws there in a DatabindException with the property's path
+        byte[] bytes = ("{\"name\":\"" + "x".repeat(8192) + "\",\"age\":1}").getBytes(StandardCharsets.UTF_8);
+        ServerConfig config = ServerConfig.builder().maxRequestBody(1024).build();
+        Response response = TestClient.of(app(JSON), config).send(Request.builder().method(Method.POST).target("/pets")
+                .headers(Headers.of("Content-Type", "application/json")).body(Body.of(new ByteArrayInputStream(bytes))));
+        assertEquals(413, response.status().code());
+        assertClean(response);
+    }
+
+    /** Throws the body limit's 413 once more than {@code limit} bytes are read, as the server's body stream does. */
+    private static InputStream limited(byte[] bytes, int limit) {
+        return new java.io.FilterInputStream(new ByteArrayInputStream(bytes)) {
+            private int read;
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, Math.min(length, 100));
+                read += Math.max(n, 0);
+                if (read > limit) {
+                    throw new dev.ferry.HttpException(Status.CONTENT_TOO_LARGE);
+                }
+                return n;
+            }
+        };
+    }
+
+    @Test
+    void readThrowsTheLimitsStatusThatJacksonWrapped() {
+        // without the engine in between: what the app itself (or an exception filter) sees from read
+        byte[] bytes = ("{\"name\":\"" + "x".repeat(8192) + "\",\"age\":1}").getBytes(StandardCharsets.UTF_8);
+        Request request = Request.builder().method(Method.POST).target("/pets")
+                .headers(Headers.of("Content-Type", "application/json")).body(Body.of(limited(bytes, 1024))).build();
+        dev.ferry.HttpException thrown = assertThrows(dev.ferry.HttpException.class, () -> JSON.read(request, Pet.class));
+        assertEquals(413, thrown.status().code());
+        StringBuilder list = new StringBuilder("[");
+        for (int i = 0; i < 200; i++) {
+            list.append("{\"name\":\"pet\",\"age\":1},");
+        }
+        byte[] many = (list + "{\"name\":\"pet\",\"age\":1}]").getBytes(StandardCharsets.UTF_8);
+        Request batch = Request.builder().method(Method.POST).target("/list")
+                .headers(Headers.of("Content-Type", "application/json")).body(Body.of(limited(many, 1024))).build();
+        assertEquals(413, assertThrows(dev.ferry.HttpException.class,
+                () -> JSON.read(batch, new TypeReference<List<Pet>>() { })).status().code());
+    }
+
+    @Test
     void aStreamedResponseIsWholeAndChunked() throws IOException {
         Response response = TestClient.of(app(JSON)).get("/big");
         assertEquals(200, response.status().code());
