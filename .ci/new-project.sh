@@ -66,11 +66,12 @@ step "building the app offline: tests and the dev-server jar"
 "${mvn[@]}" -f "$app/pom.xml" package
 [ -f "$app/target/surefire-reports/TEST-com.example.AppTest.xml" ] || fail "AppTest did not run"
 cp "$app/target/my-app.jar" "$work/my-app-dev.jar"
+"$JAVA_HOME/bin/jar" tf "$work/my-app-dev.jar" | grep -q "^dev/ferry/dev/" || fail "the dev jar lacks the dev server"
 
 step "building the production jar (-Pproduction: Undertow)"
 "${mvn[@]}" -f "$app/pom.xml" -Pproduction package -DskipTests
 cp "$app/target/my-app.jar" "$work/my-app-undertow.jar"
-if unzip -l "$work/my-app-undertow.jar" | grep -q 'dev/ferry/dev/'; then
+if "$JAVA_HOME/bin/jar" tf "$work/my-app-undertow.jar" | grep -q "^dev/ferry/dev/"; then
   fail "the production jar holds the dev server"
 fi
 
