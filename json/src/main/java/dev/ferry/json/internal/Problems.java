@@ -58,12 +58,10 @@ public final class Problems {
     }
 
     private static HttpException httpCause(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+        Throwable cause = e;
+        for (int depth = 0; cause != null && depth < 32; depth++, cause = cause.getCause()) {
             if (cause instanceof HttpException http) {
                 return http;
-            }
-            if (cause.getCause() == cause) {
-                break;
             }
         }
         return null;
