@@ -2,6 +2,7 @@ package dev.ferry.examples;
 
 import dev.ferry.examples.deploy.DeployApp;
 import dev.ferry.examples.hello.HelloApp;
+import dev.ferry.examples.json.PetsApp;
 import java.util.Locale;
 
 /**
@@ -16,6 +17,7 @@ public final class Main {
             examples:
               hello    GET / and /plaintext, /json, /hello/{name}, POST /echo, GET /boom
               deploy   the app of the deployment recipe (GET /whoami)
+              pets     a JSON pet store: GET and POST /pets, GET /pets/{id}, POST /pets/batch
 
             settings (system property or environment variable):
               ferry.server / FERRY_SERVER   dev, undertow, netty or tomcat. This jar holds every server,
@@ -40,6 +42,7 @@ public final class Main {
         switch (args[0].toLowerCase(Locale.ROOT)) {
             case "hello" -> HelloApp.main(new String[0]);
             case "deploy" -> DeployApp.main(new String[0]);
+            case "pets" -> PetsApp.main(new String[0]);
             default -> {
                 System.err.println("unknown example '" + args[0] + "'");
                 System.err.print(USAGE);
