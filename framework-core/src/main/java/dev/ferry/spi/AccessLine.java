@@ -17,7 +17,7 @@ final class AccessLine {
 
     static String format(InetSocketAddress client, String method, String target, int status, long bytes, long nanos,
                          boolean cut) {
-        StringBuilder line = new StringBuilder(48 + target.length());
+        StringBuilder line = new StringBuilder(target == null ? 48 : 48 + target.length());
         InetAddress address = client == null ? null : client.getAddress();
         line.append(address != null ? address.getHostAddress() : client == null ? "-" : escape(client.getHostString()));
         line.append(' ');
