@@ -13,6 +13,7 @@ import java.util.Optional;
  * An HTTP request: an immutable value whose {@code with} methods return copies. Only the body
  * streams, and it can be read once. Paths are percent-decoded once, segment by segment, when the
  * request is built; a mounted app sees its own {@link #path()} below its {@link #contextPath()}.
+ * Filters pass typed values to the handlers after them with {@link #with(Attribute, Object)}.
  */
 public final class Request {
 

@@ -1,5 +1,6 @@
 package dev.ferry.examples;
 
+import dev.ferry.examples.api.ApiApp;
 import dev.ferry.examples.deploy.DeployApp;
 import dev.ferry.examples.hello.HelloApp;
 import java.util.Locale;
@@ -16,6 +17,7 @@ public final class Main {
             examples:
               hello    GET / and /plaintext, /json, /hello/{name}, POST /echo, GET /boom
               deploy   the app of the deployment recipe (GET /whoami)
+              api      a JSON API: request ids, a caller as a request attribute, JSON errors
 
             settings (system property or environment variable):
               ferry.server / FERRY_SERVER   dev, undertow, netty or tomcat. This jar holds every server,
@@ -40,6 +42,7 @@ public final class Main {
         switch (args[0].toLowerCase(Locale.ROOT)) {
             case "hello" -> HelloApp.main(new String[0]);
             case "deploy" -> DeployApp.main(new String[0]);
+            case "api" -> ApiApp.main(new String[0]);
             default -> {
                 System.err.println("unknown example '" + args[0] + "'");
                 System.err.print(USAGE);
