@@ -7,6 +7,7 @@ module dev.ferry.testkit {
     requires transitive org.junit.jupiter.api;
     requires org.junit.jupiter.params;
     requires java.management;
+    requires java.logging;
 
     exports dev.ferry.testkit;
     exports dev.ferry.testkit.fuzz;

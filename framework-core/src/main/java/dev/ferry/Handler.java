@@ -7,6 +7,9 @@ package dev.ferry;
 @FunctionalInterface
 public interface Handler {
 
-    /** Returns the response to the request; a thrown {@link HttpException} becomes its status, anything else a 500. */
+    /**
+     * Returns the response to the request; a thrown {@link HttpException} becomes its status, anything
+     * else a 500 or what {@link Errors} maps it to.
+     */
     Response handle(Request request) throws Exception;
 }

@@ -1,8 +1,10 @@
 package dev.ferry;
 
 /**
- * Thrown by a handler (or by Ferry itself) to answer with a given status. The message is sent as a
- * plain-text body, so it must be fit for the client; any other exception becomes a generic 500.
+ * Thrown by a handler (or by Ferry itself) to answer with a given status. The message is rendered for
+ * the client by the {@link ErrorRenderer} (plain text, or JSON when the client prefers it), so it must
+ * be fit for the client; any other exception becomes a generic 500 unless {@link Errors} maps it. It
+ * keeps its status anywhere in a cause chain, so a library that wraps it does not change the answer.
  */
 public class HttpException extends RuntimeException {
 

@@ -2,6 +2,7 @@ package dev.ferry;
 
 import dev.ferry.internal.PercentCodec;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,6 +38,10 @@ public final class Parameters {
      * @throws HttpException 400 when an escape or its UTF-8 is invalid
      */
     public static Parameters parse(String encoded) {
+        return parse(encoded, StandardCharsets.UTF_8);
+    }
+
+    private static Parameters parse(String encoded, Charset charset) {
         if (encoded == null || encoded.isEmpty()) {
             return EMPTY;
         }
@@ -53,11 +58,11 @@ public final class Parameters {
                 String name;
                 String value;
                 if (equals < 0 || equals > end) {
-                    name = PercentCodec.decode(encoded, start, end, true);
+                    name = PercentCodec.decode(encoded, start, end, true, charset);
                     value = "";
                 } else {
-                    name = PercentCodec.decode(encoded, start, equals, true);
-                    value = PercentCodec.decode(encoded, equals + 1, end, true);
+                    name = PercentCodec.decode(encoded, start, equals, true, charset);
+                    value = PercentCodec.decode(encoded, equals + 1, end, true, charset);
                 }
                 values.computeIfAbsent(name, key -> new ArrayList<>(1)).add(value);
             }
@@ -68,16 +73,24 @@ public final class Parameters {
     }
 
     /**
-     * Reads a request's {@code application/x-www-form-urlencoded} body.
+     * Reads a request's {@code application/x-www-form-urlencoded} body, its escaped and raw octets in
+     * the declared charset ({@code application/x-www-form-urlencoded; charset=ISO-8859-1}), UTF-8 when
+     * none is declared.
      *
-     * @throws HttpException 415 when the request has another content type, 400 when it is malformed
+     * @throws HttpException 415 when the request has another content type or a charset the JDK does
+     *     not know, 400 when the body is malformed for its charset
      */
     public static Parameters form(Request request) throws IOException {
         MediaType type = request.contentType().orElse(null);
-        if (type == null || !type.matches(MediaType.FORM_URLENCODED)) {
+        if (type == null || !type.type().equals("application") || !type.subtype().equals("x-www-form-urlencoded")) {
             throw new HttpException(Status.UNSUPPORTED_MEDIA_TYPE, "Expected application/x-www-form-urlencoded");
         }
-        return parse(new String(request.body().bytes(), StandardCharsets.ISO_8859_1));
+        Charset charset = StandardCharsets.UTF_8;
+        if (type.parameters().containsKey("charset")) {
+            charset = type.charset().orElseThrow(() -> new HttpException(Status.UNSUPPORTED_MEDIA_TYPE,
+                    "Unsupported charset: " + dev.ferry.internal.Fields.printable(type.parameters().get("charset"))));
+        }
+        return parse(new String(request.body().bytes(), StandardCharsets.ISO_8859_1), charset);
     }
 
     /** Returns the first value of the name. */

@@ -13,9 +13,11 @@ import java.util.Optional;
  * An HTTP request: an immutable value whose {@code with} methods return copies. Only the body
  * streams, and it can be read once. Paths are percent-decoded once, segment by segment, when the
  * request is built; a mounted app sees its own {@link #path()} below its {@link #contextPath()}.
+ * Filters pass typed values to the handlers after them with {@link #with(Attribute, Object)}.
  */
 public final class Request {
 
+    private static final Object[] NO_ATTRIBUTES = {};
     private static final InetSocketAddress UNKNOWN = InetSocketAddress.createUnresolved("0.0.0.0", 0);
 
     static {
@@ -51,10 +53,16 @@ public final class Request {
     private final Body body;
     private final InetSocketAddress remoteAddress;
     private final Map<String, String> pathParams;
+    private final Object[] attributes;
     private Parameters query;
 
     private Request(Method method, String version, String scheme, Target target, int first, Headers headers,
                     Body body, InetSocketAddress remoteAddress, Map<String, String> pathParams) {
+        this(method, version, scheme, target, first, headers, body, remoteAddress, pathParams, NO_ATTRIBUTES);
+    }
+
+    private Request(Method method, String version, String scheme, Target target, int first, Headers headers,
+                    Body body, InetSocketAddress remoteAddress, Map<String, String> pathParams, Object[] attributes) {
         this.method = method;
         this.version = version;
         this.scheme = scheme;
@@ -64,6 +72,7 @@ public final class Request {
         this.body = body;
         this.remoteAddress = remoteAddress;
         this.pathParams = pathParams;
+        this.attributes = attributes;
     }
 
     /** Returns a builder for a request with every part set explicitly, as a test would build it. */
@@ -220,37 +229,81 @@ public final class Request {
 
     /** Returns a copy in which the named header has exactly this value. */
     public Request withHeader(String name, String value) {
-        return new Request(method, version, scheme, target, first, headers.with(name, value), body, remoteAddress,
-                pathParams);
+        return new Request(method, version, scheme, target, first, headers.with(name, value), body, remoteAddress, pathParams,
+                attributes);
     }
 
     /** Returns a copy with these headers. */
     public Request withHeaders(Headers headers) {
-        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams);
+        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams,
+                attributes);
     }
 
     /** Returns a copy with this body. */
     public Request withBody(Body body) {
-        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams);
+        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams,
+                attributes);
     }
 
     /** Returns a copy with this method. */
     public Request withMethod(Method method) {
-        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams);
+        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams,
+                attributes);
     }
 
     /** Returns a copy seen as coming from this address, as a trusted proxy reports it. */
     public Request withRemoteAddress(InetSocketAddress remoteAddress) {
-        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams);
+        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams,
+                attributes);
     }
 
     /** Returns a copy with this scheme, {@code http} or {@code https}, as a trusted proxy reports it. */
     public Request withScheme(String scheme) {
-        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams);
+        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams,
+                attributes);
+    }
+
+    /**
+     * Returns the value a filter attached under this key, if any; handlers after the filter see it, and
+     * so does every copy made from the request it passed on.
+     */
+    public <T> Optional<T> attribute(Attribute<T> key) {
+        Object[] a = attributes;
+        for (int i = 0; i < a.length; i += 2) {
+            if (a[i] == key) {
+                return Optional.of(key.type().cast(a[i + 1]));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Returns a copy holding this value under the key, replacing any value it held; this request is
+     * unchanged.
+     *
+     * @throws ClassCastException when the value is not of the key's type
+     */
+    public <T> Request with(Attribute<T> key, T value) {
+        Object checked = key.type().cast(java.util.Objects.requireNonNull(value, "value"));
+        Object[] a = attributes;
+        Object[] copy = null;
+        for (int i = 0; i < a.length; i += 2) {
+            if (a[i] == key) {
+                copy = a.clone();
+                copy[i + 1] = checked;
+            }
+        }
+        if (copy == null) {
+            copy = Arrays.copyOf(a, a.length + 2);
+            copy[a.length] = key;
+            copy[a.length + 1] = checked;
+        }
+        return new Request(method, version, scheme, target, first, headers, body, remoteAddress, pathParams, copy);
     }
 
     Request mounted(int segments, Map<String, String> params) {
-        return new Request(method, version, scheme, target, first + segments, headers, body, remoteAddress, params);
+        return new Request(method, version, scheme, target, first + segments, headers, body, remoteAddress, params,
+                attributes);
     }
 
     @Override

@@ -58,7 +58,10 @@ public final class Response {
         return new Response(Status.FOUND, Headers.of("Location", location), Body.empty());
     }
 
-    /** Returns the plain-text error response Ferry sends for a status: its message as the body. */
+    /**
+     * Returns a plain-text error response: the message as the body. Ferry's own errors go through the
+     * {@link ErrorRenderer} instead, which may answer JSON; see {@link Errors#render}.
+     */
     public static Response error(Status status, String message) {
         return new Response(status, TEXT, Body.of(message));
     }

@@ -16,6 +16,8 @@ import dev.ferry.spi.Engine;
  */
 public final class TestClient {
 
+    private static final String JSON = "application/json";
+
     private final Engine engine;
 
     private TestClient(Engine engine) {
@@ -68,8 +70,38 @@ public final class TestClient {
         return send(Request.builder().method(Method.POST).target(target).body(Body.of(body)));
     }
 
+    /** Sends a PUT request with this UTF-8 text as the body. */
+    public Response put(String target, String body) {
+        return send(Request.builder().method(Method.PUT).target(target).body(Body.of(body)));
+    }
+
+    /** Sends a PATCH request with this UTF-8 text as the body. */
+    public Response patch(String target, String body) {
+        return send(Request.builder().method(Method.PATCH).target(target).body(Body.of(body)));
+    }
+
+    /** Sends a DELETE request for the target. */
+    public Response delete(String target) {
+        return send(Request.builder().method(Method.DELETE).target(target));
+    }
+
     /** Sends a request with this method and no body. */
     public Response send(Method method, String target) {
         return send(Request.builder().method(method).target(target));
+    }
+
+    /** Sends a request with this method, no body and {@code Accept: application/json}, as a JSON client would. */
+    public Response json(Method method, String target) {
+        return send(Request.builder().method(method).target(target).headers(Headers.of("Accept", JSON)));
+    }
+
+    /**
+     * Sends a request with this method and JSON text as its UTF-8 body, with
+     * {@code Content-Type: application/json} and {@code Accept: application/json}, as a JSON client would:
+     * {@code client.json(Method.POST, "/users", "{\"name\":\"Ada\"}")}.
+     */
+    public Response json(Method method, String target, String json) {
+        return send(Request.builder().method(method).target(target)
+                .headers(Headers.of("Content-Type", JSON, "Accept", JSON)).body(Body.of(json)));
     }
 }

@@ -153,4 +153,17 @@ class TestClientTest {
         }, config).send(Request.builder().method(Method.POST).target("/").body(Body.of(new Generated(100))));
         assertEquals(413, response.status().code());
     }
+
+    @Test
+    void putPatchDeleteAndJsonSendWhatAClientWould() throws Exception {
+        Handler echo = request -> Response.text(request.method() + " " + request.header("Content-Type").orElse("-") + " "
+                + request.header("Accept").orElse("-") + " " + request.body().text());
+        TestClient client = TestClient.of(echo);
+        assertEquals("PUT - - a", client.put("/", "a").body().text());
+        assertEquals("PATCH - - b", client.patch("/", "b").body().text());
+        assertEquals("DELETE - - ", client.delete("/").body().text());
+        assertEquals("POST application/json application/json {\"a\":1}",
+                client.json(Method.POST, "/", "{\"a\":1}").body().text());
+        assertEquals("GET - application/json ", client.json(Method.GET, "/").body().text());
+    }
 }

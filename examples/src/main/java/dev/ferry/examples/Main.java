@@ -1,5 +1,6 @@
 package dev.ferry.examples;
 
+import dev.ferry.examples.api.ApiApp;
 import dev.ferry.examples.deploy.DeployApp;
 import dev.ferry.examples.hello.HelloApp;
 import dev.ferry.examples.json.PetsApp;
@@ -18,6 +19,7 @@ public final class Main {
               hello    GET / and /plaintext, /json, /hello/{name}, POST /echo, GET /boom
               deploy   the app of the deployment recipe (GET /whoami)
               pets     a JSON pet store: GET and POST /pets, GET /pets/{id}, POST /pets/batch
+              api      a JSON API: request ids, a caller as a request attribute, JSON errors
 
             settings (system property or environment variable):
               ferry.server / FERRY_SERVER   dev, undertow, netty or tomcat. This jar holds every server,
@@ -43,6 +45,7 @@ public final class Main {
             case "hello" -> HelloApp.main(new String[0]);
             case "deploy" -> DeployApp.main(new String[0]);
             case "pets" -> PetsApp.main(new String[0]);
+            case "api" -> ApiApp.main(new String[0]);
             default -> {
                 System.err.println("unknown example '" + args[0] + "'");
                 System.err.print(USAGE);

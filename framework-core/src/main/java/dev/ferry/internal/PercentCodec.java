@@ -33,12 +33,27 @@ public final class PercentCodec {
         return text.substring(from, to);
     }
 
+    /**
+     * Decodes {@code text[from, to)}, whose characters are octets (0x00-0xFF), with the escaped and
+     * raw octets taken in this charset; malformed input for the charset is a 400.
+     */
+    public static String decode(String text, int from, int to, boolean plusIsSpace, java.nio.charset.Charset charset) {
+        if (charset.equals(StandardCharsets.UTF_8)) {
+            return decode(text, from, to, plusIsSpace);
+        }
+        return decodeSlow(text, from, to, plusIsSpace, charset);
+    }
+
     /** Decodes the whole text. */
     public static String decode(String text, boolean plusIsSpace) {
         return decode(text, 0, text.length(), plusIsSpace);
     }
 
     private static String decodeSlow(String text, int from, int to, boolean plusIsSpace) {
+        return decodeSlow(text, from, to, plusIsSpace, StandardCharsets.UTF_8);
+    }
+
+    private static String decodeSlow(String text, int from, int to, boolean plusIsSpace, java.nio.charset.Charset charset) {
         byte[] bytes = new byte[(to - from) * 3];
         int n = 0;
         for (int i = from; i < to; i++) {
@@ -69,13 +84,14 @@ public final class PercentCodec {
             }
         }
         try {
-            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+            CharBuffer chars = charset.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes, 0, n));
             return chars.toString();
         } catch (CharacterCodingException e) {
-            throw bad("invalid UTF-8 in percent-encoding");
+            throw bad(charset.equals(StandardCharsets.UTF_8) ? "invalid UTF-8 in percent-encoding"
+                    : "invalid " + charset.name() + " in percent-encoding");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.routing;
 
+import dev.ferry.Errors;
 import dev.ferry.Handler;
 import dev.ferry.Headers;
 import dev.ferry.HttpException;
@@ -29,6 +30,10 @@ import java.util.Set;
  * methods 405 with {@code Allow} (501 for methods HTTP does not define), HEAD is answered by the GET
  * route, and OPTIONS lists the allowed methods unless a route takes it. A trailing slash is
  * significant: {@code /a} and {@code /a/} are different paths.
+ *
+ * <p>What a route or a mounted app throws comes out of the router as the response {@link Errors}
+ * maps it to, and the router's own 404, 405 and 501 are rendered by the {@link dev.ferry.ErrorRenderer}
+ * in force, so the filters around a router see every error as a response.
  */
 public final class Router implements Handler {
 
@@ -56,10 +61,10 @@ public final class Router implements Handler {
         }
         Found found = find(root, path, first);
         if (found == null) {
-            return Response.error(Status.NOT_FOUND, "Not Found");
+            return Errors.render(request, Status.NOT_FOUND, "Not Found");
         }
         if (found.mount != null) {
-            return found.mount.handler.handle(access.mounted(request, found.mount.depth, Map.of()));
+            return call(found.mount.handler, access.mounted(request, found.mount.depth, Map.of()));
         }
         Method method = request.method();
         Route route = found.routes.get(method);
@@ -72,9 +77,18 @@ public final class Router implements Handler {
                 return Response.of(Status.NO_CONTENT).withHeader("Allow", allow);
             }
             Status status = method.isStandard() ? Status.METHOD_NOT_ALLOWED : Status.NOT_IMPLEMENTED;
-            return Response.error(status, status.reason()).withHeader("Allow", allow);
+            return Errors.render(request, status, status.reason()).withHeader("Allow", allow);
         }
-        return route.handler.handle(access.mounted(request, 0, route.params(path, first)));
+        return call(route.handler, access.mounted(request, 0, route.params(path, first)));
+    }
+
+    /** Runs a route or a mounted app; what it throws becomes a response, for the filters around the router. */
+    private static Response call(Handler handler, Request request) {
+        try {
+            return handler.handle(request);
+        } catch (Exception | StackOverflowError e) {
+            return Errors.response(request, e);
+        }
     }
 
     private static Found find(Node node, String[] path, int at) {

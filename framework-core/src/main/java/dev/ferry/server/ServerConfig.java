@@ -30,10 +30,17 @@ import java.util.function.Function;
  * <tr><td>max connections</td><td>ferry.max-connections</td><td>10,000</td></tr>
  * <tr><td>shutdown grace</td><td>ferry.shutdown-grace</td><td>30 s</td></tr>
  * <tr><td>execution</td><td>ferry.execution: virtual or io</td><td>the server's own (virtual threads on most; see its README)</td></tr>
+ * <tr><td>access log</td><td>ferry.access-log: true or false</td><td>false; true logs one line per request to the {@code dev.ferry.access} logger</td></tr>
  * </table>
  *
- * <p>Sizes accept a number of bytes or a number with KiB, MiB or GiB; durations accept ISO-8601
- * ({@code PT10S}) or a number with ms, s, m or h.
+ * <p>Sizes accept a number of bytes, or a number with a unit: {@code k}, {@code KB} or {@code KiB}
+ * for 1024 bytes, {@code m}, {@code MB} or {@code MiB} for 1024², {@code g}, {@code GB} or {@code GiB}
+ * for 1024³ (binary, as the JVM's {@code -Xmx} and Spring Boot read them), in any case, such as
+ * {@code 10MB}, {@code 10MiB}, {@code 10m} or {@code 512k}. Durations accept ISO-8601 ({@code PT10S}),
+ * a number of seconds, or a number with {@code ms}, {@code s}, {@code m}, {@code min}, {@code h} or
+ * {@code d}. A malformed value fails with a message naming the setting, the value and the forms
+ * accepted; a {@code ferry.*} property or {@code FERRY_*} variable that names no setting is logged
+ * once as a warning naming the closest setting.
  */
 public final class ServerConfig {
 
@@ -52,6 +59,7 @@ public final class ServerConfig {
     private final int maxConnections;
     private final Duration shutdownGrace;
     private final Execution execution;
+    private final boolean accessLog;
 
     private ServerConfig(Builder b) {
         host = b.host;
@@ -67,6 +75,7 @@ public final class ServerConfig {
         maxConnections = b.maxConnections;
         shutdownGrace = b.shutdownGrace;
         execution = b.execution;
+        accessLog = b.accessLog;
     }
 
     /** Returns the defaults of the limits table. */
@@ -111,6 +120,8 @@ public final class ServerConfig {
         apply(lookup, "max-connections", v -> b.maxConnections(Integer.parseInt(v)));
         apply(lookup, "shutdown-grace", v -> b.shutdownGrace(parseDuration(v)));
         apply(lookup, "execution", v -> b.execution(parseExecution(v)));
+        apply(lookup, "access-log", v -> b.accessLog(parseBoolean(v)));
+        Settings.warnUnknown(environment, properties);
         return b.build();
     }
 
@@ -126,43 +137,80 @@ public final class ServerConfig {
         }
     }
 
+    private static final String SIZES = "expected a number of bytes, or a number with k, KB or KiB (1024 bytes), "
+            + "m, MB or MiB (1024 KiB) or g, GB or GiB (1024 MiB), such as 512k or 10MB";
+    private static final String DURATIONS = "expected ISO-8601 such as PT10S, a number of seconds, or a number with "
+            + "ms, s, m, min, h or d, such as 500ms or 30s";
+
+    /**
+     * Parses a size: bytes, or a number with a binary unit ({@code 10MB} is 10 × 1024² bytes).
+     *
+     * @throws IllegalArgumentException listing the forms accepted
+     */
     static long parseSize(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
-        long unit = 1;
-        for (String[] suffix : new String[][] {{"gib", "1073741824"}, {"mib", "1048576"}, {"kib", "1024"}, {"b", "1"}}) {
-            if (t.endsWith(suffix[0])) {
-                unit = Long.parseLong(suffix[1]);
-                t = t.substring(0, t.length() - suffix[0].length()).trim();
-                break;
-            }
+        int digits = 0;
+        while (digits < t.length() && t.charAt(digits) >= '0' && t.charAt(digits) <= '9') {
+            digits++;
         }
-        return Math.multiplyExact(Long.parseLong(t), unit);
+        if (digits == 0 || digits > 18) {
+            throw new IllegalArgumentException(SIZES);
+        }
+        long unit = switch (t.substring(digits).trim()) {
+            case "", "b" -> 1L;
+            case "k", "kb", "kib" -> 1L << 10;
+            case "m", "mb", "mib" -> 1L << 20;
+            case "g", "gb", "gib" -> 1L << 30;
+            default -> throw new IllegalArgumentException(SIZES);
+        };
+        try {
+            return Math.multiplyExact(Long.parseLong(t.substring(0, digits)), unit);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("too large; " + SIZES);
+        }
     }
 
+    /**
+     * Parses a duration: ISO-8601, seconds, or a number with a unit.
+     *
+     * @throws IllegalArgumentException listing the forms accepted
+     */
     static Duration parseDuration(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.startsWith("pt") || t.startsWith("p")) {
+        if (t.startsWith("p")) {
+            try {
                 return Duration.parse(text.trim());
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException(DURATIONS);
             }
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("not a duration");
         }
-        if (t.endsWith("ms")) {
-            return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
+        int digits = 0;
+        while (digits < t.length() && t.charAt(digits) >= '0' && t.charAt(digits) <= '9') {
+            digits++;
         }
-        char unit = t.charAt(t.length() - 1);
-        long amount = Character.isDigit(unit) ? Long.parseLong(t) : Long.parseLong(t.substring(0, t.length() - 1).trim());
-        return switch (unit) {
-            case 's' -> Duration.ofSeconds(amount);
-            case 'm' -> Duration.ofMinutes(amount);
-            case 'h' -> Duration.ofHours(amount);
-            default -> {
-                if (Character.isDigit(unit)) {
-                    yield Duration.ofSeconds(amount);
-                }
-                throw new IllegalArgumentException("not a duration");
-            }
+        if (digits == 0 || digits > 18) {
+            throw new IllegalArgumentException(DURATIONS);
+        }
+        long amount = Long.parseLong(t.substring(0, digits));
+        try {
+            return switch (t.substring(digits).trim()) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "", "s" -> Duration.ofSeconds(amount);
+                case "m", "min" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                case "d" -> Duration.ofDays(amount);
+                default -> throw new IllegalArgumentException(DURATIONS);
+            };
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("too long; " + DURATIONS);
+        }
+    }
+
+    private static boolean parseBoolean(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes", "1" -> true;
+            case "false", "off", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("expected true or false");
         };
     }
 
@@ -243,6 +291,15 @@ public final class ServerConfig {
         return Optional.ofNullable(execution);
     }
 
+    /**
+     * Returns whether every request is logged, one line each, to the {@code dev.ferry.access}
+     * {@link System.Logger} at INFO: client address, method, target, status, body bytes sent and time
+     * taken, the same on every server.
+     */
+    public boolean accessLog() {
+        return accessLog;
+    }
+
     /** Returns a builder holding these settings. */
     public Builder toBuilder() {
         return new Builder(this);
@@ -255,13 +312,13 @@ public final class ServerConfig {
                 && maxHeaderBytes == c.maxHeaderBytes && maxHeaderCount == c.maxHeaderCount
                 && maxRequestBody == c.maxRequestBody && requestHeaderTimeout.equals(c.requestHeaderTimeout)
                 && bodyReadTimeout.equals(c.bodyReadTimeout) && idleTimeout.equals(c.idleTimeout) && maxConnections == c.maxConnections
-                && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution;
+                && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution && accessLog == c.accessLog;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, server, maxRequestLine, maxHeaderBytes, maxHeaderCount, maxRequestBody,
-                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution);
+                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution, accessLog);
     }
 
     @Override
@@ -270,7 +327,7 @@ public final class ServerConfig {
                 + maxRequestLine + ", maxHeaderBytes=" + maxHeaderBytes + ", maxHeaderCount=" + maxHeaderCount
                 + ", maxRequestBody=" + maxRequestBody + ", requestHeaderTimeout=" + requestHeaderTimeout
                 + ", bodyReadTimeout=" + bodyReadTimeout + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", shutdownGrace="
-                + shutdownGrace + ", execution=" + execution + "]";
+                + shutdownGrace + ", execution=" + execution + ", accessLog=" + accessLog + "]";
     }
 
     /** Sets what differs from the defaults. */
@@ -288,6 +345,7 @@ public final class ServerConfig {
         private int maxConnections = 10_000;
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Execution execution;
+        private boolean accessLog;
 
         private Builder() {
         }
@@ -306,6 +364,7 @@ public final class ServerConfig {
             maxConnections = c.maxConnections;
             shutdownGrace = c.shutdownGrace;
             execution = c.execution;
+            accessLog = c.accessLog;
         }
 
         /** Sets the host or address to bind. */
@@ -392,6 +451,12 @@ public final class ServerConfig {
         /** Sets where handlers run. */
         public Builder execution(Execution execution) {
             this.execution = Objects.requireNonNull(execution);
+            return this;
+        }
+
+        /** Logs every request to the {@code dev.ferry.access} logger, or not (the default). */
+        public Builder accessLog(boolean on) {
+            this.accessLog = on;
             return this;
         }
 

@@ -13,7 +13,8 @@ import java.time.Duration;
  * Everything between a parsed request head and a finished response that could differ between
  * servers, decided once: the request's framing and limits, {@code 100 Continue}, running the app,
  * errors before the response is committed (a status) and after (an aborted connection), the response's
- * fields, framing, {@code Date} and {@code Connection}, the requests in flight and the stop sequence.
+ * fields, framing, {@code Date} and {@code Connection}, the requests in flight, the stop sequence and
+ * the access log ({@link dev.ferry.server.ServerConfig#accessLog()}), one line per request in one format.
  * An adapter hands each request to {@link #serve} as an {@link Exchange} and carries out what it is
  * told.
  */

@@ -1,6 +1,8 @@
 package dev.ferry.spi;
 
 import dev.ferry.Body;
+import dev.ferry.ErrorRenderer;
+import dev.ferry.Errors;
 import dev.ferry.Handler;
 import dev.ferry.Headers;
 import dev.ferry.HttpException;
@@ -25,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ExchangeEngine implements Engine {
 
     private static final System.Logger LOG = System.getLogger("dev.ferry");
+    private static final System.Logger ACCESS = System.getLogger("dev.ferry.access");
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
     private static final String ALLOWED = "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE";
     /** An unread request body up to this size is read and dropped to keep the connection; a longer one closes it. */
@@ -36,6 +39,7 @@ final class ExchangeEngine implements Engine {
     private final int maxRequestLine;
     private final int maxHeaderBytes;
     private final int maxHeaderCount;
+    private final boolean accessLog;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
 
@@ -46,6 +50,7 @@ final class ExchangeEngine implements Engine {
         this.maxRequestLine = config.maxRequestLine();
         this.maxHeaderBytes = config.maxHeaderBytes();
         this.maxHeaderCount = config.maxHeaderCount();
+        this.accessLog = config.accessLog();
     }
 
     @Override
@@ -53,7 +58,7 @@ final class ExchangeEngine implements Engine {
         inFlight.incrementAndGet();
         boolean handedOff = false;
         try {
-            handedOff = run(exchange);
+            handedOff = run(exchange, accessLog && ACCESS.isLoggable(System.Logger.Level.INFO) ? new Trace(System.nanoTime()) : null);
         } catch (Throwable e) {
             // a bug of an adapter or the engine: the connection cannot be trusted any more
             LOG.log(System.Logger.Level.ERROR, "serving a request failed", Loggable.of(e));
@@ -66,12 +71,15 @@ final class ExchangeEngine implements Engine {
     }
 
     /** Serves the exchange; returns whether the rest was handed to another thread, which then ends it. */
-    private boolean run(Exchange exchange) {
+    private boolean run(Exchange exchange, Trace trace) {
         RequestFacts facts = new RequestFacts();
         exchange.headers(facts);
         String version = exchange.version();
         boolean http10 = version.equals("HTTP/1.0");
         String target = exchange.target();
+        if (trace != null) {
+            trace.request(exchange, target);
+        }
         Status refused = facts.refusal(exchange.method(), target, version, http10, maxRequestLine, maxHeaderBytes,
                 maxHeaderCount);
         if (refused == null) {
@@ -81,23 +89,27 @@ final class ExchangeEngine implements Engine {
         boolean head = method.equals(Method.HEAD);
         Connection connection = new Connection(http10, facts.keepAlive(http10));
         if (refused != null) {
-            return respond(exchange, head, connection.close(), error(refused, null), null);
+            // a malformed head or target: refused in plain text, as HeadCheck refuses in front of a server
+            return respond(exchange, head, connection.close(), error(refused, null), null, trace);
         }
         long declared = facts.declaredLength();
+        Headers headers = Access.requests().parsedHeaders(facts.fields, facts.size);
         if (stopping) {
-            return respond(exchange, head, connection.close(), Response.error(Status.SERVICE_UNAVAILABLE,
-                    "Service Unavailable"), null);
+            return respond(exchange, head, connection.close(), refusal(headers, Status.SERVICE_UNAVAILABLE, null), null,
+                    trace);
         }
         if (facts.unknownExpectation && !http10) {
-            return respond(exchange, head, connection.close(), error(Status.EXPECTATION_FAILED, null), null);
+            return respond(exchange, head, connection.close(), refusal(headers, Status.EXPECTATION_FAILED, null), null,
+                    trace);
         }
         if (target.equals("*")) {
             // OPTIONS * asks about the server, not a resource: answered here, as Tomcat answers it itself
             return respond(exchange, false, declared != 0 ? connection.close() : connection,
-                    Response.ok().withHeader("Allow", ALLOWED), null);
+                    Response.ok().withHeader("Allow", ALLOWED), null, trace);
         }
         if (declared > maxRequestBody) {
-            return respond(exchange, head, connection.close(), error(Status.CONTENT_TOO_LARGE, null), null);
+            return respond(exchange, head, connection.close(), refusal(headers, Status.CONTENT_TOO_LARGE, null), null,
+                    trace);
         }
         RequestBody body = declared == 0 ? null
                 : new RequestBody(exchange, declared, maxRequestBody, bodyReadTimeout, facts.expectContinue && !http10);
@@ -109,19 +121,20 @@ final class ExchangeEngine implements Engine {
                     .version(version)
                     .scheme(exchange.scheme())
                     .contextPath(exchange.contextPath())
-                    .headers(Access.requests().parsedHeaders(facts.fields, facts.size))
+                    .headers(headers)
                     .body(body == null ? Body.empty() : Body.of(body, declared))
                     .remoteAddress(exchange.remoteAddress())
                     .build();
         } catch (HttpException e) {
-            return respond(exchange, head, connection.close(), error(e.status(), e.getMessage()), null);
+            return respond(exchange, head, connection.close(), refusal(headers, e.status(), e.getMessage()), null, trace);
         }
         Response response = handle(request);
-        if (body != null && body.failure() != null) {
-            // the body broke its framing or its limit while the app read it, whatever the app made of that
-            response = error(body.failure(), null);
+        if (body != null && body.failure() != null && response.status().code() != body.failure().code()) {
+            // the body broke its framing or its limit while the app read it, and the app answered
+            // something else: the failure decides the answer
+            response = Errors.render(request, body.failure(), null);
         }
-        return respond(exchange, head, connection, response, body);
+        return respond(exchange, head, connection, response, body, trace);
     }
 
     private Response handle(Request request) {
@@ -131,19 +144,20 @@ final class ExchangeEngine implements Engine {
                 throw new IllegalStateException("the handler returned no response");
             }
             return response;
-        } catch (HttpException e) {
-            return error(e.status(), e.getMessage());
         } catch (Throwable e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            LOG.log(System.Logger.Level.ERROR, "handler failed on " + Fields.printable(request.toString()), Loggable.of(e));
-            return error(Status.INTERNAL_SERVER_ERROR, null);
+            // what escapes every filter; Errors logs it unless it is an HttpException or mapped
+            return Errors.response(request, e);
         }
     }
 
     private static Response error(Status status, String message) {
         return Response.error(status, message == null ? status.reason() : message);
+    }
+
+    /** An error answered before the app runs, rendered for the request's {@code Accept}. */
+    private static Response refusal(Headers headers, Status status, String message) {
+        return ErrorRenderer.standard().render(Request.builder().headers(headers).build(), status,
+                message == null ? status.reason() : message);
     }
 
     /** What the request says about keeping its connection, and what the engine has decided since. */
@@ -164,7 +178,7 @@ final class ExchangeEngine implements Engine {
 
     /** Decides the head and writes the response; returns whether the rest was handed to another thread. */
     private boolean respond(Exchange exchange, boolean headRequest, Connection connection, Response response,
-                            RequestBody body) {
+                            RequestBody body, Trace trace) {
         Decision decision = decide(headRequest, connection, response);
         if (decision == null) {
             response = error(Status.INTERNAL_SERVER_ERROR, null);
@@ -190,17 +204,24 @@ final class ExchangeEngine implements Engine {
             connection.close = true;
         }
         ResponseHead head = decision.head(connection);
+        long sent = 0;
+        boolean cut = false;
         try {
             switch (content) {
-                case Body.Bytes bytes when head.framing() != ResponseHead.Framing.NONE ->
-                        exchange.send(head, bytes.buffer());
-                case Body.File file when head.framing() != ResponseHead.Framing.NONE ->
-                        exchange.sendFile(head, file.path(), 0, file.length());
+                case Body.Bytes bytes when head.framing() != ResponseHead.Framing.NONE -> {
+                    ByteBuffer buffer = bytes.buffer();
+                    sent = buffer.remaining();
+                    exchange.send(head, buffer);
+                }
+                case Body.File file when head.framing() != ResponseHead.Framing.NONE -> {
+                    sent = file.length();
+                    exchange.sendFile(head, file.path(), 0, file.length());
+                }
                 case Body.Stream stream when streams -> {
-                    return stream(exchange, head, stream, drainAfterBody);
+                    return stream(exchange, head, stream, drainAfterBody, trace);
                 }
                 case Body.Streamed streamed when streams -> {
-                    return stream(exchange, head, streamed, drainAfterBody);
+                    return stream(exchange, head, streamed, drainAfterBody, trace);
                 }
                 default -> exchange.send(head, NOTHING);
             }
@@ -209,27 +230,34 @@ final class ExchangeEngine implements Engine {
                 LOG.log(System.Logger.Level.DEBUG, "the response could not be sent", Loggable.of(e));
             }
             exchange.abort();
+            cut = true;
+        }
+        if (trace != null) {
+            trace.log(head.status(), sent, cut);
         }
         return false;
     }
 
-    private boolean stream(Exchange exchange, ResponseHead head, Body body, RequestBody unread) {
+    private boolean stream(Exchange exchange, ResponseHead head, Body body, RequestBody unread, Trace trace) {
         if (exchange.onIoThread()) {
             exchange.offload(() -> {
                 try {
-                    streamNow(exchange, head, body, unread);
+                    streamNow(exchange, head, body, unread, trace);
                 } finally {
                     inFlight.decrementAndGet();
                 }
             });
             return true;
         }
-        streamNow(exchange, head, body, unread);
+        streamNow(exchange, head, body, unread, trace);
         return false;
     }
 
-    private void streamNow(Exchange exchange, ResponseHead head, Body body, RequestBody unread) {
+    private void streamNow(Exchange exchange, ResponseHead head, Body body, RequestBody unread, Trace trace) {
         ResponseOutput out = new ResponseOutput(exchange, head);
+        int code = head.status();
+        long sent = -1;
+        boolean cut = false;
         try {
             if (body instanceof Body.Streamed streamed) {
                 streamed.writer().writeTo(out);
@@ -242,6 +270,7 @@ final class ExchangeEngine implements Engine {
             if (unread != null && !unread.drain(DRAIN_LIMIT)) {
                 // the response is whole by its length; the connection cannot be read on
                 exchange.abort();
+                cut = true;
                 return;
             }
             exchange.end();
@@ -252,6 +281,7 @@ final class ExchangeEngine implements Engine {
                             Loggable.of(e));
                 }
                 exchange.abort();
+                cut = true;
                 return;
             }
             Status status = e instanceof HttpException http ? http.status() : Status.INTERNAL_SERVER_ERROR;
@@ -259,11 +289,41 @@ final class ExchangeEngine implements Engine {
                 LOG.log(System.Logger.Level.ERROR, "the response body failed before anything was sent", Loggable.of(e));
             }
             Response error = error(status, e instanceof HttpException http ? http.getMessage() : null);
+            code = status.code();
+            sent = error.body().length();
             try {
                 exchange.send(refusalHead(error), ((Body.Bytes) error.body()).buffer());
             } catch (IOException | RuntimeException gone) {
                 exchange.abort();
+                cut = true;
             }
+        } finally {
+            if (trace != null) {
+                trace.log(code, sent < 0 ? out.written() : sent, cut);
+            }
+        }
+    }
+
+    /** What the access log needs of an exchange, when it is on: one line once the response is written. */
+    private static final class Trace {
+        final long start;
+        String method;
+        String target;
+        java.net.InetSocketAddress client;
+
+        Trace(long start) {
+            this.start = start;
+        }
+
+        void request(Exchange exchange, String target) {
+            this.method = exchange.method();
+            this.target = target;
+            this.client = exchange.remoteAddress();
+        }
+
+        void log(int status, long bytes, boolean cut) {
+            ACCESS.log(System.Logger.Level.INFO, AccessLine.format(client, method, target, status, bytes,
+                    System.nanoTime() - start, cut));
         }
     }
 

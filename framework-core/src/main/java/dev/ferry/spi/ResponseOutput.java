@@ -29,6 +29,11 @@ final class ResponseOutput extends OutputStream {
         this.declared = head.framing() == ResponseHead.Framing.LENGTH ? head.contentLength() : -1;
     }
 
+    /** Returns the number of body bytes the app has written. */
+    long written() {
+        return written;
+    }
+
     /** Returns whether the head was handed to the server, after which an error can only cut the connection. */
     boolean committed() {
         return committed;

@@ -19,6 +19,8 @@ class DevConformanceTest extends ConformanceSuite {
         Map<String, String> gaps = new TreeMap<>();
         gaps.put("Semantics.handlerExceptionIsAGeneric500",
                 "by design: the dev server answers a handler exception with its debug page");
+        gaps.put("Errors.a500HasNoDetails",
+                "by design: the dev server answers a handler exception with its debug page, through the app's filters");
         gaps.put("Semantics.chunkedRequestBodyWithTrailer",
                 "the JDK server's chunked decoder rejects trailer fields: the handler fails reading the body (500)");
         gaps.put("Semantics.statusCodesWithReasonPhrases[5]",
@@ -36,6 +38,7 @@ class DevConformanceTest extends ConformanceSuite {
         gaps.put("Hardening.stalledBodyIs408AtTheBodyTimeoutWhileOthersAreServed", wholeRequest);
         gaps.put("Hardening.drippingBodyIs408OnceItFallsBelowTheMinimumRate", wholeRequest);
         gaps.put("Hardening.badChunkSizeIs400", CHUNKS);
+        gaps.put("Errors.aMalformedBodyReadByAParserIs400AndPassesTheFilters", CHUNKS);
         gaps.put("Hardening.chunkLinesOutsideTheGrammarAre400", CHUNKS);
         gaps.put("Hardening.chunkSizesOverEightHexDigitsAre400",
                 "the JDK server's chunked decoder takes a chunk size of any number of hex digits");

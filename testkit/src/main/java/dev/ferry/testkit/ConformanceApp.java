@@ -1,5 +1,6 @@
 package dev.ferry.testkit;
 
+import dev.ferry.Attribute;
 import dev.ferry.Body;
 import dev.ferry.Cookie;
 import dev.ferry.Handler;
@@ -38,6 +39,10 @@ public final class ConformanceApp {
 
     /** The text of {@code GET /hello}. */
     public static final String HELLO = "Hello, World!";
+
+    /** Set when a route's handler returns a response rather than throwing. */
+    private static final Attribute<java.util.concurrent.atomic.AtomicBoolean> RETURNED =
+            Attribute.named("returned", java.util.concurrent.atomic.AtomicBoolean.class);
 
     private final AtomicInteger invocations = new AtomicInteger();
     private final Map<String, AtomicInteger> invocationsByQuery = new ConcurrentHashMap<>();
@@ -202,9 +207,12 @@ public final class ConformanceApp {
         inProgress.incrementAndGet();
         boolean streaming = false;
         try {
-            Response response = linted.handle(request);
-            completions.incrementAndGet();
-            increment(completionsByPort, port);
+            java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
+            Response response = linted.handle(request.with(RETURNED, returned));
+            if (returned.get()) {
+                completions.incrementAndGet();
+                increment(completionsByPort, port);
+            }
             if (response.body() instanceof Body.Streamed streamed) {
                 streaming = true;
                 return response.withBody(Body.streamed(out -> {
@@ -229,6 +237,15 @@ public final class ConformanceApp {
         }
     }
 
+    /** Marks the request's handler as returned: a route that throws never completes, whatever the router answers. */
+    private static Handler done(Handler handler) {
+        return request -> {
+            Response response = handler.handle(request);
+            request.attribute(RETURNED).ifPresent(returned -> returned.set(true));
+            return response;
+        };
+    }
+
     private Handler routes() {
         Handler method = request -> Response.text("method=" + request.method());
         Handler echo = request -> {
@@ -239,45 +256,46 @@ public final class ConformanceApp {
             return response;
         };
         Handler admin = Router.builder()
-                .get("/", request -> Response.text("context=" + request.contextPath() + " path=" + request.path()))
-                .get("/users/{id}", request -> Response.text("context=" + request.contextPath() + " path="
-                        + request.path() + " id=" + request.pathParam("id")))
+                .get("/", done(request -> Response.text("context=" + request.contextPath() + " path=" + request.path())))
+                .get("/users/{id}", done(request -> Response.text("context=" + request.contextPath() + " path="
+                        + request.path() + " id=" + request.pathParam("id"))))
                 .build();
         return Router.builder()
-                .get("/hello", request -> Response.text(HELLO))
-                .get("/empty", request -> Response.ok())
-                .get("/method", method).post("/method", method).put("/method", method).delete("/method", method)
-                .patch("/method", method).route(Method.TRACE, "/method", method)
-                .route(Method.of("PURGE"), "/method", method)
-                .post("/echo", echo).put("/echo", echo)
-                .get("/headers", request -> {
+                .get("/hello", done(request -> Response.text(HELLO)))
+                .get("/empty", done(request -> Response.ok()))
+                .get("/method", done(method)).post("/method", done(method)).put("/method", done(method))
+                .delete("/method", done(method))
+                .patch("/method", done(method)).route(Method.TRACE, "/method", done(method))
+                .route(Method.of("PURGE"), "/method", done(method))
+                .post("/echo", done(echo)).put("/echo", done(echo))
+                .get("/headers", done(request -> {
                     StringBuilder text = new StringBuilder();
                     request.headers().forEach((name, value) -> text.append(name.toLowerCase(java.util.Locale.ROOT))
                             .append(": ").append(value).append('\n'));
                     return Response.text(text.toString())
                             .withAddedHeader("X-Multi", "a").withAddedHeader("X-Multi", "b")
                             .withHeader("X-Mixed-Case", "Value-With-CASE");
-                })
-                .get("/header/{name}", request -> Response.text(String.join("|", request.headers().all(request.pathParam("name")))))
-                .get("/query", request -> {
+                }))
+                .get("/header/{name}", done(request -> Response.text(String.join("|", request.headers().all(request.pathParam("name"))))))
+                .get("/query", done(request -> {
                     Parameters query = request.query();
                     StringBuilder text = new StringBuilder();
                     for (String name : query.names()) {
                         text.append(name).append('=').append(String.join(",", query.all(name))).append('\n');
                     }
                     return Response.text(text.append("raw=").append(request.rawQuery()).toString());
-                })
-                .get("/path/{p}", request -> Response.text("param=" + request.pathParam("p") + "\npath=" + request.path()
-                        + "\nsegments=" + String.join("|", request.segments())))
-                .get("/rest/{rest...}", request -> Response.text("rest=" + request.pathParam("rest")))
-                .get("/bytes/{n}", request -> Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream"),
-                        Body.of(pattern(Integer.parseInt(request.pathParam("n"))))))
-                .get("/stream-bytes/{n}", request -> {
+                }))
+                .get("/path/{p}", done(request -> Response.text("param=" + request.pathParam("p") + "\npath=" + request.path()
+                        + "\nsegments=" + String.join("|", request.segments()))))
+                .get("/rest/{rest...}", done(request -> Response.text("rest=" + request.pathParam("rest"))))
+                .get("/bytes/{n}", done(request -> Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream"),
+                        Body.of(pattern(Integer.parseInt(request.pathParam("n")))))))
+                .get("/stream-bytes/{n}", done(request -> {
                     byte[] content = pattern(Integer.parseInt(request.pathParam("n")));
                     return Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream"),
                             Body.of(new java.io.ByteArrayInputStream(content)));
-                })
-                .get("/flush/{id}", request -> {
+                }))
+                .get("/flush/{id}", done(request -> {
                     String id = request.pathParam("id");
                     CountDownLatch gate = gate(id);
                     return Response.of(Status.OK, Headers.of("Content-Type", "text/plain"), Body.streamed(out -> {
@@ -294,8 +312,8 @@ public final class ConformanceApp {
                         out.write("second\n".getBytes());
                         completed.add(id);
                     }));
-                })
-                .get("/fail-stream/{when}", request -> {
+                }))
+                .get("/fail-stream/{when}", done(request -> {
                     boolean after = request.pathParam("when").equals("after");
                     return Response.of(Status.OK, Headers.of("Content-Type", "text/plain"), Body.streamed(out -> {
                         if (after) {
@@ -306,51 +324,51 @@ public final class ConformanceApp {
                         }
                         throw new IOException("the writer failed " + (after ? "after two chunks" : "before writing"));
                     }));
-                })
-                .get("/streamed-length/{n}", request -> {
+                }))
+                .get("/streamed-length/{n}", done(request -> {
                     int n = Integer.parseInt(request.pathParam("n"));
                     return Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream",
                             "Content-Length", Integer.toString(n)), Body.streamed(out -> out.write(pattern(n))));
-                })
-                .get("/bad-header/{kind}", request -> switch (request.pathParam("kind")) {
+                }))
+                .get("/bad-header/{kind}", done(request -> switch (request.pathParam("kind")) {
                     case "fixed" -> Response.text("never sent").withHeader("X-Bad", "a\u0001b");
                     case "streamed" -> Response.ok().withBody(Body.streamed(out -> out.write('x')))
                             .withHeader("X-Bad", "\u013B Domain=evil.example");
                     case "reflected-cookie" -> Response.text("never sent")
                             .withCookie(Cookie.of("session", "1").withPath(request.query().first("path").orElse("/")));
                     default -> Response.error(Status.NOT_FOUND, "no such kind");
-                })
-                .get("/header-case", request -> Response.text("cased")
-                        .withHeader("X-Mixed-Case", "1").withHeader("x-lower-case", "2").withHeader("X-UPPER-CASE", "3"))
-                .get("/endless", request -> Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream"),
-                        Body.streamed(ConformanceApp::endless)))
-                .get("/cookies", request -> Response.text("session=" + request.cookie("session").orElse("-")
+                }))
+                .get("/header-case", done(request -> Response.text("cased")
+                        .withHeader("X-Mixed-Case", "1").withHeader("x-lower-case", "2").withHeader("X-UPPER-CASE", "3")))
+                .get("/endless", done(request -> Response.of(Status.OK, Headers.of("Content-Type", "application/octet-stream"),
+                        Body.streamed(ConformanceApp::endless))))
+                .get("/cookies", done(request -> Response.text("session=" + request.cookie("session").orElse("-")
                                 + " theme=" + request.cookie("theme").orElse("-"))
                         .withCookie(Cookie.of("a", "1").withPath("/"))
-                        .withCookie(Cookie.of("b", "2").withHttpOnly(true)))
-                .get("/status/{code}", request -> {
+                        .withCookie(Cookie.of("b", "2").withHttpOnly(true))))
+                .get("/status/{code}", done(request -> {
                     Status status = Status.of(Integer.parseInt(request.pathParam("code")));
                     return status.forbidsBody() ? Response.of(status) : Response.error(status, "status " + status.code());
-                })
-                .get("/no-content", request -> Response.of(Status.NO_CONTENT).withHeader("X-Done", "yes"))
-                .get("/not-modified", request -> Response.of(Status.NOT_MODIFIED).withHeader("ETag", "\"v1\""))
-                .get("/fail", request -> {
+                }))
+                .get("/no-content", done(request -> Response.of(Status.NO_CONTENT).withHeader("X-Done", "yes")))
+                .get("/not-modified", done(request -> Response.of(Status.NOT_MODIFIED).withHeader("ETag", "\"v1\"")))
+                .get("/fail", done(request -> {
                     throw new IllegalStateException("secret-detail-42");
-                })
-                .get("/refuse/{code}", request -> {
+                }))
+                .get("/refuse/{code}", done(request -> {
                     int code = Integer.parseInt(request.pathParam("code"));
                     throw new HttpException(code, "refused " + code);
-                })
-                .get("/remote", request -> Response.text("remote=" + request.remoteAddress().getAddress().getHostAddress()
+                }))
+                .get("/remote", done(request -> Response.text("remote=" + request.remoteAddress().getAddress().getHostAddress()
                         + ":" + request.remoteAddress().getPort() + "\nscheme=" + request.scheme()
-                        + "\nversion=" + request.version()))
-                .post("/form", request -> {
+                        + "\nversion=" + request.version())))
+                .post("/form", done(request -> {
                     Parameters form = Parameters.form(request);
                     return Response.text(form.names().stream().map(n -> n + "=" + String.join(",", form.all(n)))
                             .collect(Collectors.joining(" ")));
-                })
-                .post("/ignore", request -> Response.text("ignored"))
-                .post("/read", request -> {
+                }))
+                .post("/ignore", done(request -> Response.text("ignored")))
+                .post("/read", done(request -> {
                     long total = 0;
                     try (InputStream in = request.body().stream()) {
                         byte[] buffer = new byte[8192];
@@ -360,8 +378,8 @@ public final class ConformanceApp {
                         }
                     }
                     return Response.text("read=" + total);
-                })
-                .get("/hold/{id}", request -> {
+                }))
+                .get("/hold/{id}", done(request -> {
                     String id = request.pathParam("id");
                     startWaiting(id);
                     try {
@@ -373,8 +391,8 @@ public final class ConformanceApp {
                     }
                     completed.add(id);
                     return Response.text("done " + id);
-                })
-                .get("/hang", request -> {
+                }))
+                .get("/hang", done(request -> {
                     CountDownLatch gate = gate("hang");
                     startWaiting("hang");
                     try {
@@ -390,7 +408,7 @@ public final class ConformanceApp {
                     } finally {
                         stopWaiting("hang");
                     }
-                })
+                }))
                 .mount("/admin", admin)
                 .build();
     }

@@ -1,5 +1,6 @@
 package dev.ferry.dev.internal;
 
+import dev.ferry.Errors;
 import dev.ferry.Handler;
 import dev.ferry.Headers;
 import dev.ferry.HttpException;
@@ -27,28 +28,20 @@ public final class DebugPage {
 
     /**
      * Wraps an app so that an exception it throws becomes the debug page for a client on this machine.
-     * {@link HttpException}s pass through, and so does every exception of a request from another
-     * machine: the engine turns them into their status or a generic 500, as on every server, so the
-     * page (the request's headers, cookies and authorization included) never leaves the machine.
+     * {@link HttpException}s keep their status, and every exception of a request from another machine
+     * becomes the generic 500, as on every server, so the page (the request's headers, cookies and
+     * authorization included) never leaves the machine. It is the widest {@link Errors} mapping, so a
+     * mapping of the app's own wins, and the filters inside the app see the page as a response.
      */
     public static Handler wrap(Handler app) {
-        return request -> {
-            try {
-                return app.handle(request);
-            } catch (HttpException e) {
-                throw e;
-            } catch (Throwable e) {
-                java.net.InetAddress peer = request.remoteAddress().getAddress();
-                if (peer == null || !peer.isLoopbackAddress()) {
-                    throw e;
-                }
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                LOG.log(System.Logger.Level.ERROR, "handler failed on " + request, dev.ferry.spi.Engine.loggable(e));
-                return render(request, e);
+        return Errors.builder().map(Throwable.class, (e, request) -> {
+            LOG.log(System.Logger.Level.ERROR, "handler failed on " + request, dev.ferry.spi.Engine.loggable(e));
+            java.net.InetAddress peer = request.remoteAddress().getAddress();
+            if (peer == null || !peer.isLoopbackAddress()) {
+                return Errors.render(request, Status.INTERNAL_SERVER_ERROR, null);
             }
-        };
+            return render(request, e);
+        }).build().then(app);
     }
 
     /** Returns the debug page for this failure, HTML when the request accepts it. */
