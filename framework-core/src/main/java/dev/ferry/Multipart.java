@@ -172,8 +172,9 @@ public final class Multipart {
      * Hands each part to the visitor as it arrives; what the visitor leaves unread of a part is skipped.
      *
      * @throws HttpException 415, 400 or 413 as {@link Reader#next()} does
+     * @throws Exception what the visitor throws
      */
-    public void each(Request request, PartVisitor visitor) throws IOException {
+    public void each(Request request, PartVisitor visitor) throws Exception {
         try (Reader parts = reader(request)) {
             Part part;
             while ((part = parts.next()) != null) {
@@ -266,7 +267,7 @@ public final class Multipart {
     @FunctionalInterface
     public interface PartVisitor {
         /** Handles one part; its content is readable until this returns. */
-        void visit(Part part) throws IOException;
+        void visit(Part part) throws Exception;
     }
 
     /** Returns the headers of a part from the parser's names and values. */

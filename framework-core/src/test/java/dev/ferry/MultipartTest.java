@@ -109,7 +109,7 @@ class MultipartTest {
     }
 
     @Test
-    void eachSkipsWhatTheVisitorLeavesUnread() throws IOException {
+    void eachSkipsWhatTheVisitorLeavesUnread() throws Exception {
         List<String> names = new ArrayList<>();
         Multipart.defaults().each(request(FORM), part -> names.add(part.name()));
         assertEquals(List.of("title", "tags", "photo", "tags"), names);
