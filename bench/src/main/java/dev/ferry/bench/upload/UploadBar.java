@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -63,8 +64,8 @@ public final class UploadBar {
     static boolean run(String server, long size) throws Exception {
         Path temp = Files.createTempDirectory("ferry-upload-bar-");
         Path log = Files.createTempFile("ferry-upload-bar-" + server + "-", ".log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-Xmx64m", "-Dferry.server=" + server,
+        String javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(javaExecutable, "-Xmx64m", "-Dferry.server=" + server,
                 "-cp", System.getProperty("java.class.path"), UploadApp.class.getName(), temp.toString())
                 .redirectErrorStream(true).start();
         try {
@@ -72,7 +73,7 @@ public final class UploadBar {
             int port = -1;
             String line;
             while ((line = out.readLine()) != null) {
-                Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.APPEND);
+                Files.writeString(log, line + "\n", StandardOpenOption.APPEND);
                 if (line.startsWith("READY ")) {
                     port = Integer.parseInt(line.substring(6).trim());
                     break;
@@ -160,7 +161,7 @@ public final class UploadBar {
         try {
             String line;
             while ((line = out.readLine()) != null) {
-                Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.APPEND);
+                Files.writeString(log, line + "\n", StandardOpenOption.APPEND);
             }
         } catch (IOException e) {
             // the process ended
