@@ -84,7 +84,12 @@ public final class UploadBar {
                 return false;
             }
             Thread.ofPlatform().daemon().start(() -> drain(out, log));
-            return upload(server, port, size, temp);
+            try {
+                return upload(server, port, size, temp);
+            } catch (IOException e) {
+                System.out.println(server + " FAIL: " + e + "; the server's output is in " + log);
+                return false;
+            }
         } finally {
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -112,14 +117,17 @@ public final class UploadBar {
             out.write(("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=" + BOUNDARY
                     + "\r\nContent-Length: " + length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             out.write(head);
-            // pseudo-random content in 1 MiB blocks, each block different
-            byte[] block = new byte[1 << 20];
-            Random random = new Random(42);
-            for (long sent = 0; sent < size; ) {
-                random.nextBytes(block);
-                int n = (int) Math.min(block.length, size - sent);
-                sha.update(block, 0, n);
-                out.write(block, 0, n);
+            // pseudo-random content: 1 MiB windows of an 8 MiB random pool at a different offset each time,
+            // so that no two blocks are alike and generating them costs nothing
+            byte[] pool = new byte[8 << 20];
+            new Random(42).nextBytes(pool);
+            int window = 1 << 20;
+            long block = 0;
+            for (long sent = 0; sent < size; block++) {
+                int offset = (int) (block * 1_048_573 % (pool.length - window));
+                int n = (int) Math.min(window, size - sent);
+                sha.update(pool, offset, n);
+                out.write(pool, offset, n);
                 sent += n;
             }
             out.write(tail);
@@ -134,6 +142,13 @@ public final class UploadBar {
         boolean ok = answer.startsWith("HTTP/1.1 200") && part.find() && heap.find()
                 && Long.parseLong(part.group(1)) == size && Long.parseLong(part.group(2)) == size
                 && part.group(3).equals(expected) && Long.parseLong(heap.group(1)) < HEAP_BAR;
+        Matcher receive = Pattern.compile("receiveMillis=(\\d+)").matcher(answer);
+        Matcher checksum = Pattern.compile("checksumMillis=(\\d+)").matcher(answer);
+        String serverTimes = receive.find() && checksum.find()
+                ? String.format(" (server: %.1f s to receive, parse and store, %.1f s more to checksum the stored file)",
+                        Long.parseLong(receive.group(1)) / 1000.0,
+                        (Long.parseLong(checksum.group(1)) - Long.parseLong(receive.group(1))) / 1000.0)
+                : "";
         boolean clean;
         try (Stream<Path> left = Files.list(temp)) {
             clean = left.findAny().isEmpty();
@@ -143,6 +158,7 @@ public final class UploadBar {
                 safeGroup(heap, 1, v -> String.format("%.1f MiB", Long.parseLong(v) / 1048576.0)),
                 safeGroup(part, 2, v -> v), safeGroup(part, 3, v -> v.equals(expected) ? "matches" : "DIFFERS"),
                 clean ? "empty afterwards" : "NOT EMPTY");
+        System.out.println("          " + serverTimes.strip());
         if (!ok) {
             System.out.println(answer.length() > 2000 ? answer.substring(0, 2000) : answer);
         }
