@@ -25,11 +25,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Parses one 64 MiB file part with {@link Multipart#reader}, reading its content into a reused
- * buffer: the parser's cost alone (no socket, no disk). {@code random} content is what uploads look
- * like; {@code nearBoundaries} is content made of {@code CRLF--} plus all but the last byte of the
- * boundary, over and over: the adversarial case for a delimiter search, which must stay linear. The
- * score is the time for one body; MiB/s = 64 / seconds.
+ * Parses one file part of {@code mib} MiB with {@link Multipart#reader}, reading its content into a
+ * reused buffer: the parser's cost alone (no socket, no disk). {@code random} content is what uploads
+ * look like; {@code nearBoundaries} is content made of {@code CRLF--} plus all but the last byte of
+ * the boundary, over and over: the adversarial case for a delimiter search, whose time must grow in
+ * proportion to the size (linear), not faster. The score is the time for one body; MiB/s = mib /
+ * seconds.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,26 +41,30 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MultipartBenchmark {
 
     static final String BOUNDARY = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
-    static final int SIZE = 64 * 1024 * 1024;
-
     @Param({"random", "nearBoundaries"})
     public String content;
+
+    @Param({"16", "64"})
+    public int mib;
+
+    private int size;
 
     private byte[] body;
     private final byte[] buffer = new byte[64 * 1024];
 
     @Setup
     public void setUp() {
-        byte[] part = new byte[SIZE];
+        size = mib * 1024 * 1024;
+        byte[] part = new byte[size];
         if (content.equals("random")) {
             new Random(1).nextBytes(part);
         } else {
             byte[] near = ("\r\n--" + BOUNDARY.substring(0, BOUNDARY.length() - 1)).getBytes(StandardCharsets.ISO_8859_1);
-            for (int at = 0; at < SIZE; at += near.length) {
-                System.arraycopy(near, 0, part, at, Math.min(near.length, SIZE - at));
+            for (int at = 0; at < size; at += near.length) {
+                System.arraycopy(near, 0, part, at, Math.min(near.length, size - at));
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(SIZE + 512);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size + 512);
         out.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data.bin\"\r\n"
                 + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
         out.writeBytes(part);
@@ -83,8 +88,8 @@ public class MultipartBenchmark {
                 }
             }
         }
-        if (total != SIZE) {
-            throw new IllegalStateException("parsed " + total + " bytes, expected " + SIZE);
+        if (total != size) {
+            throw new IllegalStateException("parsed " + total + " bytes, expected " + size);
         }
         return total;
     }
