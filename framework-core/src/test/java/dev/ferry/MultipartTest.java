@@ -383,6 +383,9 @@ class MultipartTest {
             assertEquals(temp, file.getParent());
             assertTrue(file.getFileName().toString().startsWith("ferry-upload-"), file.toString());
             assertFalse(file.toString().contains("evil"), file.toString());
+            if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+            }
             assertEquals(5000, Files.size(file));
             assertEquals(5000, big.size());
             assertEquals("y".repeat(5000), big.text());
