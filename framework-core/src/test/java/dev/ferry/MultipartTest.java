@@ -309,6 +309,25 @@ class MultipartTest {
     }
 
     @Test
+    void anOverlongCharsetFieldIs400() {
+        String body = "--" + B + "\r\nContent-Disposition: form-data; name=\"_charset_\"\r\n\r\n" + "x".repeat(65)
+                + "\r\n--" + B + "--";
+        HttpException e = refused(body);
+        assertEquals(400, e.status().code());
+        assertEquals("Bad Request: malformed multipart body: the _charset_ field is longer than 64 bytes", e.getMessage());
+    }
+
+    @Test
+    void anUnknownCharsetFallsBackToTheDefault() throws IOException {
+        String body = "--" + B + "\r\nContent-Disposition: form-data; name=\"_charset_\"\r\n\r\nno-such-charset\r\n--" + B
+                + "\r\nContent-Disposition: form-data; name=\"a\"\r\nContent-Type: text/plain; charset=nope\r\n\r\n"
+                + new String("\u00e9".getBytes(UTF_8), ISO_8859_1) + "\r\n--" + B + "--";
+        try (Multipart.Form form = Multipart.defaults().form(request(body))) {
+            assertEquals("\u00e9", form.field("a").orElseThrow());
+        }
+    }
+
+    @Test
     void filenamesAreDecoded() throws IOException {
         String utf8Name = new String("r\u00e9sum\u00e9.pdf".getBytes(UTF_8), ISO_8859_1);
         String body = "--" + B + "\r\nContent-Disposition: form-data; name=\"a\"; filename=\"" + utf8Name + "\"\r\n\r\nx\r\n--" + B
