@@ -309,6 +309,14 @@ class MultipartTest {
     }
 
     @Test
+    void aLongPreambleWithoutTheBoundaryIs400() {
+        HttpException e = refused("x".repeat(20_000) + "\r\n--" + B + "\r\n");
+        assertEquals(400, e.status().code());
+        assertEquals("Bad Request: malformed multipart body: the body does not start with the boundary of its Content-Type",
+                e.getMessage());
+    }
+
+    @Test
     void anOverlongCharsetFieldIs400() {
         String body = "--" + B + "\r\nContent-Disposition: form-data; name=\"_charset_\"\r\n\r\n" + "x".repeat(65)
                 + "\r\n--" + B + "--";
