@@ -33,10 +33,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * tier with short deadlines so the suite takes seconds to a few minutes.
  *
  * <p>Four tiers run as nested test classes: {@link Semantics} (required of every server),
- * {@link Hardening} and {@link Shutdown} (required of production servers), and {@link Errors}
- * (errors through filters and the access log, required of every server). A server that is known not
- * to meet a test lists it in {@link #knownGaps()} with the reason; such a test is reported as skipped
- * with that reason when it fails, and fails when it passes, so the list stays honest.
+ * {@link Hardening} and {@link Shutdown} (required of production servers), {@link Errors}
+ * (errors through filters and the access log) and {@link Multipart} (form uploads), both required of
+ * every server. A server that is known not to meet a test lists it in {@link #knownGaps()} with the
+ * reason; such a test is reported as skipped with that reason when it fails, and fails when it passes,
+ * so the list stays honest.
  */
 @ExtendWith(KnownGaps.class)
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
@@ -114,6 +115,15 @@ public abstract class ConformanceSuite {
     @Order(4)
     class Errors extends ErrorTests {
         Errors() {
+            super(ConformanceSuite.this);
+        }
+    }
+
+    /** {@code multipart/form-data} uploads: parts, limits, malformed bodies and temporary files. */
+    @Nested
+    @Order(5)
+    class Multipart extends MultipartTests {
+        Multipart() {
             super(ConformanceSuite.this);
         }
     }

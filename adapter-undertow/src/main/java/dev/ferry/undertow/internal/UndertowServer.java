@@ -42,6 +42,9 @@ public final class UndertowServer implements Server {
                 .set(UndertowOptions.MAX_HEADER_SIZE, HeadCheck.maxHead(config) + 1024)
                 .set(UndertowOptions.MAX_HEADERS, config.maxHeaderCount() + 8)
                 .set(UndertowOptions.MAX_PARAMETERS, Math.max(config.maxRequestLine(), 1000))
+                // the core enforces the body limit (413); Undertow's own (2 MiB by default) would cut a
+                // larger body the core accepts with an IOException
+                .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, config.requestHeaderTimeout().toMillis()))
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
                 .set(UndertowOptions.ALWAYS_SET_DATE, false).set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
