@@ -195,7 +195,7 @@ final class ExchangeEngine implements Engine {
                 case Body.Bytes bytes when head.framing() != ResponseHead.Framing.NONE ->
                         exchange.send(head, bytes.buffer());
                 case Body.File file when head.framing() != ResponseHead.Framing.NONE ->
-                        exchange.sendFile(head, file.path(), 0, file.length());
+                        exchange.sendFile(head, file.path(), file.offset(), file.length());
                 case Body.Stream stream when streams -> {
                     return stream(exchange, head, stream, drainAfterBody);
                 }
