@@ -114,6 +114,9 @@ public final class StaticFiles implements Handler {
         if (entry == null) {
             return notFound();
         }
+        if (!entry.directory && relative.endsWith("/")) {
+            return notFound();
+        }
         if (entry.directory) {
             if (indexFile == null) {
                 return notFound();
@@ -177,10 +180,10 @@ public final class StaticFiles implements Handler {
             Entry br = source.find(relative + ".br");
             Entry gz = source.find(relative + ".gz");
             varies = br != null && !br.directory || gz != null && !gz.directory;
-            double best = varies ? Math.max(HttpValues.quality(accept, "identity"), Double.MIN_VALUE) : 1;
+            double best = 0;
             if (br != null && !br.directory) {
                 double q = HttpValues.quality(accept, "br");
-                if (q > 0 && q >= best) {
+                if (q > 0) {
                     entry = br;
                     coding = "br";
                     best = q;
@@ -188,7 +191,7 @@ public final class StaticFiles implements Handler {
             }
             if (gz != null && !gz.directory) {
                 double q = HttpValues.quality(accept, "gzip");
-                if (q > 0 && (coding == null ? q >= best : q > best)) {
+                if (q > best) {
                     entry = gz;
                     coding = "gzip";
                 }
