@@ -108,6 +108,15 @@ public abstract class ConformanceSuite {
         }
     }
 
+    /** Static files from a directory: validators, ranges, precompressed siblings and the root as a wall. */
+    @Nested
+    @Order(4)
+    class Static extends StaticFilesTests {
+        Static() {
+            super(ConformanceSuite.this);
+        }
+    }
+
     /**
      * Writes the known gaps as a Markdown table to {@code target/conformance-known-gaps.md} and, when
      * the module's {@code README.md} holds a block between {@code <!-- conformance-known-gaps:begin -->}
