@@ -387,9 +387,13 @@ public final class StaticFiles implements Handler {
 
         @Override
         public Entry find(String relative) throws IOException {
+            Path path = root.resolve(relative);
+            if (!relative.isEmpty() && !Files.exists(path)) {
+                return null; // most lookups of siblings miss: answered without an exception
+            }
             Path real;
             try {
-                real = relative.isEmpty() ? realRoot : root.resolve(relative).toRealPath();
+                real = relative.isEmpty() ? realRoot : path.toRealPath();
             } catch (NoSuchFileException e) {
                 return null;
             } catch (IOException e) {
@@ -482,8 +486,7 @@ public final class StaticFiles implements Handler {
                             ? new Entry(false, attributes.size(), attributes.lastModifiedTime().toMillis(), real, null) : null;
                 }
                 case "jar" -> {
-                    URLConnection connection = url.openConnection();
-                    connection.setUseCaches(false);
+                    URLConnection connection = url.openConnection(); // the JDK's cached JarFile: nothing to close
                     if (!(connection instanceof JarURLConnection jar)) {
                         return null;
                     }
