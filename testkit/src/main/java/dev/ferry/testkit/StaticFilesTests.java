@@ -216,6 +216,17 @@ abstract class StaticFilesTests extends Tier {
     }
 
     @Test
+    void headIgnoresRange() throws IOException {
+        try (RawClient client = connect()) {
+            RawResponse head = client.send(request("HEAD", "/static/big.bin", "Range: bytes=0-9")).readHead();
+            assertEquals(200, head.status(), "ranges are defined for GET only: " + head.head());
+            assertEquals(Integer.toString(BIG), head.header("Content-Length").orElse(""));
+            assertFalse(head.has("Content-Range"));
+            assertPingWorks(client);
+        }
+    }
+
+    @Test
     void unsatisfiableRangeIs416() throws IOException {
         try (RawClient client = connect()) {
             for (String range : new String[] {"bytes=" + BIG + "-", "bytes=" + (BIG + 10) + "-" + (BIG + 20), "bytes=-0"}) {
