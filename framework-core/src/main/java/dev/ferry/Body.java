@@ -1,5 +1,6 @@
 package dev.ferry;
 
+import dev.ferry.internal.BoundedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -79,10 +80,24 @@ public sealed interface Body permits Body.Empty, Body.Bytes, Body.Stream, Body.S
     /** Returns the content of a file, which servers may send without copying it through the heap. */
     static Body of(Path file) {
         try {
-            return new File(file, Files.size(file));
+            return new File(file, 0, Files.size(file));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Returns {@code length} bytes of a file from {@code offset} (a file region, as a range response
+     * sends), which servers may send without copying them through the heap. The file must hold them
+     * when the body is sent.
+     *
+     * @throws IllegalArgumentException when the offset or length is negative
+     */
+    static Body of(Path file, long offset, long length) {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("a file region has a non-negative offset and length: " + offset + ", " + length);
+        }
+        return new File(file, offset, length);
     }
 
     /**
@@ -250,19 +265,26 @@ public sealed interface Body permits Body.Empty, Body.Bytes, Body.Stream, Body.S
         }
     }
 
-    /** Content of a file. */
+    /** Content of a file, or of a region of it. */
     final class File implements Body {
         private final Path path;
+        private final long offset;
         private final long length;
 
-        private File(Path path, long length) {
+        private File(Path path, long offset, long length) {
             this.path = path;
+            this.offset = offset;
             this.length = length;
         }
 
         /** Returns the file's path. */
         public Path path() {
             return path;
+        }
+
+        /** Returns where the content starts in the file: 0 for a whole file. */
+        public long offset() {
+            return offset;
         }
 
         @Override
@@ -272,17 +294,26 @@ public sealed interface Body permits Body.Empty, Body.Bytes, Body.Stream, Body.S
 
         @Override
         public InputStream stream() throws IOException {
-            return Files.newInputStream(path);
+            InputStream in = Files.newInputStream(path);
+            try {
+                in.skipNBytes(offset);
+            } catch (IOException e) {
+                in.close();
+                throw e;
+            }
+            return new BoundedInputStream(in, length);
         }
 
         @Override
         public void writeTo(OutputStream out) throws IOException {
-            Files.copy(path, out);
+            try (InputStream in = stream()) {
+                in.transferTo(out);
+            }
         }
 
         @Override
         public String toString() {
-            return "Body.of(" + path + ")";
+            return "Body.of(" + path + (offset == 0 ? "" : ", from " + offset) + ", " + length + " bytes)";
         }
     }
 }

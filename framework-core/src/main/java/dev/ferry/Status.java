@@ -54,12 +54,16 @@ public record Status(int code, String reason) {
     public static final Status GONE = new Status(410, "Gone");
     /** 411 Length Required. */
     public static final Status LENGTH_REQUIRED = new Status(411, "Length Required");
+    /** 412 Precondition Failed. */
+    public static final Status PRECONDITION_FAILED = new Status(412, "Precondition Failed");
     /** 413 Content Too Large. */
     public static final Status CONTENT_TOO_LARGE = new Status(413, "Content Too Large");
     /** 414 URI Too Long. */
     public static final Status URI_TOO_LONG = new Status(414, "URI Too Long");
     /** 415 Unsupported Media Type. */
     public static final Status UNSUPPORTED_MEDIA_TYPE = new Status(415, "Unsupported Media Type");
+    /** 416 Range Not Satisfiable. */
+    public static final Status RANGE_NOT_SATISFIABLE = new Status(416, "Range Not Satisfiable");
     /** 417 Expectation Failed. */
     public static final Status EXPECTATION_FAILED = new Status(417, "Expectation Failed");
     /** 422 Unprocessable Content. */
@@ -85,8 +89,8 @@ public record Status(int code, String reason) {
         CONTINUE, SWITCHING_PROTOCOLS, OK, CREATED, ACCEPTED, NO_CONTENT, PARTIAL_CONTENT,
         MOVED_PERMANENTLY, FOUND, SEE_OTHER, NOT_MODIFIED, TEMPORARY_REDIRECT, PERMANENT_REDIRECT,
         BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED, NOT_ACCEPTABLE,
-        REQUEST_TIMEOUT, CONFLICT, GONE, LENGTH_REQUIRED, CONTENT_TOO_LARGE, URI_TOO_LONG,
-        UNSUPPORTED_MEDIA_TYPE, EXPECTATION_FAILED, UNPROCESSABLE_CONTENT, TOO_MANY_REQUESTS,
+        REQUEST_TIMEOUT, CONFLICT, GONE, LENGTH_REQUIRED, PRECONDITION_FAILED, CONTENT_TOO_LARGE, URI_TOO_LONG,
+        UNSUPPORTED_MEDIA_TYPE, RANGE_NOT_SATISFIABLE, EXPECTATION_FAILED, UNPROCESSABLE_CONTENT, TOO_MANY_REQUESTS,
         REQUEST_HEADER_FIELDS_TOO_LARGE, INTERNAL_SERVER_ERROR, NOT_IMPLEMENTED, BAD_GATEWAY,
         SERVICE_UNAVAILABLE, GATEWAY_TIMEOUT, HTTP_VERSION_NOT_SUPPORTED,
     };

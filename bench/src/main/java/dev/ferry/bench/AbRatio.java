@@ -31,14 +31,17 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * java -cp bench/target/ferry-bench.jar dev.ferry.bench.AbRatio --a raw-undertow --b undertow-io \
- *     [--paths /plaintext,/json] [--rounds 4] [--seconds 8] [--warmup 40] [--connections 64]
+ *     [--paths /plaintext,/json] [--rounds 4] [--seconds 8] [--warmup 40] [--connections 64] [--app MAIN]
  * </pre>
  *
  * <p>Targets: {@code raw-jdk}, {@code raw-undertow}, {@code raw-netty}, {@code raw-servlet} (plain
  * servers answering {@code /plaintext} and {@code /json} like the hello example, at their own defaults;
  * with {@code -matched} configured as Ferry configures them), and {@code SERVER[-io|-virtual]} for the
  * hello example on Ferry with that server ({@code dev}, {@code undertow}, {@code netty}, {@code tomcat}),
- * in the server's default execution mode, on its IO threads, or on virtual threads.
+ * in the server's default execution mode, on its IO threads, or on virtual threads. {@code --app} runs
+ * another Ferry app's main class instead of the hello example: {@code dev.ferry.bench.StaticFilesApp}
+ * serves a 1 MiB file at {@code /static/file.bin}, as {@code raw-undertow-files} (Undertow's own
+ * {@code ResourceHandler}) does.
  */
 public final class AbRatio {
 
@@ -94,7 +97,8 @@ public final class AbRatio {
                 Integer.parseInt(options.getOrDefault("seconds", "8")), Integer.parseInt(options.getOrDefault("warmup", DEFAULT_WARMUP)),
                 Integer.parseInt(options.getOrDefault("connections", "64")), options.getOrDefault("server-cpu", "0"),
                 options.getOrDefault("load-cpu", "1"),
-                List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" ")), HELLO);
+                List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" ")),
+                options.getOrDefault("app", HELLO));
         requireTool("wrk", "apt-get install -y wrk");
         requireTool("taskset", "apt-get install -y util-linux");
         run(a, b, paths, settings, System.out);
@@ -196,6 +200,7 @@ public final class AbRatio {
         return switch (name.endsWith(MATCHED) ? name.substring(0, name.length() - MATCHED.length()) : name) {
             case "raw-jdk" -> "dev.ferry.bench.raw.RawJdkServer";
             case "raw-undertow" -> "dev.ferry.bench.raw.RawUndertow";
+            case "raw-undertow-files" -> "dev.ferry.bench.raw.RawUndertowFiles";
             case "raw-netty" -> "dev.ferry.bench.raw.RawNetty";
             case "raw-servlet" -> "dev.ferry.bench.raw.RawServlet";
             default -> throw new IllegalArgumentException("unknown raw target " + name);

@@ -215,7 +215,7 @@ final class ExchangeEngine implements Engine {
                 }
                 case Body.File file when head.framing() != ResponseHead.Framing.NONE -> {
                     sent = file.length();
-                    exchange.sendFile(head, file.path(), 0, file.length());
+                    exchange.sendFile(head, file.path(), file.offset(), file.length());
                 }
                 case Body.Stream stream when streams -> {
                     return stream(exchange, head, stream, drainAfterBody, trace);

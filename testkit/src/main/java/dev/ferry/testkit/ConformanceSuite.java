@@ -34,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Four tiers run as nested test classes: {@link Semantics} (required of every server),
  * {@link Hardening} and {@link Shutdown} (required of production servers), {@link Errors}
- * (errors through filters and the access log) and {@link Multipart} (form uploads), both required of
- * every server. A server that is known not to meet a test lists it in {@link #knownGaps()} with the
+ * (errors through filters and the access log), {@link Multipart} (form uploads) and {@link Static}
+ * (static files), all required of every server. A server that is known not to meet a test lists it in {@link #knownGaps()} with the
  * reason; such a test is reported as skipped with that reason when it fails, and fails when it passes,
  * so the list stays honest.
  */
@@ -124,6 +124,15 @@ public abstract class ConformanceSuite {
     @Order(5)
     class Multipart extends MultipartTests {
         Multipart() {
+            super(ConformanceSuite.this);
+        }
+    }
+
+    /** Static files from a directory: validators, ranges, precompressed siblings and the root as a wall. */
+    @Nested
+    @Order(6)
+    class Static extends StaticFilesTests {
+        Static() {
             super(ConformanceSuite.this);
         }
     }

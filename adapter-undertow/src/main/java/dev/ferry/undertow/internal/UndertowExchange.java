@@ -35,6 +35,9 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     private StreamSourceChannel in;
     private StreamSinkChannel out;
     private FileChannel file;
+    private long filePosition;
+    private long fileLeft;
+    private boolean fileHeadSent;
 
     UndertowExchange(HttpServerExchange http, ServerConfig config) {
         this.http = http;
@@ -117,10 +120,12 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         }
     }
 
-    /** Sends the file from the position to its end: a file longer than the head says cuts the connection. */
+    /** Sends {@code count} bytes of the file from the position, with the sink's zero-copy transfer. */
     @Override
     public void sendFile(ResponseHead head, Path path, long position, long count) throws IOException {
-        file = FileChannel.open(path).position(position);
+        file = FileChannel.open(path);
+        filePosition = position;
+        fileLeft = count;
         send(head, null);
     }
 
@@ -139,7 +144,8 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
                     IoUtils.safeClose(file);
                     next.proceed();
                 });
-                http.getResponseSender().transferFrom(file, IoCallback.END_EXCHANGE);
+                out = http.getResponseChannel();
+                transfer(out);
             } else if (head.framing() != ResponseHead.Framing.NONE) {
                 http.getResponseSender().send(body, IoCallback.END_EXCHANGE);
             } else {
@@ -148,6 +154,45 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
                 http.endExchange();
             }
         } catch (IOException | RuntimeException e) {
+            IoUtils.safeClose(file);
+            abort();
+        }
+    }
+
+    /**
+     * Moves the rest of the file region to the sink, resuming from the write listener when the socket is
+     * full. Undertow's own sender sends a file to its end; a range stops at its count.
+     */
+    private void transfer(StreamSinkChannel sink) {
+        try {
+            // the head goes out first: while it is buffered, Undertow's response conduit copies a whole
+            // buffer from the channel's own position, whatever the region's count
+            if (!fileHeadSent) {
+                if (!sink.flush()) {
+                    sink.getWriteSetter().set(this::transfer);
+                    sink.resumeWrites();
+                    return;
+                }
+                fileHeadSent = true;
+            }
+            while (fileLeft > 0) {
+                long n = sink.transferFrom(file, filePosition, fileLeft);
+                if (n == 0) {
+                    if (filePosition >= file.size()) {
+                        throw new IOException("the file ended " + fileLeft + " bytes before the region did");
+                    }
+                    sink.getWriteSetter().set(this::transfer);
+                    sink.resumeWrites();
+                    return;
+                }
+                filePosition += n;
+                fileLeft -= n;
+            }
+            sink.suspendWrites();
+            sink.getWriteSetter().set(null);
+            http.endExchange();
+        } catch (IOException | RuntimeException e) {
+            sink.getWriteSetter().set(null);
             IoUtils.safeClose(file);
             abort();
         }
