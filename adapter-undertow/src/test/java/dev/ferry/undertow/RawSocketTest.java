@@ -52,6 +52,8 @@ class RawSocketTest {
                     out.write("two\n".getBytes());
                 })))
                 .get("/file", r -> Response.ok().withBody(Body.of(file)))
+                .get("/region/{from}/{length}", r -> Response.ok().withBody(
+                        Body.of(file, Long.parseLong(r.pathParam("from")), Long.parseLong(r.pathParam("length")))))
                 .get("/fail", r -> Response.ok().withBody(Body.streamed(out -> {
                     out.write("one\n".getBytes());
                     out.flush();
@@ -146,6 +148,28 @@ class RawSocketTest {
             assertFalse(response.contains("Server:"), response);
             assertFalse(response.contains("keep-alive"), response);
             assertTrue(response.contains("Content-Length: 13\r\n"), response);
+        }
+    }
+
+    @Test
+    void sendsExactlyAFileRegionOnBothModesEvenPipelined() throws IOException {
+        for (Server target : new Server[] {server, inline}) {
+            String response = exchange(target, "GET /region/5/7 HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /region/0/4 HTTP/1.1\r\nHost: x\r\n\r\nGET /region/8/5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String[] bodies = response.split("HTTP/1.1 200 OK\r\n");
+            assertEquals(4, bodies.length, response);
+            assertTrue(bodies[1].contains("Content-Length: 7\r\n") && bodies[1].endsWith("\r\n\r\ncontent"), response);
+            assertTrue(bodies[2].contains("Content-Length: 4\r\n") && bodies[2].endsWith("\r\n\r\nfile"), response);
+            assertTrue(bodies[3].contains("Content-Length: 5\r\n") && bodies[3].endsWith("\r\n\r\ntent\n"), response);
+        }
+    }
+
+    @Test
+    void aFileAfterAStreamedResponseOnOneConnection() throws IOException {
+        for (Server target : new Server[] {server, inline}) {
+            String response = exchange(target, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertTrue(response.contains("one\n") && response.endsWith("\r\n\r\nfile content\n"), response);
         }
     }
 

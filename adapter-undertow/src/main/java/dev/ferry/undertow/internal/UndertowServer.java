@@ -37,13 +37,12 @@ public final class UndertowServer implements Server {
         this.config = config;
         this.engine = Engine.create(app, config);
         String host = config.host().orElse("0.0.0.0");
-        // head limits above the check's, Undertow's timers for a begun head and an idle connection, the target as sent
+        // head limits above the check's, no body limit but the core's, Undertow's timers for a begun head and an
+        // idle connection, the target as sent
         HttpOpenListener listener = new HttpOpenListener(new DefaultByteBufferPool(true, 16384, 1024, 4), OptionMap.builder()
                 .set(UndertowOptions.MAX_HEADER_SIZE, HeadCheck.maxHead(config) + 1024)
                 .set(UndertowOptions.MAX_HEADERS, config.maxHeaderCount() + 8)
                 .set(UndertowOptions.MAX_PARAMETERS, Math.max(config.maxRequestLine(), 1000))
-                // the core enforces the body limit (413); Undertow's own (2 MiB by default) would cut a
-                // larger body the core accepts with an IOException
                 .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, config.requestHeaderTimeout().toMillis()))
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
