@@ -108,6 +108,15 @@ public abstract class ConformanceSuite {
         }
     }
 
+    /** CORS, compression and server-sent events from core, on this server. */
+    @Nested
+    @Order(4)
+    class WebFeatures extends WebFeaturesTests {
+        WebFeatures() {
+            super(ConformanceSuite.this);
+        }
+    }
+
     /**
      * Writes the known gaps as a Markdown table to {@code target/conformance-known-gaps.md} and, when
      * the module's {@code README.md} holds a block between {@code <!-- conformance-known-gaps:begin -->}
