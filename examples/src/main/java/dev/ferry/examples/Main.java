@@ -16,6 +16,7 @@ public final class Main {
             examples:
               hello    GET / and /plaintext, /json, /hello/{name}, POST /echo, GET /boom
               deploy   the app of the deployment recipe (GET /whoami)
+              events   server-sent events (GET /clock) with CORS and gzip, for pages of http://localhost:3000
 
             settings (system property or environment variable):
               ferry.server / FERRY_SERVER   dev, undertow, netty or tomcat. This jar holds every server,
@@ -40,6 +41,7 @@ public final class Main {
         switch (args[0].toLowerCase(Locale.ROOT)) {
             case "hello" -> HelloApp.main(new String[0]);
             case "deploy" -> DeployApp.main(new String[0]);
+            case "events" -> dev.ferry.examples.events.EventsApp.main(new String[0]);
             default -> {
                 System.err.println("unknown example '" + args[0] + "'");
                 System.err.print(USAGE);

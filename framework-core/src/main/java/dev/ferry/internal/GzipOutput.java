@@ -13,13 +13,14 @@ import java.util.zip.Deflater;
 public final class GzipOutput extends OutputStream {
 
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff};
-    private static final int BUFFER = 8192;
+    private static final int BUFFER = Deflaters.BUFFER;
 
     private final OutputStream out;
     private final Deflaters pool;
     private final CRC32 crc = new CRC32();
-    private final byte[] buffer = new byte[BUFFER];
+    private Deflaters.Lease lease;
     private Deflater deflater;
+    private byte[] buffer;
     private boolean started;
     private boolean finished;
 
@@ -92,15 +93,17 @@ public final class GzipOutput extends OutputStream {
             }
         }
         finished = true;
-        Deflater done = deflater;
+        Deflaters.Lease done = lease;
+        lease = null;
         deflater = null;
         pool.give(done);
     }
 
     /** Ends the deflater of a stream that failed before it finished: its state cannot be trusted. */
     public void release() {
-        if (deflater != null) {
-            deflater.end();
+        if (lease != null) {
+            lease.deflater.end();
+            lease = null;
             deflater = null;
         }
         finished = true;
@@ -109,7 +112,9 @@ public final class GzipOutput extends OutputStream {
     private void start() throws IOException {
         if (!started) {
             started = true;
-            deflater = pool.take();
+            lease = pool.take();
+            deflater = lease.deflater;
+            buffer = lease.buffer;
             out.write(HEADER);
         }
     }

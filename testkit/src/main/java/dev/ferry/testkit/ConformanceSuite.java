@@ -32,8 +32,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the server under test is the one {@link ServerProvider} on the class path, started on port 0 for each
  * tier with short deadlines so the suite takes seconds to a few minutes.
  *
- * <p>Three tiers run as nested test classes: {@link Semantics} (required of every server),
- * {@link Hardening} and {@link Shutdown} (required of production servers). A server that is known not
+ * <p>Four tiers run as nested test classes: {@link Semantics} (required of every server),
+ * {@link Hardening} and {@link Shutdown} (required of production servers), and {@link WebFeatures}
+ * (core's CORS, compression and server-sent events, required of every server). A server that is known not
  * to meet a test lists it in {@link #knownGaps()} with the reason; such a test is reported as skipped
  * with that reason when it fails, and fails when it passes, so the list stays honest.
  */
