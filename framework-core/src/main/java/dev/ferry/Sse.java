@@ -36,6 +36,7 @@ public final class Sse {
     /** The heartbeat interval of {@link #stream(Request, Producer)}. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
 
+    private static final System.Logger LOG = System.getLogger("dev.ferry");
     private static final byte[] HEARTBEAT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private Sse() {
@@ -349,7 +350,12 @@ public final class Sse {
                 writing.unlock();
             }
             for (Runnable action : actions) {
-                action.run();
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    // one failing action must not keep the others, or the stream's end, from happening
+                    LOG.log(System.Logger.Level.WARNING, "an event stream's close action failed", dev.ferry.internal.Loggable.of(e));
+                }
             }
         }
 
