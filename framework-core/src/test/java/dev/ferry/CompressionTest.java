@@ -178,6 +178,27 @@ class CompressionTest {
     }
 
     @Test
+    void closingEndsThePooledDeflatersAndLaterOnesAreNotKept() throws IOException {
+        dev.ferry.internal.Deflaters pool = new dev.ferry.internal.Deflaters(6, 4);
+        dev.ferry.internal.Deflaters.Lease lease = pool.take();
+        pool.give(lease);
+        assertEquals(1, pool.idle());
+        pool.close();
+        assertEquals(0, pool.idle());
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        dev.ferry.internal.GzipOutput gzip = new dev.ferry.internal.GzipOutput(sink, pool);
+        gzip.write("still works".getBytes(StandardCharsets.UTF_8));
+        gzip.finish();
+        assertEquals("still works", gunzip(sink.toByteArray()));
+        assertEquals(0, pool.idle());
+        Compression filter = Compression.gzip();
+        filter.close();
+        Response response = TestClient.of(filter.then(router)).send(Request.builder().method(Method.GET).target("/json")
+                .headers(Headers.of("Accept-Encoding", "gzip")));
+        assertEquals(BIG, gunzip(response.body().bytes()));
+    }
+
+    @Test
     void builderChecksItsSettings() {
         assertThrows(IllegalArgumentException.class, () -> Compression.builder().level(0));
         assertThrows(IllegalArgumentException.class, () -> Compression.builder().types("text"));

@@ -15,6 +15,7 @@ public final class Deflaters {
 
     private final int level;
     private final ArrayBlockingQueue<Lease> idle;
+    private volatile boolean closed;
 
     /** Creates a pool of deflaters of this level, keeping at most {@code capacity} idle. */
     public Deflaters(int level, int capacity) {
@@ -41,7 +42,19 @@ public final class Deflaters {
     /** Returns a deflater that finished cleanly; it is reset for the next user, or ended when the pool is full. */
     public void give(Lease lease) {
         lease.deflater.reset();
-        if (!idle.offer(lease)) {
+        if (closed || !idle.offer(lease)) {
+            lease.deflater.end();
+        }
+        if (closed) {
+            close();
+        }
+    }
+
+    /** Ends every idle deflater; those in use are ended when given back, and later ones are not kept. */
+    public void close() {
+        closed = true;
+        Lease lease;
+        while ((lease = idle.poll()) != null) {
             lease.deflater.end();
         }
     }
