@@ -302,6 +302,31 @@ abstract class WebFeaturesTests extends Tier {
     }
 
     @Test
+    void heartbeatCommentsFlowWhileTheProducerWaits() throws IOException {
+        try (RawClient client = connect()) {
+            client.send(request("GET", "/events/h1"));
+            assertEquals(200, client.readHeaders().status());
+            EventReader events = new EventReader(client, false);
+            assertEquals("id: 1\nevent: greeting\ndata: after none\n", events.next());
+            long start = System.nanoTime();
+            int beats = 0;
+            while (beats < 2) {
+                String chunk = new String(client.readChunk(), StandardCharsets.UTF_8);
+                assertEquals(":\n\n", chunk, "only heartbeats while the producer waits");
+                beats++;
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis >= HEARTBEAT.toMillis() && millis <= HEARTBEAT.multipliedBy(2).plusSeconds(1).toMillis(),
+                    "two heartbeats after " + millis + " ms");
+            gate("h1-1").countDown();
+            gate("h1-2").countDown();
+            assertEquals("id: 2\ndata: line one\ndata: line two\n", events.next());
+            assertEquals("id: 3\ndata: last\n", events.next());
+            assertTrue(events.ended());
+        }
+    }
+
+    @Test
     void theProducerLearnsPromptlyThatTheClientWentAway() throws IOException, InterruptedException {
         theClientGoesAway("w1", false);
     }
