@@ -108,18 +108,20 @@ public final class Cors implements Filter {
     }
 
     private Response allow(Response response, String origin) {
-        Response answer = response.withHeader("Access-Control-Allow-Origin", allowOriginValue(origin));
+        String value = allowOriginValue(origin);
+        Response answer = response.withHeader("Access-Control-Allow-Origin", value);
         if (credentials) {
             answer = answer.withHeader("Access-Control-Allow-Credentials", "true");
         }
         if (exposed != null) {
             answer = answer.withHeader("Access-Control-Expose-Headers", exposed);
         }
-        return varyByOrigin(answer);
+        return value.equals(ANY) ? answer : Vary.add(answer, "Origin");
     }
 
+    /** Returns {@code *} for any origin without credentials, else the origin itself (always for {@code null}). */
     private String allowOriginValue(String origin) {
-        return anyOrigin && !credentials && !origins.contains(origin) ? ANY : origin;
+        return anyOrigin && !credentials && !origin.equals("null") ? ANY : origin;
     }
 
     private Response preflight(Request request, String origin) {

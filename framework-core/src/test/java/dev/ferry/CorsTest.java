@@ -188,6 +188,13 @@ class CorsTest {
         TestClient sandboxed = TestClient.of(Cors.builder().allowOrigins("null").build().then(router));
         Response response = sandboxed.send(Request.builder().method(Method.GET).target("/items").headers(Headers.of("Origin", "null")));
         assertEquals("null", header(response, "Access-Control-Allow-Origin"));
+        TestClient anyAndNull = TestClient.of(Cors.builder().allowOrigins("*", "null").build().then(router));
+        Response echoed = anyAndNull.send(Request.builder().method(Method.GET).target("/items").headers(Headers.of("Origin", "null")));
+        assertEquals("null", header(echoed, "Access-Control-Allow-Origin"));
+        assertEquals("Origin", header(echoed, "Vary"), "an echoed origin always varies");
+        Response star = anyAndNull.send(Request.builder().method(Method.GET).target("/items")
+                .headers(Headers.of("Origin", "https://x.example")));
+        assertEquals("*", header(star, "Access-Control-Allow-Origin"));
     }
 
     @Test
