@@ -20,6 +20,7 @@ public final class Main {
               deploy   the app of the deployment recipe (GET /whoami)
               pets     a JSON pet store: GET and POST /pets, GET /pets/{id}, POST /pets/batch
               api      a JSON API: request ids, a caller as a request attribute, JSON errors
+              events   server-sent events (GET /clock) with CORS and gzip, for pages of http://localhost:3000
 
             settings (system property or environment variable):
               ferry.server / FERRY_SERVER   dev, undertow, netty or tomcat. This jar holds every server,
@@ -46,6 +47,7 @@ public final class Main {
             case "deploy" -> DeployApp.main(new String[0]);
             case "pets" -> PetsApp.main(new String[0]);
             case "api" -> ApiApp.main(new String[0]);
+            case "events" -> dev.ferry.examples.events.EventsApp.main(new String[0]);
             default -> {
                 System.err.println("unknown example '" + args[0] + "'");
                 System.err.print(USAGE);

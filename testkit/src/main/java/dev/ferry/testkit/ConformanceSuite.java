@@ -33,11 +33,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * tier with short deadlines so the suite takes seconds to a few minutes.
  *
  * <p>Four tiers run as nested test classes: {@link Semantics} (required of every server),
- * {@link Hardening} and {@link Shutdown} (required of production servers), {@link Errors}
- * (errors through filters and the access log), {@link Multipart} (form uploads) and {@link Static}
- * (static files), all required of every server. A server that is known not to meet a test lists it in {@link #knownGaps()} with the
- * reason; such a test is reported as skipped with that reason when it fails, and fails when it passes,
- * so the list stays honest.
+ * {@link Hardening} and {@link Shutdown} (required of production servers); {@link Errors} (errors
+ * through filters and the access log), {@link Multipart} (form uploads), {@link Static} (static files)
+ * and {@link WebFeatures} (CORS, compression and server-sent events), all required of every server.
+ * A server that is known not to meet a test lists it in {@link #knownGaps()} with the reason; such a
+ * test is reported as skipped with that reason when it fails, and fails when it passes, so the list
+ * stays honest.
  */
 @ExtendWith(KnownGaps.class)
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
@@ -133,6 +134,15 @@ public abstract class ConformanceSuite {
     @Order(6)
     class Static extends StaticFilesTests {
         Static() {
+            super(ConformanceSuite.this);
+        }
+    }
+
+    /** CORS, compression and server-sent events from core, on this server. */
+    @Nested
+    @Order(7)
+    class WebFeatures extends WebFeaturesTests {
+        WebFeatures() {
             super(ConformanceSuite.this);
         }
     }
