@@ -4,6 +4,7 @@ import dev.ferry.examples.api.ApiApp;
 import dev.ferry.examples.deploy.DeployApp;
 import dev.ferry.examples.hello.HelloApp;
 import dev.ferry.examples.json.PetsApp;
+import dev.ferry.examples.todo.TodoApp;
 import java.util.Locale;
 
 /**
@@ -21,6 +22,7 @@ public final class Main {
               pets     a JSON pet store: GET and POST /pets, GET /pets/{id}, POST /pets/batch
               api      a JSON API: request ids, a caller as a request attribute, JSON errors
               events   server-sent events (GET /clock) with CORS and gzip, for pages of http://localhost:3000
+              todo     a todo list: JSON API, a live page over Server-Sent Events, uploads, CORS
 
             settings (system property or environment variable):
               ferry.server / FERRY_SERVER   dev, undertow, netty or tomcat. This jar holds every server,
@@ -48,6 +50,7 @@ public final class Main {
             case "pets" -> PetsApp.main(new String[0]);
             case "api" -> ApiApp.main(new String[0]);
             case "events" -> dev.ferry.examples.events.EventsApp.main(new String[0]);
+            case "todo" -> TodoApp.main(new String[0]);
             default -> {
                 System.err.println("unknown example '" + args[0] + "'");
                 System.err.print(USAGE);
