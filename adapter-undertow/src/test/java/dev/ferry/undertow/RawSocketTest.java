@@ -166,7 +166,8 @@ class RawSocketTest {
 
     @Test
     void aFileAfterAStreamedResponseOnOneConnection() throws IOException {
-        for (Server target : new Server[] {server, inline}) {
+        // a race: Undertow may start the second request on the thread that ended the first, so try it often
+        for (int i = 0; i < 200; i++) for (Server target : new Server[] {server, inline}) {
             String response = exchange(target, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
                     + "GET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             assertTrue(response.contains("one\n") && response.endsWith("\r\n\r\nfile content\n"), response);

@@ -53,7 +53,9 @@ public final class UndertowServer implements Server {
         boolean inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
         listener.setRootHandler(http -> {
             UndertowExchange exchange = new UndertowExchange(http, config);
-            if (inline && http.isRequestComplete()) {
+            // inline only on the IO thread: a pipelined request that Undertow starts on the thread that ended the one
+            // before is dispatched, else Undertow would end it when this returns, before its response is sent
+            if (inline && http.isRequestComplete() && http.isInIoThread()) {
                 engine.serve(exchange);
             } else {
                 // a virtual thread; those an IO thread hands off in one turn of its loop start together
