@@ -43,7 +43,7 @@ public final class Multipart {
     public static final int DEFAULT_MEMORY_THRESHOLD = 64 * 1024;
 
     private static final Multipart DEFAULTS = builder().build();
-    private static final ThreadLocal<List<Form>> SCOPE = new ThreadLocal<>();
+    private static final Attribute<Forms> SCOPE = Attribute.named("ferry.multipart.forms", Forms.class);
 
     private final int maxParts;
     private final long maxPartSize;
@@ -121,26 +121,31 @@ public final class Multipart {
     /**
      * Returns a filter that closes every {@link Form} its handler read with {@link #form} when the
      * handler returns or throws, so that their temporary files are gone whatever the handler does.
-     * Forms read on other threads than the handler's are not covered.
      */
     public static Filter cleanup() {
         return next -> request -> {
-            List<Form> outer = SCOPE.get();
-            List<Form> forms = new ArrayList<>(1);
-            SCOPE.set(forms);
+            Forms forms = new Forms();
             try {
-                return next.handle(request);
+                return next.handle(request.with(SCOPE, forms));
             } finally {
-                if (outer == null) {
-                    SCOPE.remove();
-                } else {
-                    SCOPE.set(outer);
-                }
-                for (Form form : forms) {
-                    form.close();
-                }
+                forms.closeAll();
             }
         };
+    }
+
+    /** The forms read under one {@link #cleanup()}, from whichever threads read them. */
+    private static final class Forms {
+        private final List<Form> read = new ArrayList<>(1);
+
+        synchronized void add(Form form) {
+            read.add(form);
+        }
+
+        synchronized void closeAll() throws IOException {
+            for (Form form : read) {
+                form.close();
+            }
+        }
     }
 
     /**
@@ -235,10 +240,7 @@ public final class Multipart {
                 formParts.add(new FormPart(c.part, charset, c.bytes, c.file, c.size));
             }
             Form form = new Form(List.copyOf(formParts));
-            List<Form> scope = SCOPE.get();
-            if (scope != null) {
-                scope.add(form);
-            }
+            request.attribute(SCOPE).ifPresent(forms -> forms.add(form));
             return form;
         } catch (Throwable e) {
             if (open != null) {

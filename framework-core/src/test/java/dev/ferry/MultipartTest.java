@@ -495,6 +495,20 @@ class MultipartTest {
     }
 
     @Test
+    void theCleanupFilterAlsoDeletesFilesOfAFormReadOnAnotherThread() throws Exception {
+        Multipart multipart = Multipart.builder().memoryThreshold(10).tempDirectory(temp).build();
+        Handler elsewhere = Multipart.cleanup().then((Handler) request -> {
+            java.util.concurrent.FutureTask<Multipart.Form> read = new java.util.concurrent.FutureTask<>(() -> multipart.form(request));
+            Thread.ofVirtual().start(read).join();
+            assertEquals(2, read.get().parts().size());
+            assertEquals(2, list(temp).size());
+            return Response.text("ok");
+        });
+        assertEquals(200, elsewhere.handle(request(parts(2, 100))).status().code());
+        assertEquals(List.of(), list(temp));
+    }
+
+    @Test
     void nearBoundariesEverywhereParseToTheSameBytes() throws IOException {
         // content made of delimiter prefixes: the worst case for a naive search, parsed in one pass
         String near = "\r\n--" + B.substring(0, B.length() - 1);
