@@ -65,10 +65,13 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     private boolean serving, requestDone, chunked, closes;
     private ByteBuf out;
 
+    private final boolean secure;
+
     Connection(SocketChannel channel, Engine engine, ServerConfig config, IdleStateHandler idle) {
         this.channel = channel;
         this.serve = () -> engine.serve(this);
         this.idle = idle;
+        this.secure = config.tls().isPresent();
         this.inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
         this.idleNanos = config.idleTimeout().toNanos();
         this.bodyNanos = config.bodyReadTimeout().toNanos();
@@ -224,6 +227,9 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
 
     @Override
     public InetSocketAddress remoteAddress() { return channel.remoteAddress(); } // known since the connection opened
+
+    @Override
+    public String scheme() { return secure ? "https" : "http"; }
 
     @Override
     public InputStream body() { return body; }
