@@ -84,6 +84,12 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
             password = tls.keystorePassword().toCharArray();
             try (InputStream in = Files.newInputStream(tls.keystore().get())) {
                 store.load(in, password);
+            } catch (IOException e) {
+                if (e.getCause() instanceof java.security.UnrecoverableKeyException) {
+                    throw new GeneralSecurityException(tls.keystore().get() + ": the keystore password is wrong "
+                            + "(ferry.tls.keystore-password)");
+                }
+                throw e;
             }
             String alias = Collections.list(store.aliases()).stream().filter(a -> isKey(store, a)).findFirst()
                     .orElseThrow(() -> new GeneralSecurityException(tls.keystore().get() + " holds no private key entry"));

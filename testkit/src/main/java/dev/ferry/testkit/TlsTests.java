@@ -221,6 +221,19 @@ abstract class TlsTests extends Tier {
         assertEquals(0, app.invocations(), "the app must not see a plain HTTP request");
     }
 
+    /** A slowloris on the handshake: silent, or stopping inside its ClientHello, it is closed by the header timeout. */
+    @Test
+    void aClientThatNeverFinishesItsHandshakeIsClosedByTheHeaderTimeout() throws IOException {
+        for (byte[] start : List.of(new byte[0], new byte[] {0x16, 3, 1, 0, (byte) 0xC8, 1, 0})) {
+            long began = System.nanoTime();
+            byte[] answer = rawExchange(start);
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+            String text = new String(answer, StandardCharsets.ISO_8859_1);
+            assertFalse(text.contains("HTTP/1.1 200"), "not served: " + text);
+            assertTrue(took.compareTo(HEADER_TIMEOUT.plus(CLOSE_SLACK)) < 0, "closed after " + took);
+        }
+    }
+
     /** Sends raw bytes on a new TCP connection and returns what comes back before the server closes it. */
     private byte[] rawExchange(byte[] request) throws IOException {
         try (Socket socket = new Socket()) {

@@ -41,19 +41,15 @@ public final class CheckedChannel extends NioChannel {
     @Override
     public void reset(SocketChannel channel, NioEndpoint.NioSocketWrapper wrapper) throws IOException {
         super.reset(channel, wrapper);
-        gate.reset();
+        gate.reset(channel, wrapper);
     }
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        return gate.read(dst, super::read, response -> {
-            socketWrapper.write(true, response, 0, response.length);
-            socketWrapper.flush(true);
-            sc.shutdownOutput();
-        });
+        return gate.read(dst, super::read);
     }
 
-    /** A TLS connection's channel: the same check over the decrypted bytes, its refusal encrypted. */
+    /** A TLS connection's channel: the same check over the decrypted bytes, its refusal written encrypted. */
     private static final class Secure extends SecureNioChannel {
         private final Gate gate;
 
@@ -65,25 +61,17 @@ public final class CheckedChannel extends NioChannel {
         @Override
         public void reset(SocketChannel channel, NioEndpoint.NioSocketWrapper wrapper) throws IOException {
             super.reset(channel, wrapper);
-            gate.reset();
+            gate.reset(channel, wrapper);
         }
 
         @Override
         public int read(ByteBuffer dst) throws IOException {
-            return gate.read(dst, super::read, response -> {
-                socketWrapper.write(true, response, 0, response.length);
-                socketWrapper.flush(true);
-                sc.shutdownOutput();
-            });
+            return gate.read(dst, super::read);
         }
     }
 
     private interface Io {
         int read(ByteBuffer dst) throws IOException;
-    }
-
-    private interface Refusal {
-        void send(byte[] response) throws IOException;
     }
 
     /** The check over one connection's bytes, whichever channel reads them. */
@@ -92,23 +80,27 @@ public final class CheckedChannel extends NioChannel {
         private HeadCheck check;
         private long headStart;
         private boolean refused;
+        private SocketChannel socket;
+        private NioEndpoint.NioSocketWrapper wrapper;
 
         Gate(ServerConfig config) {
             this.config = config;
         }
 
-        void reset() {
+        void reset(SocketChannel socket, NioEndpoint.NioSocketWrapper wrapper) {
+            this.socket = socket;
+            this.wrapper = wrapper;
             check = HeadCheck.following(config);
             refused = false;
         }
 
-        int read(ByteBuffer dst, Io raw, Refusal refusal) throws IOException {
+        int read(ByteBuffer dst, Io raw) throws IOException {
             if (refused || check.failed()) {
-                return failed(refusal);
+                return failed();
             }
             boolean inHead = check.inHead();
             if (inHead && System.nanoTime() - headStart > config.requestHeaderTimeout().toNanos()) {
-                return refuse(refusal, Engine.refusal(Status.REQUEST_TIMEOUT, Status.REQUEST_TIMEOUT.reason()));
+                return refuse(Engine.refusal(Status.REQUEST_TIMEOUT, Status.REQUEST_TIMEOUT.reason()));
             }
             int from = dst.position();
             int n = raw.read(dst);
@@ -119,7 +111,7 @@ public final class CheckedChannel extends NioChannel {
             if (check.failed()) {
                 // nothing from the refused head or the broken chunk on reaches Tomcat
                 dst.position(at);
-                return at > from ? at - from : failed(refusal);
+                return at > from ? at - from : failed();
             }
             if (n > 0 && check.inHead() && (!inHead || check.headStart() >= 0)) {
                 headStart = System.nanoTime();
@@ -127,7 +119,7 @@ public final class CheckedChannel extends NioChannel {
             return n;
         }
 
-        private int failed(Refusal refusal) throws IOException {
+        private int failed() throws IOException {
             if (refused) {
                 return -1;
             }
@@ -135,12 +127,14 @@ public final class CheckedChannel extends NioChannel {
                 // unchecked, so that Tomcat passes it to the body's reader as it is rather than as its own 400
                 throw new HttpException(Status.BAD_REQUEST);
             }
-            return refuse(refusal, check.refusalBytes());
+            return refuse(check.refusalBytes());
         }
 
-        private int refuse(Refusal refusal, byte[] response) throws IOException {
+        private int refuse(byte[] response) throws IOException {
             refused = true;
-            refusal.send(response);
+            wrapper.write(true, response, 0, response.length); // through the channel: encrypted on TLS
+            wrapper.flush(true);
+            socket.shutdownOutput();
             return -1;
         }
     }

@@ -30,41 +30,26 @@ public record TlsHost(javax.net.ssl.SSLContext context) implements SSLContext {
     }
 
     @Override
-    public void init(KeyManager[] kms, TrustManager[] tms, SecureRandom sr) {
-        // created initialized; its key manager reads the certificate again when its files change
-    }
+    public void init(KeyManager[] kms, TrustManager[] tms, SecureRandom sr) { } // created initialized; it re-reads its files
 
     @Override
-    public void destroy() {
-    }
+    public void destroy() { }
 
     @Override
-    public SSLSessionContext getServerSessionContext() {
-        return context.getServerSessionContext();
-    }
+    public SSLSessionContext getServerSessionContext() { return context.getServerSessionContext(); }
 
     @Override
-    public SSLEngine createSSLEngine() {
-        return context.createSSLEngine();
-    }
+    public SSLEngine createSSLEngine() { return context.createSSLEngine(); }
 
     @Override
-    public SSLServerSocketFactory getServerSocketFactory() {
-        return context.getServerSocketFactory();
-    }
+    public SSLServerSocketFactory getServerSocketFactory() { return context.getServerSocketFactory(); }
 
     @Override
-    public SSLParameters getSupportedSSLParameters() {
-        return context.getSupportedSSLParameters();
-    }
+    public SSLParameters getSupportedSSLParameters() { return context.getSupportedSSLParameters(); }
 
     @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-        return null;
-    }
+    public X509Certificate[] getCertificateChain(String alias) { return null; } // Tomcat logs it at debug level; null skips that
 
     @Override
-    public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-    }
+    public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; } // no client certificates
 }
