@@ -73,6 +73,20 @@ class TlsSettingsTest {
     }
 
     @Test
+    void theUrlOfATlsServerIsHttps() {
+        Server server = new Server() {
+            @Override public String name() { return "fake"; }
+            @Override public String host() { return "127.0.0.1"; }
+            @Override public int port() { return 8443; }
+            @Override public void stop(java.time.Duration grace) { }
+            @Override public void close() { }
+        };
+        ServerConfig tls = ServerConfig.builder().tls(Tls.pem(Path.of("c.pem"), Path.of("k.pem"))).build();
+        assertEquals("https://127.0.0.1:8443/", Ferry.url(server, tls));
+        assertEquals("http://127.0.0.1:8443/", Ferry.url(server, ServerConfig.defaults()));
+    }
+
+    @Test
     void builderAndEquality() {
         Tls tls = Tls.pem(Path.of("c.pem"), Path.of("k.pem"));
         ServerConfig config = ServerConfig.builder().tls(tls).build();
