@@ -193,6 +193,26 @@ abstract class TlsTests extends Tier {
         assertHttps(handshake(port, "TLSv1.2"), "TLSv1.2");
     }
 
+    /** ALPN offers http/1.1 alone: a client without ALPN is served, one that offers only h2 gets no_application_protocol. */
+    @Test
+    void alpnIsHttp11OnlyAsLongAsHttp2IsNotSpoken() throws IOException {
+        try (SSLSocket plain = socket(port, List.of("TLSv1.3"), List.of())) {
+            SSLParameters parameters = plain.getSSLParameters();
+            parameters.setApplicationProtocols(new String[0]);
+            plain.setSSLParameters(parameters);
+            plain.startHandshake();
+            assertEquals("", plain.getApplicationProtocol(), "no ALPN asked, none chosen");
+            assertEquals(200, RawClient.over(plain).send(get("/hello")).readFinal().status());
+        }
+        try (SSLSocket h2 = socket(port, List.of("TLSv1.3"), List.of())) {
+            SSLParameters parameters = h2.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2"});
+            h2.setSSLParameters(parameters);
+            SSLException refused = assertThrows(SSLException.class, h2::startHandshake);
+            assertTrue(refused.getMessage().contains("no_application_protocol"), refused.getMessage());
+        }
+    }
+
     @Test
     void tls11ClientHelloIsRefused() throws IOException {
         // a TLS 1.1 ClientHello by hand: the JDK's client will not offer TLS 1.1 any more
