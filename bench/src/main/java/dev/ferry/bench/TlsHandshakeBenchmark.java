@@ -35,6 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link TlsContext} (PEM files, checked for changes before each handshake), against one from a plain JDK context
  * over the same key with the same protocols, suites and ALPN: what Ferry's TLS setup costs a handshake, whichever
  * server carries it. The certificate is made by {@code keytool}: EC P-256 or RSA 2048.
+ *
+ * <p>On a shared machine, {@link #main} gives the steadier figure: blocks of handshakes of each kind alternated in
+ * one JVM, and the ratio of their medians.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -116,6 +119,55 @@ public class TlsHandshakeBenchmark {
         server.setUseClientMode(false);
         server.setSSLParameters(TlsContext.parameters(jdk));
         return handshake(server);
+    }
+
+    /**
+     * Alternates blocks of Ferry's and the plain JDK's handshakes in one JVM and prints the median handshakes per
+     * second of each and their ratio: {@code java -cp ferry-bench.jar dev.ferry.bench.TlsHandshakeBenchmark [EC|RSA]
+     * [TLSv1.3|TLSv1.2] [rounds]}.
+     */
+    public static void main(String[] args) throws Exception {
+        TlsHandshakeBenchmark bench = new TlsHandshakeBenchmark();
+        bench.algorithm = args.length > 0 ? args[0] : "EC";
+        bench.protocol = args.length > 1 ? args[1] : "TLSv1.3";
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+        bench.setUp();
+        try {
+            for (int i = 0; i < 300; i++) { // warm-up
+                bench.ferry();
+                bench.jdk();
+            }
+            double[] ferry = new double[rounds];
+            double[] jdk = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                boolean ferryFirst = round % 2 == 0;
+                double a = block(ferryFirst ? bench::ferry : bench::jdk);
+                double b = block(ferryFirst ? bench::jdk : bench::ferry);
+                ferry[round] = ferryFirst ? a : b;
+                jdk[round] = ferryFirst ? b : a;
+            }
+            java.util.Arrays.sort(ferry);
+            java.util.Arrays.sort(jdk);
+            double f = ferry[rounds / 2];
+            double j = jdk[rounds / 2];
+            System.out.printf("%s %s: Ferry %.0f handshakes/s, plain JDK %.0f handshakes/s (medians of %d alternated blocks), ratio %.3f%n",
+                    bench.algorithm, bench.protocol, f, j, rounds, f / j);
+        } finally {
+            bench.tearDown();
+        }
+    }
+
+    private interface Handshake {
+        String run() throws SSLException;
+    }
+
+    private static double block(Handshake handshake) throws SSLException {
+        int count = 50;
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            handshake.run();
+        }
+        return count / ((System.nanoTime() - start) / 1e9);
     }
 
     private String handshake(SSLEngine server) throws SSLException {

@@ -31,10 +31,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
     private static final System.Logger LOG = System.getLogger("dev.ferry.tls");
 
-    private record Loaded(int generation, List<Object> stamp, X509ExtendedKeyManager manager, X509Certificate[] chain) {
-        Loaded(int generation, List<Object> stamp, Loaded pair) {
-            this(generation, stamp, pair.manager, pair.chain);
-        }
+    private record Loaded(int generation, List<Object> stamp, X509ExtendedKeyManager manager) {
     }
 
     private final Tls tls;
@@ -55,11 +52,6 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         this.current = new Loaded(0, stamp, load());
     }
 
-    /** Returns the certificate chain in use now, the server's own first. */
-    public X509Certificate[] chain() {
-        return fresh().chain.clone();
-    }
-
     private List<Object> stamp() {
         List<Object> stamp = new ArrayList<>();
         for (Path file : files) {
@@ -75,10 +67,9 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         return stamp;
     }
 
-    private Loaded load() throws IOException, GeneralSecurityException {
+    private X509ExtendedKeyManager load() throws IOException, GeneralSecurityException {
         KeyStore store;
         char[] password;
-        X509Certificate[] chain;
         if (tls.keystore().isPresent()) {
             store = KeyStore.getInstance(tls.keystoreType());
             password = tls.keystorePassword().toCharArray();
@@ -91,12 +82,11 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
                 }
                 throw e;
             }
-            String alias = Collections.list(store.aliases()).stream().filter(a -> isKey(store, a)).findFirst()
-                    .orElseThrow(() -> new GeneralSecurityException(tls.keystore().get() + " holds no private key entry"));
-            chain = java.util.Arrays.copyOf(store.getCertificateChain(alias), store.getCertificateChain(alias).length,
-                    X509Certificate[].class);
+            if (Collections.list(store.aliases()).stream().noneMatch(alias -> isKey(store, alias))) {
+                throw new GeneralSecurityException(tls.keystore().get() + " holds no private key entry");
+            }
         } else {
-            chain = Pem.chain(tls.certificateChain().get());
+            X509Certificate[] chain = Pem.chain(tls.certificateChain().get());
             PrivateKey key = Pem.key(tls.privateKey().get(), chain[0]);
             store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -107,7 +97,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         factory.init(store, password);
         for (KeyManager manager : factory.getKeyManagers()) {
             if (manager instanceof X509ExtendedKeyManager x509) {
-                return new Loaded(0, List.of(), x509, chain);
+                return x509;
             }
         }
         throw new GeneralSecurityException("no X.509 key manager");
@@ -139,7 +129,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
                 } catch (IOException | GeneralSecurityException | RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "TLS: cannot use the changed " + files + ", keeping the certificate "
                             + "loaded before: " + Loggable.of(e).getMessage());
-                    current = new Loaded(loaded.generation, stamp, loaded);
+                    current = new Loaded(loaded.generation, stamp, loaded.manager);
                 }
             }
             return current;
