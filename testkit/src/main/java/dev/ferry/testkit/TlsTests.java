@@ -351,6 +351,26 @@ abstract class TlsTests extends Tier {
         }
     }
 
+    /** A file as large as a few TLS records, sent zero-copy over plain TCP where the server can, arrives whole over TLS. */
+    @Test
+    void aStaticFileArrivesWholeOverTls() throws IOException {
+        byte[] content = new byte[3 * 1024 * 1024 + 17];
+        new java.util.Random(42).nextBytes(content);
+        Path files = Files.createDirectories(dir.resolve("static"));
+        Files.write(files.resolve("big.bin"), content);
+        Server other = suite.start(dev.ferry.StaticFiles.directory(files), base().tls(Tls.pem(cert, key)).build());
+        try (RawClient client = RawClient.over(handshake(other.port(), "TLSv1.3"))) {
+            RawResponse response = client.send(get("/big.bin")).readFinal();
+            assertEquals(200, response.status(), response.head());
+            assertTrue(java.util.Arrays.equals(content, response.body()), "the file's bytes, all " + content.length);
+            assertEquals(206, client.send(request("GET", "/big.bin", "Range: bytes=1000-1999")).readFinal().status());
+        } finally {
+            stopWithin(other, Duration.ofMillis(500));
+            Files.delete(files.resolve("big.bin"));
+            Files.delete(files);
+        }
+    }
+
     // --- real clients
 
     private record Run(int exit, String output) {

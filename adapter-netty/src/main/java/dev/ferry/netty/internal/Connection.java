@@ -13,6 +13,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.channel.SingleThreadEventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
@@ -249,7 +250,9 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     @Override
     public void sendFile(ResponseHead head, Path file, long position, long count) throws IOException {
         FileChannel region = FileChannel.open(file);
-        finish(encode(head, 0), new DefaultFileRegion(region, position, count), head.closes());
+        // a file region bypasses the SslHandler: over TLS the file goes in chunks, read as the connection drains
+        finish(encode(head, 0), secure ? new ChunkedNioFile(region, position, count, 16 * 1024)
+                : new DefaultFileRegion(region, position, count), head.closes());
     }
 
     @Override
