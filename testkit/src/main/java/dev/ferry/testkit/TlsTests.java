@@ -351,6 +351,29 @@ abstract class TlsTests extends Tier {
         }
     }
 
+    /** Bodies of many TLS records both ways on one connection: fixed-length and chunked uploads, whole and streamed answers. */
+    @Test
+    void largeBodiesStreamBothWaysOverTls() throws IOException {
+        byte[] upload = ConformanceApp.pattern(2 * 1024 * 1024 + 5);
+        String text = new String(upload, StandardCharsets.ISO_8859_1);
+        try (RawClient client = connect()) {
+            RawResponse echoed = client.send(post("/echo", text)).readFinal();
+            assertEquals(200, echoed.status(), echoed.head());
+            assertTrue(java.util.Arrays.equals(upload, echoed.body()), "a 2 MiB upload echoed whole");
+            StringBuilder chunked = new StringBuilder("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n");
+            for (int at = 0; at < 1024 * 1024; at += 65536) {
+                chunked.append("10000\r\n").append(text, at, at + 65536).append("\r\n");
+            }
+            RawResponse chunkedEcho = client.send(chunked.append("0\r\n\r\n").toString()).readFinal();
+            assertEquals(String.valueOf(1024 * 1024), chunkedEcho.header("X-Body-Length").orElse(""), chunkedEcho.head());
+            for (String target : List.of("/bytes/3000000", "/stream-bytes/3000000")) {
+                RawResponse download = client.send(get(target)).readFinal();
+                assertEquals(200, download.status(), target);
+                assertTrue(java.util.Arrays.equals(ConformanceApp.pattern(3_000_000), download.body()), target + " whole");
+            }
+        }
+    }
+
     /** A file as large as a few TLS records, sent zero-copy over plain TCP where the server can, arrives whole over TLS. */
     @Test
     void aStaticFileArrivesWholeOverTls() throws IOException {
