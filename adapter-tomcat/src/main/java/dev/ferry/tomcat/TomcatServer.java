@@ -9,6 +9,7 @@ import dev.ferry.spi.Engine;
 import dev.ferry.spi.HeadCheck;
 import dev.ferry.tomcat.internal.CheckedChannel;
 import dev.ferry.tomcat.internal.ServletExchange;
+import dev.ferry.tomcat.internal.TlsHost;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -146,6 +147,12 @@ public final class TomcatServer implements Server {
         http.setMaxKeepAliveRequests(-1);
         http.setUseKeepAliveResponseHeader(false);
         http.setContinueResponseTiming("onRead");
+        config.tls().ifPresent(tls -> { // TLS under the same checked channel, on the decrypted bytes
+            http.setSSLEnabled(true);
+            http.addSslHostConfig(TlsHost.of(tls));
+            connector.setScheme("https");
+            connector.setSecure(true);
+        });
         return connector;
     }
 }

@@ -35,7 +35,7 @@ public final class Ferry {
 
     /**
      * Serves the app with these settings on the chosen server and prints one line:
-     * {@code Ferry <name> on <server> at http://HOST:PORT/}. When the JVM is asked to exit (SIGTERM,
+     * {@code Ferry <name> on <server> at http://HOST:PORT/} ({@code https} with TLS). When the JVM is asked to exit (SIGTERM,
      * Ctrl-C), the server stops gracefully within the configured shutdown grace period.
      *
      * @throws IllegalStateException when no server, or more than one production server, can be chosen
@@ -44,7 +44,7 @@ public final class Ferry {
         ServerProvider provider = select(installed(), config.server());
         Server server = provider.start(app, config);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("ferry-shutdown").unstarted(server::close));
-        System.out.println("Ferry " + name + " on " + server.name() + " at " + url(server));
+        System.out.println("Ferry " + name + " on " + server.name() + " at " + url(server, config));
         return server;
     }
 
@@ -52,6 +52,12 @@ public final class Ferry {
     public static String url(Server server) {
         String host = server.host();
         return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + server.port() + "/";
+    }
+
+    /** Returns the URL of a server started with these settings: {@code https://} when they configure TLS. */
+    public static String url(Server server, ServerConfig config) {
+        String url = url(server);
+        return config.tls().isPresent() ? "https" + url.substring("http".length()) : url;
     }
 
     /** Returns the server providers on the class path or module path. */

@@ -31,6 +31,8 @@ import java.util.function.Function;
  * <tr><td>shutdown grace</td><td>ferry.shutdown-grace</td><td>30 s</td></tr>
  * <tr><td>execution</td><td>ferry.execution: virtual or io</td><td>the server's own (virtual threads on most; see its README)</td></tr>
  * <tr><td>access log</td><td>ferry.access-log: true or false</td><td>false; true logs one line per request to the {@code dev.ferry.access} logger</td></tr>
+ * <tr><td>TLS from PEM files</td><td>ferry.tls.cert and ferry.tls.key (FERRY_TLS_CERT, FERRY_TLS_KEY)</td><td>none: plain HTTP</td></tr>
+ * <tr><td>TLS from a keystore</td><td>ferry.tls.keystore, ferry.tls.keystore-password, ferry.tls.keystore-type (PKCS12 or JKS)</td><td>none: plain HTTP</td></tr>
  * </table>
  *
  * <p>Sizes accept a number of bytes, or a number with a unit: {@code k}, {@code KB} or {@code KiB}
@@ -60,6 +62,7 @@ public final class ServerConfig {
     private final Duration shutdownGrace;
     private final Execution execution;
     private final boolean accessLog;
+    private final Tls tls;
 
     private ServerConfig(Builder b) {
         host = b.host;
@@ -76,6 +79,7 @@ public final class ServerConfig {
         shutdownGrace = b.shutdownGrace;
         execution = b.execution;
         accessLog = b.accessLog;
+        tls = b.tls;
     }
 
     /** Returns the defaults of the limits table. */
@@ -102,7 +106,7 @@ public final class ServerConfig {
         Function<String, String> lookup = key -> {
             String value = properties.getProperty("ferry." + key);
             if (value == null) {
-                value = environment.get("FERRY_" + key.replace('-', '_').toUpperCase(Locale.ROOT));
+                value = environment.get("FERRY_" + key.replace('-', '_').replace('.', '_').toUpperCase(Locale.ROOT));
             }
             return value == null || value.isBlank() ? null : value.trim();
         };
@@ -121,6 +125,22 @@ public final class ServerConfig {
         apply(lookup, "shutdown-grace", v -> b.shutdownGrace(parseDuration(v)));
         apply(lookup, "execution", v -> b.execution(parseExecution(v)));
         apply(lookup, "access-log", v -> b.accessLog(parseBoolean(v)));
+        String cert = lookup.apply("tls.cert");
+        String key = lookup.apply("tls.key");
+        String keystore = lookup.apply("tls.keystore");
+        if (keystore != null) {
+            if (cert != null || key != null) {
+                throw new IllegalArgumentException("ferry.tls.keystore and ferry.tls.cert/ferry.tls.key: set one or the other");
+            }
+            b.tls(Tls.keystore(java.nio.file.Path.of(keystore), lookup.apply("tls.keystore-password"),
+                    lookup.apply("tls.keystore-type")));
+        } else if (cert != null || key != null) {
+            if (cert == null || key == null) {
+                throw new IllegalArgumentException("ferry.tls.cert (FERRY_TLS_CERT) and ferry.tls.key (FERRY_TLS_KEY): "
+                        + "TLS from PEM files needs both, the certificate chain and the private key");
+            }
+            b.tls(Tls.pem(java.nio.file.Path.of(cert), java.nio.file.Path.of(key)));
+        }
         Settings.warnUnknown(environment, properties);
         return b.build();
     }
@@ -300,6 +320,14 @@ public final class ServerConfig {
         return accessLog;
     }
 
+    /**
+     * Returns where the certificate and key come from when the server speaks TLS (HTTPS) on its port;
+     * empty for plain HTTP.
+     */
+    public Optional<Tls> tls() {
+        return Optional.ofNullable(tls);
+    }
+
     /** Returns a builder holding these settings. */
     public Builder toBuilder() {
         return new Builder(this);
@@ -312,13 +340,14 @@ public final class ServerConfig {
                 && maxHeaderBytes == c.maxHeaderBytes && maxHeaderCount == c.maxHeaderCount
                 && maxRequestBody == c.maxRequestBody && requestHeaderTimeout.equals(c.requestHeaderTimeout)
                 && bodyReadTimeout.equals(c.bodyReadTimeout) && idleTimeout.equals(c.idleTimeout) && maxConnections == c.maxConnections
-                && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution && accessLog == c.accessLog;
+                && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution && accessLog == c.accessLog
+                && Objects.equals(tls, c.tls);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, server, maxRequestLine, maxHeaderBytes, maxHeaderCount, maxRequestBody,
-                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution, accessLog);
+                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution, accessLog, tls);
     }
 
     @Override
@@ -327,7 +356,7 @@ public final class ServerConfig {
                 + maxRequestLine + ", maxHeaderBytes=" + maxHeaderBytes + ", maxHeaderCount=" + maxHeaderCount
                 + ", maxRequestBody=" + maxRequestBody + ", requestHeaderTimeout=" + requestHeaderTimeout
                 + ", bodyReadTimeout=" + bodyReadTimeout + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", shutdownGrace="
-                + shutdownGrace + ", execution=" + execution + ", accessLog=" + accessLog + "]";
+                + shutdownGrace + ", execution=" + execution + ", accessLog=" + accessLog + ", tls=" + tls + "]";
     }
 
     /** Sets what differs from the defaults. */
@@ -346,6 +375,7 @@ public final class ServerConfig {
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Execution execution;
         private boolean accessLog;
+        private Tls tls;
 
         private Builder() {
         }
@@ -365,6 +395,7 @@ public final class ServerConfig {
             shutdownGrace = c.shutdownGrace;
             execution = c.execution;
             accessLog = c.accessLog;
+            tls = c.tls;
         }
 
         /** Sets the host or address to bind. */
@@ -457,6 +488,12 @@ public final class ServerConfig {
         /** Logs every request to the {@code dev.ferry.access} logger, or not (the default). */
         public Builder accessLog(boolean on) {
             this.accessLog = on;
+            return this;
+        }
+
+        /** Serves TLS (HTTPS) with this certificate and key, or plain HTTP when null (the default). */
+        public Builder tls(Tls tls) {
+            this.tls = tls;
             return this;
         }
 

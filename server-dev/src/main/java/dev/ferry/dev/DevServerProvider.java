@@ -38,9 +38,16 @@ public final class DevServerProvider implements ServerProvider {
      * Starts the dev server and prints its banner. When started through {@link Ferry#serve} from a
      * class in a class directory that has one public static method returning a Handler, or when
      * {@code ferry.reload} names such a method, the app reloads after its classes change.
+     *
+     * @throws IllegalStateException when TLS is configured: the dev server serves plain HTTP only
      */
     @Override
     public Server start(Handler app, ServerConfig config) {
+        if (config.tls().isPresent()) {
+            throw new IllegalStateException("The dev server serves plain HTTP only, but TLS is configured (" + config.tls().get()
+                    + "). Serve HTTPS with a production server (add dev.ferry:ferry-adapter-undertow, ferry-adapter-netty "
+                    + "or ferry-adapter-tomcat), or unset ferry.tls.* / FERRY_TLS_* to develop over plain HTTP.");
+        }
         Console console = Console.system();
         ReloadPlan plan = ReloadPlan.decide(System.getenv(), System.getProperties(), callerOfFerry().orElse(null),
                 Thread.currentThread().getContextClassLoader());

@@ -99,6 +99,17 @@ class DevServerTest {
     }
 
     @Test
+    void refusesToStartWhenTlsIsConfigured() {
+        ServerConfig config = ServerConfig.builder().port(0).tls(dev.ferry.server.Tls.pem(
+                java.nio.file.Path.of("cert.pem"), java.nio.file.Path.of("key.pem"))).build();
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> new DevServerProvider().start(request -> Response.text("never"), config));
+        assertTrue(refused.getMessage().startsWith("The dev server serves plain HTTP only, but TLS is configured"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("ferry-adapter-undertow") && refused.getMessage().contains("ferry.tls.*"),
+                refused.getMessage());
+    }
+
+    @Test
     void bindsLoopbackByDefault() {
         assertEquals("127.0.0.1", start().host());
         assertTrue(server.port() > 0);

@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>Four tiers run as nested test classes: {@link Semantics} (required of every server),
  * {@link Hardening} and {@link Shutdown} (required of production servers); {@link Errors} (errors
  * through filters and the access log), {@link Multipart} (form uploads), {@link Static} (static files)
- * and {@link WebFeatures} (CORS, compression and server-sent events), all required of every server.
+ * and {@link WebFeatures} (CORS, compression and server-sent events), all required of every server;
+ * {@link Tls} (HTTPS), required of production servers and reported skipped on the dev server.
  * A server that is known not to meet a test lists it in {@link #knownGaps()} with the reason; such a
  * test is reported as skipped with that reason when it fails, and fails when it passes, so the list
  * stays honest.
@@ -143,6 +144,15 @@ public abstract class ConformanceSuite {
     @Order(7)
     class WebFeatures extends WebFeaturesTests {
         WebFeatures() {
+            super(ConformanceSuite.this);
+        }
+    }
+
+    /** TLS on the server's port: required of production servers, skipped on the dev server (plain HTTP only). */
+    @Nested
+    @Order(8)
+    class Tls extends TlsTests {
+        Tls() {
             super(ConformanceSuite.this);
         }
     }

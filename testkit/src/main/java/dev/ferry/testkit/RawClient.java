@@ -66,6 +66,14 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Returns a client over a socket already connected, such as an {@link javax.net.ssl.SSLSocket}; a TLS
+     * connection's close without {@code close_notify} counts as a close.
+     */
+    public static RawClient over(Socket socket) throws IOException {
+        return new RawClient(socket);
+    }
+
     /** Sets how long each read may wait for data; returns this client. */
     public RawClient timeout(Duration timeout) throws IOException {
         this.timeout = timeout;
@@ -310,7 +318,7 @@ public final class RawClient implements AutoCloseable {
                     n = in.read(buffer);
                 } catch (SocketTimeoutException e) {
                     return false;
-                } catch (SocketException e) {
+                } catch (SocketException | javax.net.ssl.SSLException e) {
                     return true;
                 }
                 if (n < 0) {

@@ -13,6 +13,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.channel.SingleThreadEventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
@@ -65,10 +66,13 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     private boolean serving, requestDone, chunked, closes;
     private ByteBuf out;
 
+    private final boolean secure;
+
     Connection(SocketChannel channel, Engine engine, ServerConfig config, IdleStateHandler idle) {
         this.channel = channel;
         this.serve = () -> engine.serve(this);
         this.idle = idle;
+        this.secure = config.tls().isPresent();
         this.inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
         this.idleNanos = config.idleTimeout().toNanos();
         this.bodyNanos = config.bodyReadTimeout().toNanos();
@@ -226,6 +230,9 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     public InetSocketAddress remoteAddress() { return channel.remoteAddress(); } // known since the connection opened
 
     @Override
+    public String scheme() { return secure ? "https" : "http"; }
+
+    @Override
     public InputStream body() { return body; }
 
     @Override
@@ -243,7 +250,9 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     @Override
     public void sendFile(ResponseHead head, Path file, long position, long count) throws IOException {
         FileChannel region = FileChannel.open(file);
-        finish(encode(head, 0), new DefaultFileRegion(region, position, count), head.closes());
+        // a file region bypasses the SslHandler: over TLS the file goes in chunks, read as the connection drains
+        finish(encode(head, 0), secure ? new ChunkedNioFile(region, position, count, 16 * 1024)
+                : new DefaultFileRegion(region, position, count), head.closes());
     }
 
     @Override

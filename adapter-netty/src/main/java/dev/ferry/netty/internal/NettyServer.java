@@ -4,6 +4,7 @@ import dev.ferry.Handler;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Engine;
+import dev.ferry.spi.TlsContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -24,6 +25,8 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
@@ -41,11 +44,13 @@ public final class NettyServer implements Server {
     private final EventLoopGroup group;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel listener;
+    private final javax.net.ssl.SSLContext tls; // null for plain HTTP
 
     /** Starts serving the app and returns once it listens; throws {@link java.io.UncheckedIOException} when it cannot. */
     public NettyServer(Handler app, ServerConfig config) {
         this.config = config;
         this.engine = Engine.create(app, config);
+        this.tls = config.tls().map(TlsContext::create).orElse(null);
         String forced = System.getProperty("ferry.netty.transport", "").strip().toLowerCase(Locale.ROOT);
         boolean uring = forced.matches("|io_?uring") && IoUring.isAvailable();
         boolean epoll = !uring && forced.matches("|epoll") && Epoll.isAvailable();
@@ -73,6 +78,11 @@ public final class NettyServer implements Server {
                                 return;
                             }
                             var idle = new IdleStateHandler(config.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS);
+                            if (tls != null) { // decrypts ahead of the decoder, so the head check sees plain bytes
+                                SslHandler ssl = new SslHandler(tls.createSSLEngine());
+                                ssl.setHandshakeTimeoutMillis(config.requestHeaderTimeout().toMillis());
+                                channel.pipeline().addLast(ssl, new ChunkedWriteHandler());
+                            }
                             channel.pipeline().addLast(new FlushConsolidationHandler(256), idle, new RequestDecoder(config),
                                     new Connection(channel, engine, config, idle));
                         }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
+import org.apache.tomcat.util.net.SecureNioChannel;
 import org.apache.tomcat.util.net.SocketBufferHandler;
 
 /**
@@ -20,22 +21,19 @@ import org.apache.tomcat.util.net.SocketBufferHandler;
  */
 public final class CheckedChannel extends NioChannel {
 
-    private final ServerConfig config;
-    private HeadCheck check;
-    private long headStart;
-    private boolean refused;
+    private final Gate gate;
 
     private CheckedChannel(SocketBufferHandler buffer, ServerConfig config) {
         super(buffer);
-        this.config = config;
+        this.gate = new Gate(config);
     }
 
-    /** Returns Tomcat's NIO endpoint with every connection's channel checked under these limits. */
+    /** Returns Tomcat's NIO endpoint with every connection's channel checked under these limits, TLS ones after decryption. */
     public static NioEndpoint endpoint(ServerConfig config) {
         return new NioEndpoint() {
             @Override
             protected NioChannel createChannel(SocketBufferHandler buffer) {
-                return new CheckedChannel(buffer, config);
+                return isSSLEnabled() ? new Secure(buffer, this, config) : new CheckedChannel(buffer, config);
             }
         };
     }
@@ -43,52 +41,101 @@ public final class CheckedChannel extends NioChannel {
     @Override
     public void reset(SocketChannel channel, NioEndpoint.NioSocketWrapper wrapper) throws IOException {
         super.reset(channel, wrapper);
-        check = HeadCheck.following(config);
-        refused = false;
+        gate.reset(channel, wrapper);
     }
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (refused || check.failed()) {
-            return failed();
-        }
-        boolean inHead = check.inHead();
-        if (inHead && System.nanoTime() - headStart > config.requestHeaderTimeout().toNanos()) {
-            return refuse(Engine.refusal(Status.REQUEST_TIMEOUT, Status.REQUEST_TIMEOUT.reason()));
-        }
-        int from = dst.position();
-        int n = super.read(dst);
-        int at = from;
-        while (at < from + n && !check.failed()) {
-            at = check.scan(dst, at, from + n);
-        }
-        if (check.failed()) {
-            // nothing from the refused head or the broken chunk on reaches Tomcat
-            dst.position(at);
-            return at > from ? at - from : failed();
-        }
-        if (n > 0 && check.inHead() && (!inHead || check.headStart() >= 0)) {
-            headStart = System.nanoTime();
-        }
-        return n;
+        return gate.read(dst, super::read);
     }
 
-    private int failed() throws IOException {
-        if (refused) {
+    /** A TLS connection's channel: the same check over the decrypted bytes, its refusal written encrypted. */
+    private static final class Secure extends SecureNioChannel {
+        private final Gate gate;
+
+        Secure(SocketBufferHandler buffer, NioEndpoint endpoint, ServerConfig config) {
+            super(buffer, endpoint);
+            this.gate = new Gate(config);
+        }
+
+        @Override
+        public void reset(SocketChannel channel, NioEndpoint.NioSocketWrapper wrapper) throws IOException {
+            super.reset(channel, wrapper);
+            gate.reset(channel, wrapper);
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return gate.read(dst, super::read);
+        }
+    }
+
+    private interface Io {
+        int read(ByteBuffer dst) throws IOException;
+    }
+
+    /** The check over one connection's bytes, whichever channel reads them. */
+    private static final class Gate {
+        private final ServerConfig config;
+        private HeadCheck check;
+        private long headStart;
+        private boolean refused;
+        private SocketChannel socket;
+        private NioEndpoint.NioSocketWrapper wrapper;
+
+        Gate(ServerConfig config) {
+            this.config = config;
+        }
+
+        void reset(SocketChannel socket, NioEndpoint.NioSocketWrapper wrapper) {
+            this.socket = socket;
+            this.wrapper = wrapper;
+            check = HeadCheck.following(config);
+            refused = false;
+        }
+
+        int read(ByteBuffer dst, Io raw) throws IOException {
+            if (refused || check.failed()) {
+                return failed();
+            }
+            boolean inHead = check.inHead();
+            if (inHead && System.nanoTime() - headStart > config.requestHeaderTimeout().toNanos()) {
+                return refuse(Engine.refusal(Status.REQUEST_TIMEOUT, Status.REQUEST_TIMEOUT.reason()));
+            }
+            int from = dst.position();
+            int n = raw.read(dst);
+            int at = from;
+            while (at < from + n && !check.failed()) {
+                at = check.scan(dst, at, from + n);
+            }
+            if (check.failed()) {
+                // nothing from the refused head or the broken chunk on reaches Tomcat
+                dst.position(at);
+                return at > from ? at - from : failed();
+            }
+            if (n > 0 && check.inHead() && (!inHead || check.headStart() >= 0)) {
+                headStart = System.nanoTime();
+            }
+            return n;
+        }
+
+        private int failed() throws IOException {
+            if (refused) {
+                return -1;
+            }
+            if (check.malformedBody()) {
+                // unchecked, so that Tomcat passes it to the body's reader as it is rather than as its own 400
+                throw new HttpException(Status.BAD_REQUEST);
+            }
+            return refuse(check.refusalBytes());
+        }
+
+        private int refuse(byte[] response) throws IOException {
+            refused = true;
+            wrapper.write(true, response, 0, response.length); // through the channel: encrypted on TLS
+            wrapper.flush(true);
+            socket.shutdownOutput();
             return -1;
         }
-        if (check.malformedBody()) {
-            // unchecked, so that Tomcat passes it to the body's reader as it is rather than as its own 400
-            throw new HttpException(Status.BAD_REQUEST);
-        }
-        return refuse(check.refusalBytes());
-    }
-
-    private int refuse(byte[] response) throws IOException {
-        refused = true;
-        socketWrapper.write(true, response, 0, response.length);
-        socketWrapper.flush(true);
-        sc.shutdownOutput();
-        return -1;
     }
 }

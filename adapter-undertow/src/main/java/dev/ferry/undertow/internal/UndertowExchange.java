@@ -80,6 +80,11 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     }
 
     @Override
+    public String scheme() {
+        return http.getConnection().getSslSessionInfo() != null ? "https" : "http";
+    }
+
+    @Override
     public InetSocketAddress remoteAddress() {
         return http.getSourceAddress();
     }

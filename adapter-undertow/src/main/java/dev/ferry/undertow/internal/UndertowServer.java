@@ -6,8 +6,10 @@ import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Engine;
 import dev.ferry.spi.HeadCheck;
+import dev.ferry.spi.TlsContext;
 import dev.ferry.spi.WorkerBatch;
 import io.undertow.UndertowOptions;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import java.io.IOException;
@@ -63,10 +65,13 @@ public final class UndertowServer implements Server {
             }
         });
         // one IO thread per core, as there is one carrier thread per core: more only add context switches
+        // TLS wraps each accepted connection; the head check's conduit then sits on the decrypted stream
+        UndertowXnioSsl tls = config.tls().map(t -> new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, TlsContext.create(t))).orElse(null);
         this.worker = Xnio.getInstance().createWorkerBuilder().setWorkerIoThreads(Runtime.getRuntime().availableProcessors()).build();
         try {
             this.acceptor = worker.createStreamConnectionServer(new InetSocketAddress(host, config.port()),
-                    ChannelListeners.openListenerAdapter(connection -> {
+                    ChannelListeners.openListenerAdapter(accepted -> {
+                        StreamConnection connection = tls == null ? accepted : tls.wrapExistingConnection(accepted, OptionMap.EMPTY, false);
                         connection.getSourceChannel().setConduit(new HeadGuard(connection, config));
                         listener.handleEvent(connection);
                     }), OptionMap.builder()

@@ -74,7 +74,12 @@ public final class ReferenceServer implements Server {
         this.engine = Engine.create(app, config);
         this.permits = new Semaphore(config.maxConnections());
         try {
-            listener = new ServerSocket();
+            // TLS from the core's context, as every server: the listener hands out sockets that decrypt
+            javax.net.ssl.SSLContext tls = config.tls().map(dev.ferry.spi.TlsContext::create).orElse(null);
+            listener = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
+            if (listener instanceof javax.net.ssl.SSLServerSocket secure) {
+                secure.setSSLParameters(dev.ferry.spi.TlsContext.parameters(tls));
+            }
             listener.bind(new InetSocketAddress(InetAddress.getByName(config.host().orElse("127.0.0.1")), config.port()), 1024);
         } catch (IOException e) {
             throw Engine.cannotListen(config.host().orElse("127.0.0.1"), config.port(), e);
@@ -348,6 +353,11 @@ public final class ReferenceServer implements Server {
             @Override
             public InetSocketAddress remoteAddress() {
                 return (InetSocketAddress) socket.getRemoteSocketAddress();
+            }
+
+            @Override
+            public String scheme() {
+                return socket instanceof javax.net.ssl.SSLSocket ? "https" : "http";
             }
 
             @Override
