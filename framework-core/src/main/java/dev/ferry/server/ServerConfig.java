@@ -30,6 +30,8 @@ import java.util.function.Function;
  * <tr><td>max connections</td><td>ferry.max-connections</td><td>10,000</td></tr>
  * <tr><td>shutdown grace</td><td>ferry.shutdown-grace</td><td>30 s</td></tr>
  * <tr><td>execution</td><td>ferry.execution: virtual or io</td><td>the server's own (virtual threads on most; see its README)</td></tr>
+ * <tr><td>max WebSocket message</td><td>ferry.websocket-max-message</td><td>64 KiB; a longer message closes the connection with 1009</td></tr>
+ * <tr><td>WebSocket idle timeout</td><td>ferry.websocket-idle-timeout</td><td>5 min without a frame either way; then closed with 1001</td></tr>
  * <tr><td>access log</td><td>ferry.access-log: true or false</td><td>false; true logs one line per request to the {@code dev.ferry.access} logger</td></tr>
  * </table>
  *
@@ -60,6 +62,8 @@ public final class ServerConfig {
     private final Duration shutdownGrace;
     private final Execution execution;
     private final boolean accessLog;
+    private final int maxWebSocketMessage;
+    private final Duration webSocketIdleTimeout;
 
     private ServerConfig(Builder b) {
         host = b.host;
@@ -76,6 +80,8 @@ public final class ServerConfig {
         shutdownGrace = b.shutdownGrace;
         execution = b.execution;
         accessLog = b.accessLog;
+        maxWebSocketMessage = b.maxWebSocketMessage;
+        webSocketIdleTimeout = b.webSocketIdleTimeout;
     }
 
     /** Returns the defaults of the limits table. */
@@ -121,6 +127,8 @@ public final class ServerConfig {
         apply(lookup, "shutdown-grace", v -> b.shutdownGrace(parseDuration(v)));
         apply(lookup, "execution", v -> b.execution(parseExecution(v)));
         apply(lookup, "access-log", v -> b.accessLog(parseBoolean(v)));
+        apply(lookup, "websocket-max-message", v -> b.maxWebSocketMessage(Math.toIntExact(parseSize(v))));
+        apply(lookup, "websocket-idle-timeout", v -> b.webSocketIdleTimeout(parseDuration(v)));
         Settings.warnUnknown(environment, properties);
         return b.build();
     }
@@ -300,6 +308,16 @@ public final class ServerConfig {
         return accessLog;
     }
 
+    /** Returns the largest WebSocket message, in bytes (UTF-8 for text); a longer one closes the connection with 1009. */
+    public int maxWebSocketMessage() {
+        return maxWebSocketMessage;
+    }
+
+    /** Returns how long a WebSocket connection may go without a frame either way before it is closed with 1001. */
+    public Duration webSocketIdleTimeout() {
+        return webSocketIdleTimeout;
+    }
+
     /** Returns a builder holding these settings. */
     public Builder toBuilder() {
         return new Builder(this);
@@ -312,13 +330,15 @@ public final class ServerConfig {
                 && maxHeaderBytes == c.maxHeaderBytes && maxHeaderCount == c.maxHeaderCount
                 && maxRequestBody == c.maxRequestBody && requestHeaderTimeout.equals(c.requestHeaderTimeout)
                 && bodyReadTimeout.equals(c.bodyReadTimeout) && idleTimeout.equals(c.idleTimeout) && maxConnections == c.maxConnections
-                && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution && accessLog == c.accessLog;
+                && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution && accessLog == c.accessLog
+                && maxWebSocketMessage == c.maxWebSocketMessage && webSocketIdleTimeout.equals(c.webSocketIdleTimeout);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, server, maxRequestLine, maxHeaderBytes, maxHeaderCount, maxRequestBody,
-                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution, accessLog);
+                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution, accessLog,
+                maxWebSocketMessage, webSocketIdleTimeout);
     }
 
     @Override
@@ -327,7 +347,8 @@ public final class ServerConfig {
                 + maxRequestLine + ", maxHeaderBytes=" + maxHeaderBytes + ", maxHeaderCount=" + maxHeaderCount
                 + ", maxRequestBody=" + maxRequestBody + ", requestHeaderTimeout=" + requestHeaderTimeout
                 + ", bodyReadTimeout=" + bodyReadTimeout + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", shutdownGrace="
-                + shutdownGrace + ", execution=" + execution + ", accessLog=" + accessLog + "]";
+                + shutdownGrace + ", execution=" + execution + ", accessLog=" + accessLog
+                + ", maxWebSocketMessage=" + maxWebSocketMessage + ", webSocketIdleTimeout=" + webSocketIdleTimeout + "]";
     }
 
     /** Sets what differs from the defaults. */
@@ -346,6 +367,8 @@ public final class ServerConfig {
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Execution execution;
         private boolean accessLog;
+        private int maxWebSocketMessage = 64 * 1024;
+        private Duration webSocketIdleTimeout = Duration.ofMinutes(5);
 
         private Builder() {
         }
@@ -365,6 +388,8 @@ public final class ServerConfig {
             shutdownGrace = c.shutdownGrace;
             execution = c.execution;
             accessLog = c.accessLog;
+            maxWebSocketMessage = c.maxWebSocketMessage;
+            webSocketIdleTimeout = c.webSocketIdleTimeout;
         }
 
         /** Sets the host or address to bind. */
@@ -457,6 +482,18 @@ public final class ServerConfig {
         /** Logs every request to the {@code dev.ferry.access} logger, or not (the default). */
         public Builder accessLog(boolean on) {
             this.accessLog = on;
+            return this;
+        }
+
+        /** Sets the largest WebSocket message, in bytes (UTF-8 for text). */
+        public Builder maxWebSocketMessage(int bytes) {
+            this.maxWebSocketMessage = positive(bytes);
+            return this;
+        }
+
+        /** Sets how long a WebSocket connection may go without a frame either way. */
+        public Builder webSocketIdleTimeout(Duration timeout) {
+            this.webSocketIdleTimeout = positive(timeout);
             return this;
         }
 
