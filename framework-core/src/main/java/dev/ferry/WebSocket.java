@@ -16,7 +16,7 @@ import java.util.concurrent.CompletionStage;
  * <p>The upgrade request is an ordinary request: it passes through the app's filters, so an
  * authentication filter can refuse it, and {@link Session#request()} keeps it. A request to the route
  * that is not a valid upgrade is refused before the endpoint runs: a {@code Sec-WebSocket-Version}
- * other than 13 or a missing {@code Upgrade: websocket} gets 426 with {@code Upgrade: websocket} and
+ * other than 13 alone or a missing {@code Upgrade: websocket} gets 426 with {@code Upgrade: websocket} and
  * {@code Sec-WebSocket-Version: 13}; another malformed handshake (not HTTP/1.1, not GET, no
  * {@code Connection: upgrade}, a key that is not 16 bytes in base64, a body) gets 400; an
  * {@code Origin} that is not allowed gets 403.
@@ -79,9 +79,10 @@ public final class WebSocket {
         }
 
         /**
-         * The session is over: the last event. The code is the peer's ({@link #NO_CODE} when its close
-         * frame had none), or {@link #ABNORMAL} when the connection ended without a close frame, or the
-         * one this side closed with when the peer never answered.
+         * The session is over: the last event. When this side closed first (the endpoint, the size
+         * limit, the idle timeout, a failure, a stop), the code and reason are the ones it sent, whether
+         * or not the peer answered; otherwise the peer's ({@link #NO_CODE} when its close frame had
+         * none), or {@link #ABNORMAL} when the connection ended without a close frame.
          */
         default void closed(int code, String reason) {
         }
@@ -151,7 +152,8 @@ public final class WebSocket {
         public Response handle(Request request) {
             Headers headers = request.headers();
             String version = headers.firstOrNull("Sec-WebSocket-Version");
-            if (!hasToken(headers.all("Upgrade"), "websocket") || version != null && !version.strip().equals("13")) {
+            if (!hasToken(headers.all("Upgrade"), "websocket") || version != null && !version.strip().equals("13")
+                    || headers.all("Sec-WebSocket-Version").size() > 1) {
                 return Errors.render(request, UPGRADE_REQUIRED, "This is a WebSocket endpoint; upgrade with "
                         + "Sec-WebSocket-Version: 13").withHeader("Upgrade", "websocket").withHeader("Sec-WebSocket-Version", "13");
             }

@@ -221,13 +221,19 @@ public final class WebSocketSession implements WebSocket.Session {
 
         @Override
         public void closed(int code, String reason) {
-            synchronized (this) {
-                closeSent = true; // the server answers it, or answered ours
+            boolean ours;
+            int sent;
+            String why;
+            synchronized (WebSocketSession.this) {
+                ours = closing != null; // this side closed first: its code and reason say why the session ended
+                closeSent = true; // the server answers the peer's close frame, or it answered ours
                 if (closing == null) {
                     closing = CompletableFuture.completedFuture(null);
                 }
+                sent = sentCode;
+                why = sentReason;
             }
-            finish(code, reason);
+            finish(ours ? sent : code, ours ? why : reason);
         }
 
         @Override
@@ -241,7 +247,7 @@ public final class WebSocketSession implements WebSocket.Session {
             }
             int code;
             String reason;
-            synchronized (this) {
+            synchronized (WebSocketSession.this) {
                 code = closeSent ? sentCode : WebSocket.ABNORMAL;
                 reason = closeSent ? sentReason : "";
             }
