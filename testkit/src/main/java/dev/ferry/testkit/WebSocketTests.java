@@ -203,7 +203,8 @@ abstract class WebSocketTests extends Tier {
                 assertEquals("message " + i, received.poll(5, TimeUnit.SECONDS));
             }
             socket.sendClose(1000, "done").get(5, TimeUnit.SECONDS);
-            assertEquals("1000 ", closed.get(5, TimeUnit.SECONDS));
+            String answer = closed.get(5, TimeUnit.SECONDS);
+            assertTrue(answer.startsWith("1000 "), answer); // the answer repeats the code; the reason is the server's
             assertEquals("1000 done", nextClose("1000 done"));
         }
     }

@@ -33,6 +33,7 @@ final class UndertowWebSocket extends AbstractReceiveListener implements WebSock
     private WebSocketEvents events;
     private boolean ended;
     private volatile boolean closeRequested;
+    private boolean closeFrame;
 
     UndertowWebSocket(WebSocketChannel channel, long max) {
         this.channel = channel;
@@ -75,9 +76,9 @@ final class UndertowWebSocket extends AbstractReceiveListener implements WebSock
     }
 
     @Override
-    protected void onFullPingMessage(WebSocketChannel channel, BufferedBinaryMessage message) throws IOException {
-        ByteBuffer data = copy(message.getData().getResource());
-        super.onFullPingMessage(channel, message); // answers with a pong and frees the message
+    protected void onFullPingMessage(WebSocketChannel channel, BufferedBinaryMessage message) {
+        ByteBuffer data = copy(message); // the message's data can be taken once
+        WebSockets.sendPong(data.duplicate(), channel, new Sent());
         events.ping(data);
     }
 
@@ -87,7 +88,17 @@ final class UndertowWebSocket extends AbstractReceiveListener implements WebSock
     }
 
     @Override
+    protected void onFullCloseMessage(WebSocketChannel channel, BufferedBinaryMessage message) throws IOException {
+        closeFrame = true;
+        super.onFullCloseMessage(channel, message);
+    }
+
+    @Override
     protected void onCloseMessage(CloseMessage message, WebSocketChannel channel) {
+        if (!closeFrame) {
+            end(null); // Undertow's stand-in when the peer's input ended without a close frame
+            return;
+        }
         // Undertow answers it (unless a close frame was sent) once this returns
         int code = message.getCode() == 0 ? 1005 : message.getCode();
         events.closed(code, message.getCode() == 0 ? "" : message.getReason());
