@@ -24,10 +24,24 @@ public final class CheckedChannel extends NioChannel {
     private HeadCheck check;
     private long headStart;
     private boolean refused;
+    private boolean upgraded;
+    /** Connections an app upgraded to WebSocket, by peer and local port, until their channel's next read. */
+    private static final java.util.Set<String> UPGRADES = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private CheckedChannel(SocketBufferHandler buffer, ServerConfig config) {
         super(buffer);
         this.config = config;
+    }
+
+    /** Marks the connection of this request as upgraded: from now on its bytes are not checked as HTTP heads. */
+    static void upgraded(jakarta.servlet.http.HttpServletRequest request) {
+        UPGRADES.add(request.getRemoteAddr() + " " + request.getRemotePort() + " " + request.getLocalPort());
+    }
+
+    private static String key(SocketChannel channel) throws IOException {
+        var remote = (java.net.InetSocketAddress) channel.getRemoteAddress();
+        var local = (java.net.InetSocketAddress) channel.getLocalAddress();
+        return remote.getAddress().getHostAddress() + " " + remote.getPort() + " " + local.getPort();
     }
 
     /** Returns Tomcat's NIO endpoint with every connection's channel checked under these limits. */
@@ -45,10 +59,15 @@ public final class CheckedChannel extends NioChannel {
         super.reset(channel, wrapper);
         check = HeadCheck.following(config);
         refused = false;
+        upgraded = false;
     }
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        if (upgraded || !UPGRADES.isEmpty() && UPGRADES.remove(key(getIOChannel()))) {
+            upgraded = true;
+            return super.read(dst); // WebSocket frames, no longer HTTP
+        }
         if (refused || check.failed()) {
             return failed();
         }
