@@ -39,6 +39,7 @@ public final class WebSocketSession implements WebSocket.Session {
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicBoolean ended = new AtomicBoolean();
+    private final WebSocketEvents events = new Events();
     private volatile WebSocketTransport transport;
     private volatile boolean closeSent;
     private volatile boolean paused;
@@ -155,8 +156,6 @@ public final class WebSocketSession implements WebSocket.Session {
     public WebSocketEvents events() {
         return events;
     }
-
-    private final WebSocketEvents events = new Events();
 
     /** The events from the adapter, one at a time. */
     private final class Events implements WebSocketEvents {
