@@ -132,7 +132,11 @@ public record ServletExchange(String method, String target, String version, Stri
     /** Returns whether the container offers WebSocket support (Jakarta WebSocket's {@code ServerContainer}). */
     @Override
     public boolean webSockets() {
-        return request.getServletContext().getAttribute(TomcatWebSocket.CONTAINER) instanceof jakarta.websocket.server.ServerContainer;
+        try {
+            return request.getServletContext().getAttribute(TomcatWebSocket.CONTAINER) instanceof jakarta.websocket.server.ServerContainer;
+        } catch (LinkageError e) {
+            return false; // a container without the Jakarta WebSocket API: the engine answers 501
+        }
     }
 
     @Override
