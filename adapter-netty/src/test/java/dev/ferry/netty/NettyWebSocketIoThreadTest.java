@@ -1,6 +1,7 @@
 package dev.ferry.netty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.Handler;
 import dev.ferry.WebSocket;
@@ -8,13 +9,10 @@ import dev.ferry.routing.Router;
 import dev.ferry.server.Execution;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** WebSocket on Netty when handlers run on the event loop: the upgrade then happens inside the request decoder's read. */
@@ -29,32 +27,33 @@ class NettyWebSocketIoThreadTest {
             }
         }).build();
         ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).execution(Execution.IO_THREAD).build();
-        try (Server server = new NettyServerProvider().start(app, config); HttpClient client = HttpClient.newHttpClient()) {
-            LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
-            CompletableFuture<Integer> closed = new CompletableFuture<>();
-            java.net.http.WebSocket socket = client.newWebSocketBuilder().buildAsync(
-                    URI.create("ws://127.0.0.1:" + server.port() + "/echo"), new java.net.http.WebSocket.Listener() {
-                        @Override
-                        public CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
-                            received.add(data.toString());
-                            ws.request(1);
-                            return null;
-                        }
-
-                        @Override
-                        public CompletionStage<?> onClose(java.net.http.WebSocket ws, int code, String reason) {
-                            closed.complete(code);
-                            return null;
-                        }
-                    }).get(5, TimeUnit.SECONDS);
-            for (int i = 0; i < 10; i++) {
-                socket.sendText("m" + i, true).get(5, TimeUnit.SECONDS);
+        try (Server server = new NettyServerProvider().start(app, config); Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(("GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                assertTrue(b >= 0, "the connection ended inside the head: " + head);
+                head.append((char) b);
             }
+            assertTrue(head.toString().startsWith("HTTP/1.1 101 "), head.toString());
+            assertTrue(head.toString().contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), head.toString());
             for (int i = 0; i < 10; i++) {
-                assertEquals("m" + i, received.poll(5, TimeUnit.SECONDS));
+                byte[] text = ("m" + i).getBytes(StandardCharsets.UTF_8);
+                byte[] mask = {1, 2, 3, 4};
+                out.write(new byte[] {(byte) 0x81, (byte) (0x80 | text.length)});
+                out.write(mask);
+                for (int j = 0; j < text.length; j++) {
+                    out.write(text[j] ^ mask[j & 3]);
+                }
+                out.flush();
+                assertEquals(0x81, in.read());
+                int length = in.read();
+                assertEquals("m" + i, new String(in.readNBytes(length), StandardCharsets.UTF_8));
             }
-            socket.sendClose(1000, "").get(5, TimeUnit.SECONDS);
-            assertEquals(1000, closed.get(5, TimeUnit.SECONDS));
         }
     }
 }
