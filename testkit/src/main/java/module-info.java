@@ -8,6 +8,7 @@ module dev.ferry.testkit {
     requires org.junit.jupiter.params;
     requires java.management;
     requires java.logging;
+    requires java.net.http;
 
     exports dev.ferry.testkit;
     exports dev.ferry.testkit.fuzz;

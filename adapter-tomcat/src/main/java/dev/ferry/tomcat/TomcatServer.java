@@ -62,6 +62,7 @@ public final class TomcatServer implements Server {
         context.setUnloadDelay(20);
         context.setClearReferencesThreadLocals(false);
         context.setClearReferencesRmiTargets(false);
+        context.addServletContainerInitializer(new org.apache.tomcat.websocket.server.WsSci(), null); // WebSocket
         Tomcat.addServlet(context, "ferry", new FerryServlet(engine));
         context.addServletMappingDecoded("/*", "ferry");
     }

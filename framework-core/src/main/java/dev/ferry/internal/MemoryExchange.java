@@ -28,10 +28,17 @@ public final class MemoryExchange implements Exchange {
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private boolean ended;
     private boolean aborted;
+    private final java.util.function.Consumer<dev.ferry.spi.WebSocketUpgrade> upgrades;
 
     /** Wraps the request as a server would have received it. */
     public MemoryExchange(Request request) {
+        this(request, null);
+    }
+
+    /** Wraps the request as a server would have received it; an accepted WebSocket upgrade goes to {@code upgrades}. */
+    public MemoryExchange(Request request, java.util.function.Consumer<dev.ferry.spi.WebSocketUpgrade> upgrades) {
         this.request = request;
+        this.upgrades = upgrades;
         Headers fields = request.headers();
         if (!fields.contains("Host")) {
             fields = fields.plus("Host", "localhost");
@@ -109,6 +116,18 @@ public final class MemoryExchange implements Exchange {
     @Override
     public void end() {
         ended = true;
+    }
+
+    @Override
+    public boolean webSockets() {
+        return upgrades != null;
+    }
+
+    @Override
+    public void upgrade(dev.ferry.spi.WebSocketUpgrade upgrade) {
+        head = upgrade.head();
+        ended = true;
+        upgrades.accept(upgrade);
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.ferry.Method;
 import dev.ferry.Request;
 import dev.ferry.Response;
 import dev.ferry.Status;
+import dev.ferry.WebSocket;
 import dev.ferry.internal.Access;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -196,6 +197,19 @@ public final class Router implements Handler {
         /** Routes PATCH requests matching the pattern. */
         public Builder patch(String pattern, Handler handler) {
             return route(Method.PATCH, pattern, handler);
+        }
+
+        /**
+         * Routes WebSocket upgrades matching the pattern to the endpoint, accepting same-origin and
+         * non-browser clients; other methods get 405 as for any GET route. See {@link WebSocket}.
+         */
+        public Builder websocket(String pattern, WebSocket.Endpoint endpoint) {
+            return route(Method.GET, pattern, WebSocket.upgrade(endpoint));
+        }
+
+        /** Routes WebSocket upgrades matching the pattern through this upgrade, such as one that allows other origins. */
+        public Builder websocket(String pattern, WebSocket.Upgrade upgrade) {
+            return route(Method.GET, pattern, upgrade);
         }
 
         /** Routes HEAD requests matching the pattern, instead of answering them with the GET route. */

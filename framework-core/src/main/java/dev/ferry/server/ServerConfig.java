@@ -30,6 +30,8 @@ import java.util.function.Function;
  * <tr><td>max connections</td><td>ferry.max-connections</td><td>10,000</td></tr>
  * <tr><td>shutdown grace</td><td>ferry.shutdown-grace</td><td>30 s</td></tr>
  * <tr><td>execution</td><td>ferry.execution: virtual or io</td><td>the server's own (virtual threads on most; see its README)</td></tr>
+ * <tr><td>max WebSocket message</td><td>ferry.websocket-max-message</td><td>64 KiB; a longer message closes the connection with 1009</td></tr>
+ * <tr><td>WebSocket idle timeout</td><td>ferry.websocket-idle-timeout</td><td>5 min without a frame either way; then closed with 1001</td></tr>
  * <tr><td>access log</td><td>ferry.access-log: true or false</td><td>false; true logs one line per request to the {@code dev.ferry.access} logger</td></tr>
  * <tr><td>TLS from PEM files</td><td>ferry.tls.cert and ferry.tls.key (FERRY_TLS_CERT, FERRY_TLS_KEY)</td><td>none: plain HTTP</td></tr>
  * <tr><td>TLS from a keystore</td><td>ferry.tls.keystore, ferry.tls.keystore-password, ferry.tls.keystore-type (PKCS12 or JKS)</td><td>none: plain HTTP</td></tr>
@@ -63,6 +65,8 @@ public final class ServerConfig {
     private final Execution execution;
     private final boolean accessLog;
     private final Tls tls;
+    private final int maxWebSocketMessage;
+    private final Duration webSocketIdleTimeout;
 
     private ServerConfig(Builder b) {
         host = b.host;
@@ -80,6 +84,8 @@ public final class ServerConfig {
         execution = b.execution;
         accessLog = b.accessLog;
         tls = b.tls;
+        maxWebSocketMessage = b.maxWebSocketMessage;
+        webSocketIdleTimeout = b.webSocketIdleTimeout;
     }
 
     /** Returns the defaults of the limits table. */
@@ -141,6 +147,8 @@ public final class ServerConfig {
             }
             b.tls(Tls.pem(java.nio.file.Path.of(cert), java.nio.file.Path.of(key)));
         }
+        apply(lookup, "websocket-max-message", v -> b.maxWebSocketMessage(Math.toIntExact(parseSize(v))));
+        apply(lookup, "websocket-idle-timeout", v -> b.webSocketIdleTimeout(parseDuration(v)));
         Settings.warnUnknown(environment, properties);
         return b.build();
     }
@@ -328,6 +336,16 @@ public final class ServerConfig {
         return Optional.ofNullable(tls);
     }
 
+    /** Returns the largest WebSocket message, in bytes (UTF-8 for text); a longer one closes the connection with 1009. */
+    public int maxWebSocketMessage() {
+        return maxWebSocketMessage;
+    }
+
+    /** Returns how long a WebSocket connection may go without a frame either way before it is closed with 1001. */
+    public Duration webSocketIdleTimeout() {
+        return webSocketIdleTimeout;
+    }
+
     /** Returns a builder holding these settings. */
     public Builder toBuilder() {
         return new Builder(this);
@@ -341,13 +359,15 @@ public final class ServerConfig {
                 && maxRequestBody == c.maxRequestBody && requestHeaderTimeout.equals(c.requestHeaderTimeout)
                 && bodyReadTimeout.equals(c.bodyReadTimeout) && idleTimeout.equals(c.idleTimeout) && maxConnections == c.maxConnections
                 && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution && accessLog == c.accessLog
-                && Objects.equals(tls, c.tls);
+                && Objects.equals(tls, c.tls)
+                && maxWebSocketMessage == c.maxWebSocketMessage && webSocketIdleTimeout.equals(c.webSocketIdleTimeout);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, server, maxRequestLine, maxHeaderBytes, maxHeaderCount, maxRequestBody,
-                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution, accessLog, tls);
+                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution, accessLog,
+                maxWebSocketMessage, webSocketIdleTimeout, tls);
     }
 
     @Override
@@ -356,7 +376,8 @@ public final class ServerConfig {
                 + maxRequestLine + ", maxHeaderBytes=" + maxHeaderBytes + ", maxHeaderCount=" + maxHeaderCount
                 + ", maxRequestBody=" + maxRequestBody + ", requestHeaderTimeout=" + requestHeaderTimeout
                 + ", bodyReadTimeout=" + bodyReadTimeout + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", shutdownGrace="
-                + shutdownGrace + ", execution=" + execution + ", accessLog=" + accessLog + ", tls=" + tls + "]";
+                + shutdownGrace + ", execution=" + execution + ", accessLog=" + accessLog
+                + ", maxWebSocketMessage=" + maxWebSocketMessage + ", webSocketIdleTimeout=" + webSocketIdleTimeout + ", tls=" + tls + "]";
     }
 
     /** Sets what differs from the defaults. */
@@ -376,6 +397,8 @@ public final class ServerConfig {
         private Execution execution;
         private boolean accessLog;
         private Tls tls;
+        private int maxWebSocketMessage = 64 * 1024;
+        private Duration webSocketIdleTimeout = Duration.ofMinutes(5);
 
         private Builder() {
         }
@@ -396,6 +419,8 @@ public final class ServerConfig {
             execution = c.execution;
             accessLog = c.accessLog;
             tls = c.tls;
+            maxWebSocketMessage = c.maxWebSocketMessage;
+            webSocketIdleTimeout = c.webSocketIdleTimeout;
         }
 
         /** Sets the host or address to bind. */
@@ -494,6 +519,18 @@ public final class ServerConfig {
         /** Serves TLS (HTTPS) with this certificate and key, or plain HTTP when null (the default). */
         public Builder tls(Tls tls) {
             this.tls = tls;
+            return this;
+        }
+
+        /** Sets the largest WebSocket message, in bytes (UTF-8 for text). */
+        public Builder maxWebSocketMessage(int bytes) {
+            this.maxWebSocketMessage = positive(bytes);
+            return this;
+        }
+
+        /** Sets how long a WebSocket connection may go without a frame either way. */
+        public Builder webSocketIdleTimeout(Duration timeout) {
+            this.webSocketIdleTimeout = positive(timeout);
             return this;
         }
 

@@ -19,6 +19,7 @@ final class Settings {
             "host", "port", "server", "max-request-line", "max-header-bytes", "max-header-count", "max-request-body",
             "request-header-timeout", "body-read-timeout", "idle-timeout", "max-connections", "shutdown-grace",
             "execution", "access-log", "tls.cert", "tls.key", "tls.keystore", "tls.keystore-password", "tls.keystore-type",
+            "websocket-max-message", "websocket-idle-timeout",
             "trusted-proxies", "trusted-proxy-headers", "reload", "reload.classes", "netty.transport", "app",
             "instance", "example", "java");
     /** Prefixes of keys that belong to tools rather than to a running server. */

@@ -120,6 +120,20 @@ public interface Exchange {
     /** Cuts the connection, so that the client can never take what was sent for a complete response. */
     void abort();
 
+    /** Returns whether this server can carry a WebSocket upgrade; when not, the engine answers an accepted upgrade with 501. */
+    default boolean webSockets() {
+        return false;
+    }
+
+    /**
+     * Carries out an upgrade to WebSocket that the app accepted: writes the {@code 101} head, hands the
+     * connection to the server's WebSocket support and then calls {@link WebSocketUpgrade#open}. Called
+     * instead of the response primitives, only when {@link #webSockets()} is true.
+     */
+    default void upgrade(WebSocketUpgrade upgrade) throws IOException {
+        throw new UnsupportedOperationException("this server cannot carry WebSocket");
+    }
+
     /** Returns whether the calling thread is one of the server's IO threads, on which nothing may block. */
     default boolean onIoThread() {
         return false;

@@ -13,6 +13,8 @@ import dev.ferry.Status;
 import dev.ferry.internal.Access;
 import dev.ferry.internal.Fields;
 import dev.ferry.internal.Loggable;
+import dev.ferry.internal.WebSocketAccept;
+import dev.ferry.internal.WebSocketSession;
 import dev.ferry.server.ServerConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,6 +43,9 @@ final class ExchangeEngine implements Engine {
     private final int maxHeaderCount;
     private final boolean accessLog;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final int maxWebSocketMessage;
+    private final long webSocketIdleNanos;
+    private final java.util.Set<WebSocketSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
 
     ExchangeEngine(Handler app, ServerConfig config) {
@@ -51,6 +56,8 @@ final class ExchangeEngine implements Engine {
         this.maxHeaderBytes = config.maxHeaderBytes();
         this.maxHeaderCount = config.maxHeaderCount();
         this.accessLog = config.accessLog();
+        this.maxWebSocketMessage = config.maxWebSocketMessage();
+        this.webSocketIdleNanos = config.webSocketIdleTimeout().toNanos();
     }
 
     @Override
@@ -129,12 +136,67 @@ final class ExchangeEngine implements Engine {
             return respond(exchange, head, connection.close(), refusal(headers, e.status(), e.getMessage()), null, trace);
         }
         Response response = handle(request);
+        if (response.status().code() == 101 && response.body() instanceof Body.Streamed streamed
+                && streamed.writer() instanceof WebSocketAccept accept) {
+            return upgrade(exchange, request, response, accept, connection, body, trace);
+        }
         if (body != null && body.failure() != null && response.status().code() != body.failure().code()) {
             // the body broke its framing or its limit while the app read it, and the app answered
             // something else: the failure decides the answer
             response = Errors.render(request, body.failure(), null);
         }
         return respond(exchange, head, connection, response, body, trace);
+    }
+
+    /** Carries out an upgrade to WebSocket the app accepted, on a server that can. */
+    private boolean upgrade(Exchange exchange, Request request, Response response, WebSocketAccept accept,
+                            Connection connection, RequestBody body, Trace trace) {
+        if (!exchange.webSockets()) {
+            Response refused = Errors.render(request, Status.NOT_IMPLEMENTED, "WebSocket needs a production server; "
+                    + "this one cannot upgrade a connection. Add dev.ferry:ferry-adapter-netty, ferry-adapter-undertow "
+                    + "or ferry-adapter-tomcat.");
+            return respond(exchange, false, connection.close(), refused, body, trace);
+        }
+        String[] fields = new String[response.headers().size() * 2 + 4];
+        int[] n = {0};
+        boolean[] wrong = {false};
+        response.headers().forEach((name, value) -> {
+            if (Fields.problem(name, value) != null) {
+                wrong[0] = true;
+            } else if (!name.equalsIgnoreCase("Connection") && !name.equalsIgnoreCase("Upgrade")
+                    && !name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Transfer-Encoding")
+                    && !name.equalsIgnoreCase("Date") && !name.regionMatches(true, 0, "Sec-WebSocket-", 0, 14)) {
+                fields[n[0]++] = name;
+                fields[n[0]++] = value;
+            }
+        });
+        if (wrong[0]) {
+            LOG.log(System.Logger.Level.ERROR, "a WebSocket upgrade's response fields cannot be sent; sending 500");
+            return respond(exchange, false, connection.close(), error(Status.INTERNAL_SERVER_ERROR, null), body, trace);
+        }
+        fields[n[0]++] = "Upgrade";
+        fields[n[0]++] = "websocket";
+        fields[n[0]++] = "Sec-WebSocket-Accept";
+        fields[n[0]++] = accept.accept();
+        ResponseHead head = new ResponseHead(101, "Switching Protocols", fields, n[0], HttpDate.now(), "Upgrade",
+                ResponseHead.Framing.NONE, -1);
+        WebSocketSession session = new WebSocketSession(accept.request(), accept.endpoint(), maxWebSocketMessage,
+                webSocketIdleNanos, sessions::remove);
+        sessions.add(session);
+        try {
+            exchange.upgrade(new WebSocketUpgrade(head, accept.key(), maxWebSocketMessage, session));
+            if (trace != null) {
+                trace.log(101, 0, false);
+            }
+        } catch (IOException | RuntimeException e) {
+            sessions.remove(session);
+            LOG.log(System.Logger.Level.DEBUG, "a WebSocket upgrade failed", Loggable.of(e));
+            exchange.abort();
+            if (trace != null) {
+                trace.log(101, 0, true);
+            }
+        }
+        return false;
     }
 
     private Response handle(Request request) {
@@ -409,7 +471,8 @@ final class ExchangeEngine implements Engine {
                     }
                 }
                 case 2, 7 -> {
-                    if (name.equalsIgnoreCase("TE") || name.equalsIgnoreCase("Trailer") || name.equalsIgnoreCase("Upgrade")) {
+                    if (name.equalsIgnoreCase("TE") || name.equalsIgnoreCase("Trailer")
+                            || name.equalsIgnoreCase("Upgrade") && status.code() != 426) {
                         return;
                     }
                 }
@@ -543,6 +606,7 @@ final class ExchangeEngine implements Engine {
     @Override
     public boolean stop(Duration grace, Runnable stopAccepting, Runnable closeConnections) {
         stopping = true;
+        sessions.forEach(WebSocketSession::goAway);
         boolean drained = false;
         try {
             long deadline = System.nanoTime() + grace.toNanos();

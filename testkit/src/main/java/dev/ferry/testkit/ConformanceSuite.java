@@ -157,6 +157,15 @@ public abstract class ConformanceSuite {
         }
     }
 
+    /** WebSocket from core: the handshake, messages, limits and close codes, on this server. */
+    @Nested
+    @Order(9)
+    class WebSockets extends WebSocketTests {
+        WebSockets() {
+            super(ConformanceSuite.this);
+        }
+    }
+
     /**
      * Writes the known gaps as a Markdown table to {@code target/conformance-known-gaps.md} and, when
      * the module's {@code README.md} holds a block between {@code <!-- conformance-known-gaps:begin -->}

@@ -7,7 +7,13 @@ import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Engine;
 import dev.ferry.spi.Exchange;
 import dev.ferry.spi.ResponseHead;
+import dev.ferry.spi.WebSocketUpgrade;
 import dev.ferry.spi.WorkerBatch;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -287,6 +293,39 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
 
     @Override
     public boolean onIoThread() { return channel.eventLoop().inEventLoop(); }
+
+    @Override
+    public boolean webSockets() { return true; }
+
+    /** Writes the 101 head and swaps the HTTP handlers for Netty's WebSocket frame codec, on the event loop. */
+    @Override
+    public void upgrade(WebSocketUpgrade upgrade) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> upgrade(upgrade));
+            return;
+        }
+        if (!channel.isActive()) {
+            upgrade.open(new NettyWebSocket(channel)).ended(null);
+            return;
+        }
+        channel.write(encode(upgrade.head(), 0), channel.voidPromise());
+        NettyWebSocket socket = new NettyWebSocket(channel);
+        socket.events(upgrade.open(socket));
+        int max = upgrade.maxMessageSize();
+        var decoder = new WebSocket13FrameDecoder(WebSocketDecoderConfig.newBuilder().expectMaskedFrames(true)
+                .allowMaskMismatch(false).allowExtensions(false).maxFramePayloadLength(max)
+                .closeOnProtocolViolation(false).build());
+        var pipeline = channel.pipeline();
+        pipeline.addLast(decoder, new WebSocket13FrameEncoder(false), new Utf8FrameValidator(false),
+                new WebSocketFrameAggregator(max), socket);
+        backlog.forEach(ReferenceCountUtil::release);
+        backlog.clear();
+        pipeline.remove(this);
+        pipeline.remove(idle); // the core runs the WebSocket idle timeout
+        pipeline.remove(RequestDecoder.class); // what it holds beyond the request goes on to the frame decoder
+        channel.flush();
+        channel.config().setAutoRead(true);
+    }
 
     /** Runs the task on a virtual thread, started with the others handed off in this turn of the event loop. */
     private void startWorker(Runnable task) {

@@ -5,9 +5,13 @@ import dev.ferry.Status;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Engine;
 import dev.ferry.spi.HeadCheck;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
 import org.apache.tomcat.util.net.SecureNioChannel;
@@ -21,11 +25,19 @@ import org.apache.tomcat.util.net.SocketBufferHandler;
  */
 public final class CheckedChannel extends NioChannel {
 
+    /** Connections an app upgraded to WebSocket, by peer and local port, until their channel's next read. */
+    private static final Set<String> UPGRADES = ConcurrentHashMap.newKeySet();
+
     private final Gate gate;
 
     private CheckedChannel(SocketBufferHandler buffer, ServerConfig config) {
         super(buffer);
         this.gate = new Gate(config);
+    }
+
+    /** Marks the connection of this request as upgraded: from now on its bytes are not checked as HTTP heads. */
+    static void upgraded(HttpServletRequest request) {
+        UPGRADES.add(request.getRemoteAddr() + " " + request.getRemotePort() + " " + request.getLocalPort());
     }
 
     /** Returns Tomcat's NIO endpoint with every connection's channel checked under these limits, TLS ones after decryption. */
@@ -80,6 +92,7 @@ public final class CheckedChannel extends NioChannel {
         private HeadCheck check;
         private long headStart;
         private boolean refused;
+        private boolean upgraded;
         private SocketChannel socket;
         private NioEndpoint.NioSocketWrapper wrapper;
 
@@ -92,9 +105,22 @@ public final class CheckedChannel extends NioChannel {
             this.wrapper = wrapper;
             check = HeadCheck.following(config);
             refused = false;
+            upgraded = false;
+        }
+
+        private boolean upgraded() throws IOException {
+            if (!upgraded && !UPGRADES.isEmpty()) {
+                var remote = (InetSocketAddress) socket.getRemoteAddress();
+                var local = (InetSocketAddress) socket.getLocalAddress();
+                upgraded = UPGRADES.remove(remote.getAddress().getHostAddress() + " " + remote.getPort() + " " + local.getPort());
+            }
+            return upgraded;
         }
 
         int read(ByteBuffer dst, Io raw) throws IOException {
+            if (upgraded()) {
+                return raw.read(dst); // WebSocket frames, no longer HTTP
+            }
             if (refused || check.failed()) {
                 return failed();
             }

@@ -129,6 +129,25 @@ public record ServletExchange(String method, String target, String version, Stri
     }
 
     /** Cuts the connection on embedded Tomcat; elsewhere the servlet throws once the engine is done, as {@link #aborted} says. */
+    /** Returns whether the container offers WebSocket support (Jakarta WebSocket's {@code ServerContainer}). */
+    @Override
+    public boolean webSockets() {
+        try {
+            return request.getServletContext().getAttribute(TomcatWebSocket.CONTAINER) instanceof jakarta.websocket.server.ServerContainer;
+        } catch (LinkageError e) {
+            return false; // a container without the Jakarta WebSocket API: the engine answers 501
+        }
+    }
+
+    @Override
+    public void upgrade(dev.ferry.spi.WebSocketUpgrade upgrade) throws IOException {
+        if (tomcat != null) {
+            CheckedChannel.upgraded(request); // Ferry's embedded Tomcat checks heads under Tomcat's parser
+        }
+        TomcatWebSocket.upgrade((jakarta.websocket.server.ServerContainer) request.getServletContext()
+                .getAttribute(TomcatWebSocket.CONTAINER), request, response, upgrade);
+    }
+
     @Override
     public void abort() {
         if (tomcat != null) {

@@ -22,7 +22,8 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     final HeadCheck check;
     private ByteBuffer refusal;
     private boolean arrived;
-    volatile boolean engineReads; // from the engine's first read of a request body until it hands over the response
+    volatile boolean engineReads;
+    volatile boolean upgraded; // the connection carries WebSocket frames from now on // from the engine's first read of a request body until it hands over the response
 
     HeadGuard(StreamConnection connection, ServerConfig config) {
         super(connection.getSourceChannel().getConduit());
@@ -34,6 +35,9 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        if (upgraded) {
+            return next.read(dst); // WebSocket frames, no longer HTTP
+        }
         int from = dst.position();
         if (check.failed()) {
             return refuse(dst, from);

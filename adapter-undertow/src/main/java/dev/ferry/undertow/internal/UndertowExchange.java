@@ -3,7 +3,12 @@ package dev.ferry.undertow.internal;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Exchange;
 import dev.ferry.spi.ResponseHead;
+import dev.ferry.spi.WebSocketUpgrade;
 import dev.ferry.spi.WorkerBatch;
+import io.undertow.websockets.WebSocketConnectionCallback;
+import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
+import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
+import java.util.List;
 import io.undertow.io.IoCallback;
 import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpServerExchange;
@@ -264,6 +269,29 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         http.setPersistent(false);
         IoUtils.safeClose(http.getConnection());
         http.endExchange();
+    }
+
+    @Override
+    public boolean webSockets() {
+        return true;
+    }
+
+    /** Hands the connection to Undertow's WebSocket handshake (RFC 6455, version 13) with the head's fields. */
+    @Override
+    public void upgrade(WebSocketUpgrade upgrade) throws IOException {
+        this.head = upgrade.head();
+        upgrade.head().forEach(this);
+        guard.upgraded = true;
+        WebSocketConnectionCallback connected = (exchange, channel) -> {
+            UndertowWebSocket socket = new UndertowWebSocket(channel, upgrade.maxMessageSize());
+            socket.start(upgrade.open(socket));
+        };
+        try {
+            new WebSocketProtocolHandshakeHandler(List.of(new Hybi13Handshake()), connected, refused -> abort())
+                    .handleRequest(http);
+        } catch (Exception e) {
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
     }
 
     @Override

@@ -307,6 +307,10 @@ public final class ReferenceServer implements Server {
             }
             socket.setSoTimeout((int) config.bodyReadTimeout().toMillis());
             engine.serve(exchange);
+            if (exchange.upgrade != null) {
+                frames(exchange.upgrade);
+                return false;
+            }
             return !exchange.closes && !broken;
         }
 
@@ -319,6 +323,19 @@ public final class ReferenceServer implements Server {
             private final BodyStream body;
             private ChunkedOut chunks;
             boolean closes = true;
+            dev.ferry.spi.WebSocketUpgrade upgrade;
+
+            @Override
+            public boolean webSockets() {
+                return true;
+            }
+
+            @Override
+            public void upgrade(dev.ferry.spi.WebSocketUpgrade upgrade) throws IOException {
+                out.write(upgrade.head().encode());
+                out.flush();
+                this.upgrade = upgrade; // the frames are read once the engine returns
+            }
 
             ReferenceExchange(String method, String target, String version, List<String[]> fields, BodyStream body) {
                 this.method = method;
@@ -411,6 +428,185 @@ public final class ReferenceServer implements Server {
             public void abort() {
                 closes = true;
                 broken = true;
+                Connection.this.close();
+            }
+        }
+
+        private volatile boolean closeSent;
+
+        /** Serves WebSocket frames (RFC 6455) on this connection's thread until the close handshake or the end. */
+        private void frames(dev.ferry.spi.WebSocketUpgrade upgrade) throws IOException {
+            socket.setSoTimeout(0); // the core runs the idle timeout
+            dev.ferry.spi.WebSocketEvents events = upgrade.open(new FrameTransport());
+            int max = upgrade.maxMessageSize();
+            java.io.ByteArrayOutputStream message = null;
+            int type = 0;
+            boolean discarding = false; // after a message over the limit or a broken frame: only a close frame counts
+            try {
+                while (true) {
+                    int b0 = in.read();
+                    int b1 = in.read();
+                    if (b0 < 0 || b1 < 0) {
+                        break;
+                    }
+                    boolean fin = (b0 & 0x80) != 0;
+                    int op = b0 & 0x0F;
+                    long length = b1 & 0x7F;
+                    if (length == 126) {
+                        length = (long) in.read() << 8 | in.read();
+                    } else if (length == 127) {
+                        length = 0;
+                        for (int i = 0; i < 8; i++) {
+                            length = length << 8 | in.read();
+                        }
+                    }
+                    boolean broken = (b0 & 0x70) != 0 || (b1 & 0x80) == 0 || op >= 8 && (length > 125 || !fin)
+                            || op > 10 || op > 2 && op < 8 || op == 0 && message == null && !discarding
+                            || (op == 1 || op == 2) && message != null;
+                    if (broken && !discarding) {
+                        discarding = true;
+                        events.protocolError(1002, new IOException("a malformed frame"));
+                    }
+                    byte[] mask = in.readNBytes(4);
+                    boolean tooLong = op < 8 && (message == null ? 0 : message.size()) + length > max;
+                    if (tooLong && !discarding) {
+                        discarding = true;
+                        message = null;
+                        events.tooLarge();
+                    }
+                    if (discarding && op != 8) {
+                        in.skipNBytes(length);
+                        continue;
+                    }
+                    byte[] payload = in.readNBytes((int) length);
+                    if (payload.length < length || mask.length < 4) {
+                        break;
+                    }
+                    for (int i = 0; i < payload.length; i++) {
+                        payload[i] ^= mask[i & 3];
+                    }
+                    switch (op) {
+                        case 0, 1, 2 -> {
+                            if (op != 0) {
+                                message = new java.io.ByteArrayOutputStream();
+                                type = op;
+                            }
+                            message.write(payload);
+                            if (fin) {
+                                byte[] whole = message.toByteArray();
+                                message = null;
+                                if (type == 2) {
+                                    events.binary(java.nio.ByteBuffer.wrap(whole));
+                                } else {
+                                    try {
+                                        events.text(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(whole)).toString());
+                                    } catch (java.nio.charset.CharacterCodingException e) {
+                                        discarding = true;
+                                        events.protocolError(1007, e);
+                                    }
+                                }
+                            }
+                        }
+                        case 8 -> {
+                            int code = payload.length >= 2 ? (payload[0] & 0xFF) << 8 | payload[1] & 0xFF : 1005;
+                            String reason = payload.length > 2 ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
+                            if (!closeSent) {
+                                closeSent = true;
+                                writeFrame(8, code == 1005 ? new byte[0] : new byte[] {(byte) (code >> 8), (byte) code});
+                            }
+                            events.closed(code, reason);
+                            return;
+                        }
+                        case 9 -> {
+                            writeFrame(10, payload);
+                            events.ping(java.nio.ByteBuffer.wrap(payload));
+                        }
+                        default -> events.pong(java.nio.ByteBuffer.wrap(payload));
+                    }
+                }
+            } catch (IOException e) {
+                // the connection broke or was closed
+            } finally {
+                close();
+                events.ended(null);
+            }
+        }
+
+        private void writeFrame(int op, byte[] payload) throws IOException {
+            synchronized (out) {
+                out.write(0x80 | op);
+                if (payload.length < 126) {
+                    out.write(payload.length);
+                } else if (payload.length < 65536) {
+                    out.write(126);
+                    out.write(payload.length >> 8);
+                    out.write(payload.length);
+                } else {
+                    out.write(127);
+                    for (int shift = 56; shift >= 0; shift -= 8) {
+                        out.write((int) ((long) payload.length >> shift));
+                    }
+                }
+                out.write(payload);
+                out.flush();
+            }
+        }
+
+        /** The core's sends, written as unmasked frames. */
+        private final class FrameTransport implements dev.ferry.spi.WebSocketTransport {
+            private java.util.concurrent.CompletionStage<Void> send(int op, byte[] payload) {
+                try {
+                    writeFrame(op, payload);
+                    return java.util.concurrent.CompletableFuture.completedFuture(null);
+                } catch (IOException e) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(e);
+                }
+            }
+
+            private static byte[] bytes(java.nio.ByteBuffer buffer) {
+                byte[] copy = new byte[buffer.remaining()];
+                buffer.duplicate().get(copy);
+                return copy;
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Void> text(String message) {
+                return send(1, message.getBytes(StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Void> binary(java.nio.ByteBuffer message) {
+                return send(2, bytes(message));
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Void> ping(java.nio.ByteBuffer data) {
+                return send(9, bytes(data));
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Void> close(int code, String reason) {
+                closeSent = true;
+                byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+                byte[] payload = new byte[code == 1005 ? 0 : 2 + text.length];
+                if (code != 1005) {
+                    payload[0] = (byte) (code >> 8);
+                    payload[1] = (byte) code;
+                    System.arraycopy(text, 0, payload, 2, text.length);
+                }
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(5000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    Connection.this.close(); // the peer never answered
+                });
+                return send(8, payload);
+            }
+
+            @Override
+            public void abort() {
                 Connection.this.close();
             }
         }

@@ -1,0 +1,213 @@
+package dev.ferry.tomcat.internal;
+
+import dev.ferry.spi.WebSocketEvents;
+import dev.ferry.spi.WebSocketTransport;
+import dev.ferry.spi.WebSocketUpgrade;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.HandshakeRequest;
+import jakarta.websocket.server.ServerContainer;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.tomcat.websocket.WsIOException;
+import org.apache.tomcat.websocket.WsSession;
+
+/**
+ * One WebSocket connection on Tomcat's own support (tomcat-embed-websocket, the Jakarta WebSocket API): the
+ * container performs the handshake through {@link ServerContainer#upgradeHttpToWebSocket}, buffers whole
+ * messages up to the limit (closing with 1009 itself past it), answers pings and the peer's close frame.
+ */
+final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
+
+    /** The servlet context attribute under which a container offers its WebSocket support. */
+    static final String CONTAINER = ServerContainer.class.getName();
+
+    private final WebSocketUpgrade upgrade;
+    private volatile Session session;
+    private WebSocketEvents events;
+    private boolean ended;
+    private volatile boolean closeRequested;
+
+    private TomcatWebSocket(WebSocketUpgrade upgrade) {
+        this.upgrade = upgrade;
+    }
+
+    /** Has the container answer the handshake with the head's fields and start a session for the upgrade. */
+    static void upgrade(ServerContainer container, Object request, Object response, WebSocketUpgrade upgrade) throws IOException {
+        TomcatWebSocket endpoint = new TomcatWebSocket(upgrade);
+        ServerEndpointConfig config = ServerEndpointConfig.Builder.create(TomcatWebSocket.class, "/")
+                .configurator(new ServerEndpointConfig.Configurator() {
+                    @Override
+                    public <T> T getEndpointInstance(Class<T> type) {
+                        return type.cast(endpoint);
+                    }
+
+                    @Override
+                    public boolean checkOrigin(String origin) {
+                        return true; // the core checked it before the app accepted the upgrade
+                    }
+
+                    @Override
+                    public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse answer) {
+                        Map<String, List<String>> fields = answer.getHeaders();
+                        upgrade.head().forEachAppField((name, value) -> {
+                            if (!name.equalsIgnoreCase("Upgrade") && !name.equalsIgnoreCase("Sec-WebSocket-Accept")) {
+                                fields.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
+                            }
+                        });
+                    }
+                }).build();
+        try {
+            container.upgradeHttpToWebSocket(request, response, config, Map.of());
+        } catch (jakarta.websocket.DeploymentException e) {
+            throw new IOException(e);
+        }
+    }
+
+    @Override
+    public void onOpen(Session session, EndpointConfig config) {
+        this.session = session;
+        int max = upgrade.maxMessageSize();
+        session.setMaxTextMessageBufferSize(max);
+        session.setMaxBinaryMessageBufferSize(max);
+        session.setMaxIdleTimeout(0); // the core runs the idle timeout
+        events = upgrade.open(this);
+        session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> events.text(text));
+        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) bytes -> events.binary(copy(bytes)));
+        session.addMessageHandler(PongMessage.class,
+                (MessageHandler.Whole<PongMessage>) pong -> events.pong(copy(pong.getApplicationData())));
+    }
+
+    @Override
+    public void onClose(Session session, CloseReason reason) {
+        int code = reason.getCloseCode().getCode();
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+        }
+        if (code == CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode()) {
+            events.ended(null);
+        } else if (code == 1009 && !closeRequested) {
+            // Tomcat closes with 1009 itself when a message passes the buffer it was given, and reports it like a
+            // peer's close frame; a peer's own 1009 is taken for the same (this side then reports the limit)
+            events.tooLarge();
+            events.ended(null);
+        } else {
+            events.closed(code, reason.getReasonPhrase() == null ? "" : reason.getReasonPhrase());
+            events.ended(null);
+        }
+    }
+
+    @Override
+    public void onError(Session session, Throwable failure) {
+        if (failure instanceof WsIOException broken) {
+            int code = broken.getCloseReason().getCloseCode().getCode();
+            if (code == 1009) {
+                events.tooLarge(); // Tomcat closes with 1009 itself; the core records why the session ends
+            } else {
+                events.protocolError(code, failure);
+            }
+        } else if (events != null) {
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+                ended = true;
+            }
+            events.ended(failure);
+        }
+    }
+
+    private static ByteBuffer copy(ByteBuffer buffer) {
+        ByteBuffer copy = ByteBuffer.allocate(buffer.remaining());
+        return copy.put(buffer.duplicate()).flip();
+    }
+
+    @Override
+    public CompletionStage<Void> text(String message) {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        session.getAsyncRemote().sendText(message, handler(sent));
+        return sent;
+    }
+
+    @Override
+    public CompletionStage<Void> binary(ByteBuffer message) {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        session.getAsyncRemote().sendBinary(copy(message), handler(sent));
+        return sent;
+    }
+
+    @Override
+    public CompletionStage<Void> ping(ByteBuffer data) {
+        ByteBuffer copy = copy(data);
+        return blocking(() -> session.getAsyncRemote().sendPing(copy)); // Tomcat's ping blocks until written
+    }
+
+    @Override
+    public CompletionStage<Void> close(int code, String reason) {
+        closeRequested = true;
+        CloseReason why = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
+        return blocking(() -> session.close(why));
+    }
+
+    @Override
+    public void abort() {
+        try {
+            session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, ""));
+        } catch (IOException | RuntimeException e) {
+            // already closing
+        }
+    }
+
+    @Override
+    public void reading(boolean on) {
+        if (session instanceof WsSession tomcat) {
+            if (on) {
+                tomcat.resume();
+            } else {
+                tomcat.suspend();
+            }
+        }
+    }
+
+    private interface Blocking {
+        void run() throws IOException;
+    }
+
+    private static CompletionStage<Void> blocking(Blocking action) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                action.run();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    private static SendHandler handler(CompletableFuture<Void> sent) {
+        return result -> {
+            if (result.isOK()) {
+                sent.complete(null);
+            } else {
+                sent.completeExceptionally(result.getException());
+            }
+        };
+    }
+}

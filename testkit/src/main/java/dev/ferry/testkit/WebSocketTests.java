@@ -1,0 +1,369 @@
+package dev.ferry.testkit;
+
+import dev.ferry.Filter;
+import dev.ferry.Handler;
+import dev.ferry.Response;
+import dev.ferry.Status;
+import dev.ferry.WebSocket;
+import dev.ferry.routing.Router;
+import dev.ferry.server.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * WebSocket as core's {@link WebSocket} defines it, the same on every production server: the
+ * handshake and its refusals, echo of text and binary, pings, the size limit (1009), a failing endpoint
+ * (1011), the idle timeout (1001) and the close handshake, through a raw socket and the JDK's client.
+ * The dev server cannot carry an upgrade: it answers one with 501 naming the dependency to add.
+ */
+abstract class WebSocketTests extends Tier {
+
+    static final int MAX = 4096;
+    static final Duration WS_IDLE = Duration.ofSeconds(2);
+
+    final LinkedBlockingQueue<String> closes = new LinkedBlockingQueue<>();
+
+    WebSocketTests(ConformanceSuite suite) {
+        super(suite);
+    }
+
+    @Override
+    ServerConfig config() {
+        return base().maxWebSocketMessage(MAX).webSocketIdleTimeout(WS_IDLE).build();
+    }
+
+    @Override
+    Handler handler() {
+        WebSocket.Endpoint echo = session -> new WebSocket.Listener() {
+            @Override
+            public void text(String message) {
+                switch (message) {
+                    case "throw" -> throw new IllegalStateException("the endpoint failed on purpose");
+                    case "ping" -> session.ping(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                    case "bye" -> session.close(4000, "bye then");
+                    default -> session.text(message);
+                }
+            }
+
+            @Override
+            public void binary(ByteBuffer message) {
+                session.binary(message);
+            }
+
+            @Override
+            public void closed(int code, String reason) {
+                closes.add(code + " " + reason);
+            }
+        };
+        Filter guard = next -> request -> request.path().startsWith("/guarded") && !request.headers().contains("X-Token")
+                ? Response.error(Status.UNAUTHORIZED, "no token") : next.handle(request);
+        return guard.then(Router.builder()
+                .websocket("/echo", echo)
+                .websocket("/guarded", echo)
+                .websocket("/open", WebSocket.upgrade(echo).allowOrigins("https://app.example"))
+                .build());
+    }
+
+    boolean carriesWebSockets() {
+        return suite.provider().production();
+    }
+
+    RawWebSocket open(String target, String... fields) throws IOException {
+        assumeTrue(carriesWebSockets(), "the dev server cannot carry an upgrade");
+        RawWebSocket ws = RawWebSocket.open(port, target, fields);
+        return ws;
+    }
+
+    RawWebSocket upgraded(String target) throws IOException {
+        RawWebSocket ws = open(target);
+        assertEquals(101, ws.status, ws.head);
+        return ws;
+    }
+
+    /** The accept key of RFC 6455, section 4.2.2, computed here rather than taken from core. */
+    static String accept(String key) {
+        try {
+            return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Returns the expected closed event once the endpoint saw it, or what it saw instead within five
+     * seconds: sessions of earlier tests may still end meanwhile.
+     */
+    String nextClose(String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            String close = closes.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (expected.equals(close)) {
+                return close;
+            }
+            if (close != null) {
+                seen.add(close);
+            }
+        }
+        return "within 5 s the endpoint saw " + seen;
+    }
+
+    /** On the dev server, which cannot carry an upgrade, the answer is 501 naming the dependency to add. */
+    @Test
+    void theHandshakeIsAnsweredWith101AndTheAcceptKeyOrOnTheDevServer501() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.open(port, "/echo")) {
+            if (!carriesWebSockets()) {
+                assertEquals(501, ws.status, ws.head);
+                assertTrue(ws.body.contains("ferry-adapter-netty"), ws.body);
+                return;
+            }
+            assertEquals(101, ws.status, ws.head);
+            assertEquals(accept(ws.key), ws.header("Sec-WebSocket-Accept"), ws.head);
+            assertTrue("websocket".equalsIgnoreCase(ws.header("Upgrade")), ws.head);
+            assertTrue("upgrade".equalsIgnoreCase(ws.header("Connection")), ws.head);
+        }
+    }
+
+    @Test
+    void textAndBinaryAreEchoed() throws IOException {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            ws.text("héllo, wörld");
+            RawWebSocket.Frame text = ws.read();
+            assertEquals(RawWebSocket.TEXT, text.opcode());
+            assertEquals("héllo, wörld", text.text());
+            byte[] bytes = new byte[3000];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) i;
+            }
+            ws.send(true, RawWebSocket.BINARY, bytes);
+            RawWebSocket.Frame binary = ws.read();
+            assertEquals(RawWebSocket.BINARY, binary.opcode());
+            assertArrayEquals(bytes, binary.payload());
+        }
+    }
+
+    @Test
+    void aFragmentedMessageArrivesWhole() throws IOException {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            byte[] euro = "€".getBytes(StandardCharsets.UTF_8); // split inside a character
+            ws.send(false, RawWebSocket.TEXT, new byte[] {'a', euro[0]});
+            ws.send(false, RawWebSocket.CONTINUATION, new byte[] {euro[1]});
+            ws.send(true, RawWebSocket.PING, "mid".getBytes(StandardCharsets.UTF_8)); // control frames may interleave
+            ws.send(true, RawWebSocket.CONTINUATION, new byte[] {euro[2], 'b'});
+            RawWebSocket.Frame pong = ws.read();
+            assertEquals(RawWebSocket.PONG, pong.opcode());
+            assertEquals("mid", pong.text());
+            RawWebSocket.Frame text = ws.read();
+            assertEquals(RawWebSocket.TEXT, text.opcode());
+            assertEquals("a€b", text.text());
+        }
+    }
+
+    @Test
+    void theJdkClientExchangesMessages() throws Exception {
+        assumeTrue(carriesWebSockets(), "the dev server cannot carry an upgrade");
+        LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+        CompletableFuture<String> closed = new CompletableFuture<>();
+        java.net.http.WebSocket.Listener listener = new java.net.http.WebSocket.Listener() {
+            private final StringBuilder text = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
+                text.append(data);
+                if (last) {
+                    received.add(text.toString());
+                    text.setLength(0);
+                }
+                socket.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(java.net.http.WebSocket socket, int code, String reason) {
+                closed.complete(code + " " + reason);
+                return null;
+            }
+        };
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            java.net.http.WebSocket socket = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/echo"), listener).get(5, TimeUnit.SECONDS);
+            for (int i = 0; i < 20; i++) {
+                socket.sendText("message " + i, true).get(5, TimeUnit.SECONDS);
+            }
+            for (int i = 0; i < 20; i++) {
+                assertEquals("message " + i, received.poll(5, TimeUnit.SECONDS));
+            }
+            socket.sendClose(1000, "done").get(5, TimeUnit.SECONDS);
+            String answer = closed.get(5, TimeUnit.SECONDS);
+            assertTrue(answer.startsWith("1000 "), answer); // the answer repeats the code; the reason is the server's
+            assertEquals("1000 done", nextClose("1000 done"));
+        }
+    }
+
+    @Test
+    void pingsAreAnsweredAndTheEndpointCanPing() throws IOException {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            ws.send(true, RawWebSocket.PING, "abc".getBytes(StandardCharsets.UTF_8));
+            RawWebSocket.Frame pong = ws.read();
+            assertEquals(RawWebSocket.PONG, pong.opcode());
+            assertEquals("abc", pong.text());
+            ws.text("ping");
+            RawWebSocket.Frame ping = ws.read();
+            assertEquals(RawWebSocket.PING, ping.opcode());
+            assertArrayEquals(new byte[] {1, 2, 3}, ping.payload());
+        }
+    }
+
+    @Test
+    void aMessageOverTheLimitIsClosedWith1009() throws Exception {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            ws.text("x".repeat(MAX));
+            assertEquals(MAX, ws.read().payload().length);
+            ws.text("x".repeat(MAX + 1));
+            RawWebSocket.Frame close = ws.read();
+            assertEquals(RawWebSocket.CLOSE, close.opcode(), close.toString());
+            assertEquals(WebSocket.MESSAGE_TOO_BIG, close.closeCode());
+            ws.close(WebSocket.MESSAGE_TOO_BIG, "");
+            assertTrue(ws.closedWithin(CLOSE_SLACK), "the server closes the connection after the close handshake");
+            assertEquals("1009 Message too big", nextClose("1009 Message too big"));
+        }
+        try (RawWebSocket ws = upgraded("/echo")) { // a message over the limit in small fragments
+            for (int i = 0; i < 5; i++) {
+                ws.send(false, i == 0 ? RawWebSocket.BINARY : RawWebSocket.CONTINUATION, new byte[1000]);
+            }
+            RawWebSocket.Frame close = ws.read();
+            assertEquals(RawWebSocket.CLOSE, close.opcode(), close.toString());
+            assertEquals(WebSocket.MESSAGE_TOO_BIG, close.closeCode());
+        }
+    }
+
+    @Test
+    void anOriginNotAllowedIs403BeforeTheUpgrade() throws IOException {
+        try (RawWebSocket ws = open("/echo", "Origin: https://evil.example")) {
+            assertEquals(403, ws.status, ws.head);
+            assertTrue(ws.closedWithin(CLOSE_SLACK) || ws.header("Upgrade") == null);
+        }
+        try (RawWebSocket ws = open("/echo", "Origin: http://127.0.0.1:" + port)) {
+            assertEquals(101, ws.status, ws.head);
+        }
+        try (RawWebSocket ws = open("/open", "Origin: https://app.example")) {
+            assertEquals(101, ws.status, ws.head);
+        }
+        try (RawWebSocket ws = open("/open", "Origin: https://other.example")) {
+            assertEquals(403, ws.status, ws.head);
+        }
+    }
+
+    @Test
+    void theUpgradePassesThroughTheAppsFilters() throws IOException {
+        try (RawWebSocket ws = open("/guarded")) {
+            assertEquals(401, ws.status, ws.head);
+        }
+        try (RawWebSocket ws = open("/guarded", "X-Token: yes")) {
+            assertEquals(101, ws.status, ws.head);
+        }
+    }
+
+    @Test
+    void requestsThatAreNotUpgradesAreAnsweredAsTheRouterWould() throws IOException {
+        assumeTrue(carriesWebSockets(), "the dev server cannot carry an upgrade");
+        RawResponse plain = exchange(get("/echo"));
+        assertEquals(426, plain.status());
+        assertEquals("websocket", plain.header("Upgrade").orElse(null));
+        assertEquals("13", plain.header("Sec-WebSocket-Version").orElse(null));
+        assertEquals(405, exchange(request("POST", "/echo", "Content-Length: 0")).status());
+        assertEquals(404, exchange(get("/nowhere")).status());
+        try (RawWebSocket ws = open("/echo", "Sec-WebSocket-Version: 8")) {
+            // a second version field: the request asks for 13 and 8, which is not 13 alone
+            assertTrue(ws.status == 426 || ws.status == 400, ws.head);
+        }
+        String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+        try (RawWebSocket ws = RawWebSocket.request(port, "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Version: 8\r\n" + key + "\r\n")) {
+            assertEquals(426, ws.status, ws.head);
+            assertEquals("13", ws.header("Sec-WebSocket-Version"));
+        }
+        try (RawWebSocket ws = RawWebSocket.request(port, "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n\r\n")) {
+            assertEquals(400, ws.status, ws.head);
+        }
+        try (RawWebSocket ws = RawWebSocket.request(port, "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: keep-alive\r\nSec-WebSocket-Version: 13\r\n" + key + "\r\n")) {
+            assertEquals(400, ws.status, ws.head);
+        }
+    }
+
+    @Test
+    void theCloseHandshakeEitherWay() throws Exception {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            ws.close(1000, "done");
+            RawWebSocket.Frame close = ws.read();
+            assertEquals(RawWebSocket.CLOSE, close.opcode(), close.toString());
+            assertEquals(1000, close.closeCode());
+            assertTrue(ws.closedWithin(CLOSE_SLACK), "the server closes the connection after answering a close");
+            assertEquals("1000 done", nextClose("1000 done"));
+        }
+        try (RawWebSocket ws = upgraded("/echo")) {
+            ws.text("bye");
+            RawWebSocket.Frame close = ws.read();
+            assertEquals(RawWebSocket.CLOSE, close.opcode(), close.toString());
+            assertEquals(4000, close.closeCode());
+            assertEquals("bye then", close.closeReason());
+            ws.close(4000, "");
+            assertTrue(ws.closedWithin(CLOSE_SLACK), "the server closes the connection once the close is answered");
+            assertEquals("4000 bye then", nextClose("4000 bye then"));
+        }
+    }
+
+    @Test
+    void aClientThatLeavesWithoutClosingEndsTheSessionWith1006() throws Exception {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            ws.text("hi");
+            assertEquals("hi", ws.read().text());
+        }
+        assertEquals("1006 ", nextClose("1006 "));
+    }
+
+    @Test
+    void anEndpointThatThrowsIsClosedWith1011() throws Exception {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            ws.text("throw");
+            RawWebSocket.Frame close = ws.read();
+            assertEquals(RawWebSocket.CLOSE, close.opcode(), close.toString());
+            assertEquals(WebSocket.INTERNAL_ERROR, close.closeCode());
+            ws.close(WebSocket.INTERNAL_ERROR, "");
+            assertTrue(ws.closedWithin(CLOSE_SLACK));
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosedWith1001() throws Exception {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            long start = System.nanoTime();
+            RawWebSocket.Frame close = ws.read(WS_IDLE.plus(CLOSE_SLACK));
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(RawWebSocket.CLOSE, close.opcode(), close.toString());
+            assertEquals(WebSocket.GOING_AWAY, close.closeCode());
+            assertTrue(waited >= WS_IDLE.toMillis() - 100, "closed after " + waited + " ms");
+            ws.close(WebSocket.GOING_AWAY, "");
+            assertTrue(ws.closedWithin(CLOSE_SLACK));
+            assertEquals("1001 Idle timeout", nextClose("1001 Idle timeout"));
+        }
+    }
+
+}
