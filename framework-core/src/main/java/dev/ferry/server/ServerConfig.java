@@ -32,6 +32,8 @@ import java.util.function.Function;
  * <tr><td>execution</td><td>ferry.execution: virtual or io</td><td>the server's own (virtual threads on most; see its README)</td></tr>
  * <tr><td>max WebSocket message</td><td>ferry.websocket-max-message</td><td>64 KiB; a longer message closes the connection with 1009</td></tr>
  * <tr><td>WebSocket idle timeout</td><td>ferry.websocket-idle-timeout</td><td>5 min without a frame either way; then closed with 1001</td></tr>
+ * <tr><td>HTTP/2</td><td>ferry.http2: true or false</td><td>true on the production servers: h2c with prior knowledge, and h2 by ALPN on TLS</td></tr>
+ * <tr><td>HTTP/2 streams</td><td>ferry.http2-max-streams</td><td>100 concurrent streams a connection (SETTINGS_MAX_CONCURRENT_STREAMS)</td></tr>
  * <tr><td>access log</td><td>ferry.access-log: true or false</td><td>false; true logs one line per request to the {@code dev.ferry.access} logger</td></tr>
  * <tr><td>TLS from PEM files</td><td>ferry.tls.cert and ferry.tls.key (FERRY_TLS_CERT, FERRY_TLS_KEY)</td><td>none: plain HTTP</td></tr>
  * <tr><td>TLS from a keystore</td><td>ferry.tls.keystore, ferry.tls.keystore-password, ferry.tls.keystore-type (PKCS12 or JKS)</td><td>none: plain HTTP</td></tr>
@@ -64,6 +66,8 @@ public final class ServerConfig {
     private final Duration shutdownGrace;
     private final Execution execution;
     private final boolean accessLog;
+    private final boolean http2;
+    private final int http2MaxStreams;
     private final Tls tls;
     private final int maxWebSocketMessage;
     private final Duration webSocketIdleTimeout;
@@ -83,6 +87,8 @@ public final class ServerConfig {
         shutdownGrace = b.shutdownGrace;
         execution = b.execution;
         accessLog = b.accessLog;
+        http2 = b.http2;
+        http2MaxStreams = b.http2MaxStreams;
         tls = b.tls;
         maxWebSocketMessage = b.maxWebSocketMessage;
         webSocketIdleTimeout = b.webSocketIdleTimeout;
@@ -131,6 +137,8 @@ public final class ServerConfig {
         apply(lookup, "shutdown-grace", v -> b.shutdownGrace(parseDuration(v)));
         apply(lookup, "execution", v -> b.execution(parseExecution(v)));
         apply(lookup, "access-log", v -> b.accessLog(parseBoolean(v)));
+        apply(lookup, "http2", v -> b.http2(parseBoolean(v)));
+        apply(lookup, "http2-max-streams", v -> b.http2MaxStreams(Integer.parseInt(v)));
         String cert = lookup.apply("tls.cert");
         String key = lookup.apply("tls.key");
         String keystore = lookup.apply("tls.keystore");
@@ -329,6 +337,19 @@ public final class ServerConfig {
     }
 
     /**
+     * Returns whether a production server speaks HTTP/2 too: to a client that opens with the HTTP/2
+     * preface (h2c with prior knowledge) and, on TLS, to one that picks {@code h2} by ALPN.
+     */
+    public boolean http2() {
+        return http2;
+    }
+
+    /** Returns how many streams an HTTP/2 client may have open at once on one connection. */
+    public int http2MaxStreams() {
+        return http2MaxStreams;
+    }
+
+    /**
      * Returns where the certificate and key come from when the server speaks TLS (HTTPS) on its port;
      * empty for plain HTTP.
      */
@@ -359,6 +380,7 @@ public final class ServerConfig {
                 && maxRequestBody == c.maxRequestBody && requestHeaderTimeout.equals(c.requestHeaderTimeout)
                 && bodyReadTimeout.equals(c.bodyReadTimeout) && idleTimeout.equals(c.idleTimeout) && maxConnections == c.maxConnections
                 && shutdownGrace.equals(c.shutdownGrace) && execution == c.execution && accessLog == c.accessLog
+                && http2 == c.http2 && http2MaxStreams == c.http2MaxStreams
                 && Objects.equals(tls, c.tls)
                 && maxWebSocketMessage == c.maxWebSocketMessage && webSocketIdleTimeout.equals(c.webSocketIdleTimeout);
     }
@@ -366,7 +388,7 @@ public final class ServerConfig {
     @Override
     public int hashCode() {
         return Objects.hash(host, port, server, maxRequestLine, maxHeaderBytes, maxHeaderCount, maxRequestBody,
-                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution, accessLog,
+                requestHeaderTimeout, bodyReadTimeout, idleTimeout, maxConnections, shutdownGrace, execution, accessLog, http2, http2MaxStreams,
                 maxWebSocketMessage, webSocketIdleTimeout, tls);
     }
 
@@ -376,7 +398,7 @@ public final class ServerConfig {
                 + maxRequestLine + ", maxHeaderBytes=" + maxHeaderBytes + ", maxHeaderCount=" + maxHeaderCount
                 + ", maxRequestBody=" + maxRequestBody + ", requestHeaderTimeout=" + requestHeaderTimeout
                 + ", bodyReadTimeout=" + bodyReadTimeout + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", shutdownGrace="
-                + shutdownGrace + ", execution=" + execution + ", accessLog=" + accessLog
+                + shutdownGrace + ", execution=" + execution + ", accessLog=" + accessLog + ", http2=" + http2 + ", http2MaxStreams=" + http2MaxStreams
                 + ", maxWebSocketMessage=" + maxWebSocketMessage + ", webSocketIdleTimeout=" + webSocketIdleTimeout + ", tls=" + tls + "]";
     }
 
@@ -396,6 +418,8 @@ public final class ServerConfig {
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Execution execution;
         private boolean accessLog;
+        private boolean http2 = true;
+        private int http2MaxStreams = 100;
         private Tls tls;
         private int maxWebSocketMessage = 64 * 1024;
         private Duration webSocketIdleTimeout = Duration.ofMinutes(5);
@@ -418,6 +442,8 @@ public final class ServerConfig {
             shutdownGrace = c.shutdownGrace;
             execution = c.execution;
             accessLog = c.accessLog;
+            http2 = c.http2;
+            http2MaxStreams = c.http2MaxStreams;
             tls = c.tls;
             maxWebSocketMessage = c.maxWebSocketMessage;
             webSocketIdleTimeout = c.webSocketIdleTimeout;
@@ -513,6 +539,18 @@ public final class ServerConfig {
         /** Logs every request to the {@code dev.ferry.access} logger, or not (the default). */
         public Builder accessLog(boolean on) {
             this.accessLog = on;
+            return this;
+        }
+
+        /** Turns HTTP/2 on (the default) or off; off, a server answers the HTTP/2 preface with 505. */
+        public Builder http2(boolean on) {
+            this.http2 = on;
+            return this;
+        }
+
+        /** Sets how many streams an HTTP/2 client may have open at once on one connection. */
+        public Builder http2MaxStreams(int streams) {
+            this.http2MaxStreams = positive(streams);
             return this;
         }
 

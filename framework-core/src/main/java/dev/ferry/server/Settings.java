@@ -18,7 +18,7 @@ final class Settings {
     static final Set<String> KNOWN = Set.of(
             "host", "port", "server", "max-request-line", "max-header-bytes", "max-header-count", "max-request-body",
             "request-header-timeout", "body-read-timeout", "idle-timeout", "max-connections", "shutdown-grace",
-            "execution", "access-log", "tls.cert", "tls.key", "tls.keystore", "tls.keystore-password", "tls.keystore-type",
+            "execution", "access-log", "http2", "http2-max-streams", "tls.cert", "tls.key", "tls.keystore", "tls.keystore-password", "tls.keystore-type",
             "websocket-max-message", "websocket-idle-timeout",
             "trusted-proxies", "trusted-proxy-headers", "reload", "reload.classes", "netty.transport", "app",
             "instance", "example", "java");

@@ -53,7 +53,7 @@ public interface Engine {
      * plain-text body.
      */
     static byte[] refusal(Status status, String message) {
-        return ExchangeEngine.encode(ExchangeEngine.refusalHead(Response.error(status, message)), message);
+        return ExchangeEngine.encode(ExchangeEngine.refusalHead(Response.error(status, message), false), message);
     }
 
     /**

@@ -28,8 +28,27 @@ public interface Exchange {
     /** Returns the request target as sent, octets above 0x7F as ISO-8859-1 characters. */
     String target();
 
-    /** Returns the protocol version, such as {@code HTTP/1.1}. */
+    /** Returns the protocol version, such as {@code HTTP/1.1}, or {@code HTTP/2.0} on an HTTP/2 stream. */
     String version();
+
+    /**
+     * Returns whether this request came on an HTTP/2 stream. Its pseudo-header {@code :authority} is
+     * then passed by {@link #headers} as a {@code Host} field (when the request has none), the other
+     * pseudo-headers not at all; the response head has no {@code Connection} field and its
+     * {@link ResponseHead.Framing#CHUNKED} body goes as DATA frames; {@link #end} ends the stream and
+     * {@link #abort} resets it, leaving the connection and its other streams alone.
+     */
+    default boolean http2() {
+        return false;
+    }
+
+    /**
+     * Returns whether a body follows although no field announces one: an HTTP/2 request whose HEADERS
+     * frame did not end its stream and that has no Content-Length. Never true on HTTP/1.
+     */
+    default boolean bodyFollows() {
+        return false;
+    }
 
     /** Passes each request header field, in the order received, to the action. */
     void headers(BiConsumer<String, String> action);

@@ -82,24 +82,25 @@ final class ExchangeEngine implements Engine {
         RequestFacts facts = new RequestFacts();
         exchange.headers(facts);
         String version = exchange.version();
-        boolean http10 = version.equals("HTTP/1.0");
+        boolean http2 = exchange.http2();
+        boolean http10 = !http2 && version.equals("HTTP/1.0");
         String target = exchange.target();
         if (trace != null) {
             trace.request(exchange, target);
         }
-        Status refused = facts.refusal(exchange.method(), target, version, http10, maxRequestLine, maxHeaderBytes,
-                maxHeaderCount);
+        Status refused = facts.refusal(exchange.method(), target, version, http10, http2, maxRequestLine,
+                maxHeaderBytes, maxHeaderCount);
         if (refused == null) {
             refused = facts.target(target, exchange.method());
         }
         Method method = refused == null ? Method.of(exchange.method()) : Method.GET;
         boolean head = method.equals(Method.HEAD);
-        Connection connection = new Connection(http10, facts.keepAlive(http10));
+        Connection connection = new Connection(http10, http2, http2 || facts.keepAlive(http10));
         if (refused != null) {
             // a malformed head or target: refused in plain text, as HeadCheck refuses in front of a server
             return respond(exchange, head, connection.close(), error(refused, null), null, trace);
         }
-        long declared = facts.declaredLength();
+        long declared = http2 && facts.declaredLength() == 0 && exchange.bodyFollows() ? -1 : facts.declaredLength();
         Headers headers = Access.requests().parsedHeaders(facts.fields, facts.size);
         if (stopping) {
             return respond(exchange, head, connection.close(), refusal(headers, Status.SERVICE_UNAVAILABLE, null), null,
@@ -225,10 +226,12 @@ final class ExchangeEngine implements Engine {
     /** What the request says about keeping its connection, and what the engine has decided since. */
     private static final class Connection {
         final boolean http10;
+        final boolean http2;
         boolean close;
 
-        Connection(boolean http10, boolean keepAlive) {
+        Connection(boolean http10, boolean http2, boolean keepAlive) {
             this.http10 = http10;
+            this.http2 = http2;
             this.close = !keepAlive;
         }
 
@@ -354,7 +357,7 @@ final class ExchangeEngine implements Engine {
             code = status.code();
             sent = error.body().length();
             try {
-                exchange.send(refusalHead(error), ((Body.Bytes) error.body()).buffer());
+                exchange.send(refusalHead(error, head.http2()), ((Body.Bytes) error.body()).buffer());
             } catch (IOException | RuntimeException gone) {
                 exchange.abort();
                 cut = true;
@@ -410,6 +413,10 @@ final class ExchangeEngine implements Engine {
         Body body;
 
         ResponseHead head(Connection connection) {
+            if (connection.http2) {
+                // a stream ends by its own frames; the connection and its other streams go on
+                return new ResponseHead(status.code(), reason, fields, size, date, null, framing, length, true);
+            }
             boolean close = connection.close || appCloses || framing == ResponseHead.Framing.UNTIL_CLOSE
                     || dropsConnection(status.code());
             String value = close ? "close" : connection.http10 ? "keep-alive" : null;
@@ -579,10 +586,10 @@ final class ExchangeEngine implements Engine {
     }
 
     /** Returns the head of an error the engine sends on its own: no keep-alive after it. */
-    static ResponseHead refusalHead(Response error) {
+    static ResponseHead refusalHead(Response error, boolean http2) {
         String[] fields = {"Content-Type", error.headers().firstOrNull("Content-Type")};
-        return new ResponseHead(error.status().code(), error.status().reason(), fields, 2, HttpDate.now(), "close",
-                ResponseHead.Framing.LENGTH, error.body().length());
+        return new ResponseHead(error.status().code(), error.status().reason(), fields, 2, HttpDate.now(),
+                http2 ? null : "close", ResponseHead.Framing.LENGTH, error.body().length(), http2);
     }
 
     static byte[] encode(ResponseHead head, String body) {

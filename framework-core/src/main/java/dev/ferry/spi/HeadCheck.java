@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
  * percent escapes, bare CR or LF, obs-fold, space before the colon, Content-Length and
  * Transfer-Encoding framing, and Host on HTTP/1.1 (400), and the major version (505). Empty lines
  * before a request line are passed over, as RFC 9112 asks; a server whose parser refuses them drops
- * the bytes {@link #blank()} reports.
+ * the bytes {@link #blank()} reports. With HTTP/2 on, a connection that opens with the HTTP/2
+ * preface is passed from then on ({@link #http2()}): its frames are the server's HTTP/2 support to check.
  *
  * <p>A check made with {@link #following} also follows each message's body framing, so that it knows
  * where the next head starts in a stream of pipelined requests; one made with {@link #headsOnly}
@@ -30,6 +31,10 @@ public final class HeadCheck {
     private static final long OPTIONS = 0x4F5054494F4E53L;
     private static final long HTTP_1_1 = ByteBuffer.wrap("HTTP/1.1".getBytes(StandardCharsets.US_ASCII)).getLong();
     private static final long HTTP_1_0 = ByteBuffer.wrap("HTTP/1.0".getBytes(StandardCharsets.US_ASCII)).getLong();
+    private static final long HTTP_2_0 = ByteBuffer.wrap("HTTP/2.0".getBytes(StandardCharsets.US_ASCII)).getLong();
+    private static final long PRI = 0x505249L;
+    /** What follows {@code PRI * HTTP/2.0} CR LF in the HTTP/2 connection preface (RFC 9113, section 3.4). */
+    private static final byte[] PREFACE_TAIL = "\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final String[] FRAMING = {"content-length", "transfer-encoding", "host"};
     private static final int NAME_KEPT = 17;
     private static final boolean[] TOKEN = new boolean[256];
@@ -45,6 +50,8 @@ public final class HeadCheck {
     private static final int FIXED = 9, SIZE = 10, EXT = 11, SIZE_LF = 12, DATA = 13, DATA_CR = 14, DATA_LF = 15;
     private static final int TRAILER = 16, TRAILER_LINE = 17, TRAILER_LF = 18, TRAILER_END_LF = 19, FAILED = 20;
     private static final int TRAILER_NAME = 21;
+    /** The rest of the HTTP/2 preface, then HTTP/2 frames, which this check does not read. */
+    private static final int PREFACE = 29, HTTP2 = 30;
     // chunk extensions, in the grammar Tomcat's decoder keeps (RFC 9112 without quoted pairs)
     private static final int EXT_NAME = 22, EXT_POST_NAME = 23, EXT_EQUALS = 24, EXT_VALUE = 25, EXT_QUOTED = 26;
     private static final int EXT_POST_VALUE = 27, EXT_QUOTE_END = 28;
@@ -54,6 +61,9 @@ public final class HeadCheck {
     private static final int MAX_KEPT_VALUE = 256;
 
     private final boolean follow;
+    private final boolean http2;
+    private int heads;
+    private int prefaceAt;
     private final int maxLine;
     private final int maxHeaderBytes;
     private final int maxHeaderCount;
@@ -98,6 +108,7 @@ public final class HeadCheck {
 
     private HeadCheck(ServerConfig config, boolean follow) {
         this.follow = follow;
+        this.http2 = config.http2();
         this.maxLine = config.maxRequestLine();
         this.maxHeaderBytes = config.maxHeaderBytes();
         this.maxHeaderCount = config.maxHeaderCount();
@@ -126,6 +137,9 @@ public final class HeadCheck {
      * byte that broke a chunked body ({@link #malformedBody()}). The buffer's position is not changed.
      */
     public int scan(ByteBuffer buffer, int from, int to) {
+        if (state == HTTP2) {
+            return to;
+        }
         blank = 0;
         headStart = state == LINE && lineBytes == 0 ? from : -1;
         // bytes are copied out in blocks and read from the array: reading a direct buffer byte by byte
@@ -178,6 +192,17 @@ public final class HeadCheck {
                 continue;
             }
             int b = block[i++ - base] & 0xFF;
+            if (state == PREFACE) {
+                if (b != PREFACE_TAIL[prefaceAt++]) {
+                    reject(Status.BAD_REQUEST);
+                    return headStart < 0 ? from : headStart;
+                }
+                if (prefaceAt == PREFACE_TAIL.length) {
+                    state = HTTP2;
+                    return i;
+                }
+                continue;
+            }
             if (state >= SIZE && state != DATA_CR && state != DATA_LF && ++chunkLineBytes > maxHeaderBytes) {
                 return brokenBody(i - 1);
             }
@@ -202,6 +227,14 @@ public final class HeadCheck {
      */
     public int headStart() {
         return headStart;
+    }
+
+    /**
+     * Returns whether the connection opened with the HTTP/2 preface, HTTP/2 being on: every byte after it
+     * is an HTTP/2 frame, passed by {@link #scan} unread, for the server's HTTP/2 support to check.
+     */
+    public boolean http2() {
+        return state == HTTP2;
     }
 
     /** Returns whether a head has begun and is not complete: its bytes are not all in yet. */
@@ -454,6 +487,7 @@ public final class HeadCheck {
     }
 
     private void startHead(int at) {
+        heads++;
         state = LINE;
         headStart = at;
         lineBytes = 0;
@@ -515,6 +549,9 @@ public final class HeadCheck {
             case LINE_LF -> {
                 if (b != '\n') {
                     reject(Status.BAD_REQUEST);
+                } else if (versionTail == HTTP_2_0 && http2 && heads == 1 && method == PRI && lineBytes == 14) {
+                    state = PREFACE; // PRI * HTTP/2.0 opening the connection: the HTTP/2 preface
+                    prefaceAt = 0;
                 } else if (versionTail != HTTP_1_1 && versionTail != HTTP_1_0) {
                     // the line's shape was checked at its CR: this is HTTP/d.d, a version not served
                     reject(Status.HTTP_VERSION_NOT_SUPPORTED);

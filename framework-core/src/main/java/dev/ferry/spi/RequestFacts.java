@@ -79,13 +79,16 @@ final class RequestFacts implements BiConsumer<String, String> {
      * Returns the status refusing the request, or null when it is sound: the same rules that
      * {@link HeadCheck} applies to the bytes, for a server whose own parser let the request through.
      */
-    Status refusal(String method, String target, String version, boolean http10, int maxLine, int maxHeaderBytes,
-                   int maxHeaderCount) {
+    Status refusal(String method, String target, String version, boolean http10, boolean http2, int maxLine,
+                   int maxHeaderBytes, int maxHeaderCount) {
         if (method.length() + target.length() + version.length() + 2 > maxLine) {
             return Status.URI_TOO_LONG;
         }
         if (size / 2 > maxHeaderCount || bytes > maxHeaderBytes) {
             return Status.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        }
+        if (http2) {
+            return version.equals("HTTP/2.0") ? http2Refusal(method) : Status.BAD_REQUEST;
         }
         if (!http10 && !version.equals("HTTP/1.1")) {
             boolean shaped = version.length() == 8 && version.startsWith("HTTP/") && Character.isDigit(version.charAt(5))
@@ -102,6 +105,28 @@ final class RequestFacts implements BiConsumer<String, String> {
         }
         if (lengths > 1 || lengths == 1 && ExchangeEngine.parseLength(contentLength) < 0) {
             return Status.BAD_REQUEST;
+        }
+        return null;
+    }
+
+    /**
+     * The rules of an HTTP/2 request (RFC 9113, section 8.2): token names, no field of the connection,
+     * no transfer coding, at most one sound Content-Length, and one Host (the adapter passes
+     * {@code :authority} as Host).
+     */
+    private Status http2Refusal(String method) {
+        if (!Fields.isToken(method) || method.length() > 32 || badValue || hosts != 1 || !Fields.isHost(host)
+                || connection != null || codings > 0 || lengths > 1
+                || lengths == 1 && ExchangeEngine.parseLength(contentLength) < 0) {
+            return Status.BAD_REQUEST;
+        }
+        for (int i = 0; i < size; i += 2) {
+            String name = fields[i];
+            if (!Fields.isToken(name) || name.equalsIgnoreCase("Keep-Alive") || name.equalsIgnoreCase("Upgrade")
+                    || name.equalsIgnoreCase("Proxy-Connection")
+                    || name.equalsIgnoreCase("TE") && !fields[i + 1].trim().equalsIgnoreCase("trailers")) {
+                return Status.BAD_REQUEST;
+            }
         }
         return null;
     }

@@ -21,7 +21,7 @@ public final class ResponseHead {
         NONE,
         /** Exactly {@link #contentLength()} bytes follow. */
         LENGTH,
-        /** The body is sent in chunks and ends with a last chunk. */
+        /** The body is sent in chunks and ends with a last chunk; on HTTP/2, in DATA frames until the stream ends. */
         CHUNKED,
         /** The body ends when the connection closes (HTTP/1.0, length unknown). */
         UNTIL_CLOSE
@@ -38,9 +38,16 @@ public final class ResponseHead {
     private final String connection;
     private final Framing framing;
     private final long contentLength;
+    private final boolean http2;
 
     ResponseHead(int status, String reason, String[] appFields, int appSize, String date, String connection,
                  Framing framing, long contentLength) {
+        this(status, reason, appFields, appSize, date, connection, framing, contentLength, false);
+    }
+
+    ResponseHead(int status, String reason, String[] appFields, int appSize, String date, String connection,
+                 Framing framing, long contentLength, boolean http2) {
+        this.http2 = http2;
         this.status = status;
         this.reason = reason;
         this.appFields = appFields;
@@ -49,6 +56,15 @@ public final class ResponseHead {
         this.connection = connection;
         this.framing = framing;
         this.contentLength = contentLength;
+    }
+
+    /**
+     * Returns whether the head goes on an HTTP/2 stream: it then has no {@code Connection} field,
+     * {@link #closes()} is false, and a {@link Framing#CHUNKED} body is sent as DATA frames without
+     * {@code Transfer-Encoding}.
+     */
+    public boolean http2() {
+        return http2;
     }
 
     /** Returns the status code. */
@@ -102,7 +118,7 @@ public final class ResponseHead {
         }
         if (contentLength >= 0) {
             action.accept("Content-Length", Long.toString(contentLength));
-        } else if (framing == Framing.CHUNKED) {
+        } else if (framing == Framing.CHUNKED && !http2) {
             action.accept("Transfer-Encoding", "chunked");
         }
     }

@@ -42,28 +42,39 @@ public final class TlsContext {
             "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
-    /**
-     * The application protocols offered through ALPN: {@code http/1.1} only, as long as Ferry's servers do not
-     * speak HTTP/2 (offering {@code h2} without speaking it would break every client that takes it).
-     */
-    public static final List<String> APPLICATION_PROTOCOLS = List.of("http/1.1");
+    /** The application protocols offered through ALPN when HTTP/2 is off: {@code http/1.1} only. */
+    public static final List<String> HTTP1_PROTOCOLS = List.of("http/1.1");
+
+    /** The application protocols offered through ALPN when HTTP/2 is on, in the server's order of preference. */
+    public static final List<String> HTTP2_PROTOCOLS = List.of("h2", "http/1.1");
 
     private TlsContext() {
     }
 
     /**
-     * Returns a server-side context for these settings. Its engines are in server mode with
-     * {@link #PROTOCOLS}, {@link #CIPHER_SUITES}, the server's cipher order and {@link #APPLICATION_PROTOCOLS}.
+     * Returns a server-side context for these settings that offers {@code http/1.1} only through ALPN.
      *
      * @throws UncheckedIOException when a file cannot be read
      * @throws IllegalArgumentException when the files hold no usable certificate and key, naming the file
      */
     public static SSLContext create(Tls tls) {
+        return create(tls, false);
+    }
+
+    /**
+     * Returns a server-side context for these settings. Its engines are in server mode with
+     * {@link #PROTOCOLS}, {@link #CIPHER_SUITES}, the server's cipher order and, through ALPN,
+     * {@link #HTTP2_PROTOCOLS} when {@code http2} is true, {@link #HTTP1_PROTOCOLS} otherwise.
+     *
+     * @throws UncheckedIOException when a file cannot be read
+     * @throws IllegalArgumentException when the files hold no usable certificate and key, naming the file
+     */
+    public static SSLContext create(Tls tls, boolean http2) {
         try {
             ReloadingKeyManager keys = new ReloadingKeyManager(tls);
             SSLContext jdk = SSLContext.getInstance("TLS");
             jdk.init(new KeyManager[] {keys}, null, null);
-            return new Configured(new Spi(jdk), jdk);
+            return new Configured(new Spi(jdk, http2), jdk);
         } catch (IOException e) {
             throw new UncheckedIOException("TLS: cannot read " + tls + ": " + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
@@ -71,8 +82,13 @@ public final class TlsContext {
         }
     }
 
-    /** Returns the parameters the context's engines get: protocols, cipher suites, their order and ALPN. */
+    /** Returns the parameters the context's engines get, with ALPN offering {@code http/1.1} only. */
     public static SSLParameters parameters(SSLContext context) {
+        return parameters(context, false);
+    }
+
+    /** Returns the parameters the context's engines get: protocols, cipher suites, their order and ALPN. */
+    public static SSLParameters parameters(SSLContext context, boolean http2) {
         SSLParameters parameters = context.getDefaultSSLParameters();
         List<String> supported = Arrays.asList(context.getSupportedSSLParameters().getCipherSuites());
         List<String> ciphers = new ArrayList<>(CIPHER_SUITES);
@@ -80,7 +96,7 @@ public final class TlsContext {
         parameters.setProtocols(PROTOCOLS.toArray(String[]::new));
         parameters.setCipherSuites(ciphers.toArray(String[]::new));
         parameters.setUseCipherSuitesOrder(true);
-        parameters.setApplicationProtocols(APPLICATION_PROTOCOLS.toArray(String[]::new));
+        parameters.setApplicationProtocols((http2 ? HTTP2_PROTOCOLS : HTTP1_PROTOCOLS).toArray(String[]::new));
         parameters.setNeedClientAuth(false);
         return parameters;
     }
@@ -96,9 +112,9 @@ public final class TlsContext {
         private final SSLContext jdk;
         private final SSLParameters parameters;
 
-        Spi(SSLContext jdk) {
+        Spi(SSLContext jdk, boolean http2) {
             this.jdk = jdk;
-            this.parameters = parameters(jdk);
+            this.parameters = parameters(jdk, http2);
         }
 
         private SSLEngine configure(SSLEngine engine) {

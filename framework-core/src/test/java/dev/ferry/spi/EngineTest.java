@@ -44,6 +44,8 @@ class EngineTest {
         boolean ioThread;
         Runnable offloaded;
         ResponseHead head;
+        boolean http2;
+        boolean bodyFollows;
 
         Recorder(String method, String target, String version, String body, String... headers) {
             this.method = method;
@@ -91,6 +93,16 @@ class EngineTest {
         @Override
         public String version() {
             return version;
+        }
+
+        @Override
+        public boolean http2() {
+            return http2;
+        }
+
+        @Override
+        public boolean bodyFollows() {
+            return bodyFollows;
         }
 
         @Override
@@ -317,6 +329,52 @@ class EngineTest {
             assertTrue(exchange.head.closes());
         });
         assertFalse(ran.get(), "the app never saw an unsound request");
+    }
+
+    @Test
+    void anHttp2StreamIsFramedByItsFramesAndNeverClosesTheConnection() {
+        Recorder streamed = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h");
+        streamed.http2 = true;
+        serve(request -> Response.ok().withBody(Body.streamed(out -> out.write(new byte[] {'x'}))), streamed);
+        assertTrue(streamed.head.http2());
+        assertEquals(ResponseHead.Framing.CHUNKED, streamed.head.framing());
+        assertFalse(streamed.fieldsSent().containsKey("Transfer-Encoding"));
+        assertFalse(streamed.fieldsSent().containsKey("Connection"));
+
+        Recorder failed = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h");
+        failed.http2 = true;
+        serve(request -> Response.ok().withHeader("Connection", "close").withBody("boom"), failed);
+        assertFalse(failed.head.closes(), "a field of the connection from the app is dropped on HTTP/2");
+        assertFalse(failed.fieldsSent().containsKey("Connection"));
+
+        Recorder upload = new Recorder("POST", "/", "HTTP/2.0", "hello", "Host", "h");
+        upload.http2 = true;
+        upload.bodyFollows = true;
+        serve(request -> Response.ok().withBody(request.body().text()), upload);
+        assertEquals(200, upload.head.status());
+        assertTrue(upload.written.toString().endsWith("hello"), upload.written.toString());
+
+        Map<Recorder, Integer> refused = new LinkedHashMap<>();
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Connection", "keep-alive"), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Transfer-Encoding", "chunked"), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "TE", "gzip"), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Upgrade", "websocket"), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "x(y)", "1"), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", ""), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/1.1", "", "Host", "h"), 400);
+        refused.forEach((exchange, status) -> {
+            exchange.http2 = true; // the last one names another version
+            serve(request -> Response.ok(), exchange);
+            assertEquals(status, exchange.head.status(), exchange.fields.toString());
+            assertTrue(exchange.head.http2());
+        });
+        Recorder trailers = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "TE", "trailers");
+        trailers.http2 = true;
+        serve(request -> Response.ok(), trailers);
+        assertEquals(200, trailers.head.status());
+        Recorder plain = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h");
+        serve(request -> Response.ok(), plain);
+        assertEquals(505, plain.head.status(), "HTTP/2.0 from a request line on HTTP/1");
     }
 
     @Test

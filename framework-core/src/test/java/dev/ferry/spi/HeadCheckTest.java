@@ -35,6 +35,31 @@ class HeadCheckTest {
     }
 
     @Test
+    void theHttp2PrefaceOpeningAConnectionPassesItsFramesWhenHttp2IsOn() {
+        String preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+        String frames = preface + "\0\0\0\4\0\0\0\0\0GET / HTTP/1.1\r\n\0\r\n";
+        HeadCheck check = HeadCheck.following(ServerConfig.defaults());
+        assertEquals(preface.length(), check.scan(bytes(frames), 0, frames.length()));
+        assertTrue(check.http2());
+        assertEquals(frames.length(), check.scan(bytes(frames), preface.length(), frames.length()));
+        assertFalse(check.failed());
+        assertFalse(check.inHead());
+
+        HeadCheck split = HeadCheck.following(ServerConfig.defaults());
+        for (int i = 0; i < preface.length(); i++) {
+            split.scan(bytes(preface), i, i + 1);
+        }
+        assertTrue(split.http2(), "a preface that arrives a byte at a time");
+
+        ServerConfig off = ServerConfig.builder().http2(false).build();
+        assertEquals("505", outcome(off, preface, false));
+        assertEquals("400", outcome(ServerConfig.defaults(), "PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n", false));
+        assertEquals("505", outcome(ServerConfig.defaults(), GET + preface, false), "only a connection's first bytes");
+        assertEquals("505", outcome(ServerConfig.defaults(), "\r\n" + preface, false));
+        assertEquals("505", outcome(ServerConfig.defaults(), "GET / HTTP/2.0\r\nHost: h\r\n\r\n", false));
+    }
+
+    @Test
     void chunkLinesFollowTheGrammarExactly() {
         String head = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
         String[] good = {"5\r\nhello\r\n0\r\n\r\n", "5;a=b\r\nhello\r\n0\r\n\r\n", "5;a=\"q v\"\r\nhello\r\n0\r\n\r\n",
