@@ -154,12 +154,18 @@ final class RawH2 implements Closeable {
         return frame.array();
     }
 
-    /** Returns an HPACK block of these name-value pairs, each a literal without indexing, no Huffman coding. */
+    /**
+     * Returns an HPACK block of these name-value pairs, each a literal without indexing and without Huffman coding; a
+     * name of the static table is sent as its index (as clients do: Tomcat refuses a pseudo-header's name as a literal).
+     */
     static byte[] block(String... fields) {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         for (int i = 0; i < fields.length; i += 2) {
-            block.write(0);
-            string(block, fields[i]);
+            int index = Hpack.nameIndex(fields[i]);
+            integer(block, 0, 4, index);
+            if (index == 0) {
+                string(block, fields[i]);
+            }
             string(block, fields[i + 1]);
         }
         return block.toByteArray();
@@ -465,6 +471,16 @@ final class RawH2 implements Closeable {
         }
 
         private Hpack() {
+        }
+
+        /** Returns the static table's first index of this name, or 0. */
+        static int nameIndex(String name) {
+            for (int i = 0; i < STATIC.length; i++) {
+                if (STATIC[i][0].equals(name)) {
+                    return i + 1;
+                }
+            }
+            return 0;
         }
 
         static List<Map.Entry<String, String>> decode(byte[] block) {
