@@ -145,6 +145,18 @@ abstract class Http2Tests extends Tier {
         assertEquals(ConformanceApp.HELLO, hello.output());
     }
 
+    /** Ferry does not switch to HTTP/2 by {@code Upgrade: h2c}: the request is answered over HTTP/1.1, never 101. */
+    @Test
+    void upgradeToH2cIsNotTaken() throws IOException {
+        try (RawClient client = connect()) {
+            RawResponse response = client.send(request("GET", "/remote", "Connection: Upgrade, HTTP2-Settings",
+                    "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA")).readFinal();
+            assertEquals(200, response.status(), response.head());
+            assertTrue(response.text().contains("version=HTTP/1.1"), response.text());
+            assertReusable(client);
+        }
+    }
+
     @Test
     void nghttpWithPriorKnowledge() throws Exception {
         Tools.assumeTool("nghttp", "nghttp2-client", "--version");
