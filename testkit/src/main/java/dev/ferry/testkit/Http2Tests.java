@@ -60,6 +60,7 @@ abstract class Http2Tests extends Tier {
     ServerConfig config() {
         Assumptions.assumeTrue(suite.provider().production(), "HTTP/2 is required of production servers; the dev server "
                 + "speaks HTTP/1.1 only and answers the HTTP/2 preface with 505");
+        Assumptions.assumeTrue(suite.speaksHttp2(), suite.provider().name() + " speaks HTTP/1.1 only (speaksHttp2() is false)");
         return base().http2MaxStreams(MAX_STREAMS).maxHeaderBytes(MAX_HEADER_BYTES).maxRequestBody(MAX_BODY).build();
     }
 
