@@ -112,6 +112,41 @@ abstract class Http2Tests extends Tier {
         }
     }
 
+    /** A stream over SETTINGS_MAX_CONCURRENT_STREAMS is refused (RST_STREAM, REFUSED_STREAM or PROTOCOL_ERROR); the others complete. */
+    @Test
+    void aStreamOverTheLimitIsRefusedAndTheOthersComplete() throws Exception {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            for (int i = 0; i < MAX_STREAMS; i++) {
+                h2.get(1 + 2 * i, "/hold/s" + i);
+            }
+            assertTrue(await(() -> app.waiting().size() == MAX_STREAMS, Duration.ofSeconds(10)),
+                    "all " + MAX_STREAMS + " streams reach the app, got " + app.waiting().size());
+            int over = 1 + 2 * MAX_STREAMS;
+            RawH2.Reply refused = h2.get(over, "/hello").reply(over);
+            assertTrue(refused.status() < 0 && (refused.reset() == RawH2.REFUSED_STREAM || refused.reset() == RawH2.PROTOCOL_ERROR),
+                    "stream " + (MAX_STREAMS + 1) + ": RST_STREAM(REFUSED_STREAM or PROTOCOL_ERROR), got " + refused);
+            app.releaseHeld();
+            for (int i = 0; i < MAX_STREAMS; i++) {
+                RawH2.Reply held = h2.reply(1 + 2 * i);
+                assertTrue(held.complete() && held.text().equals("done s" + i), "stream " + (1 + 2 * i) + ": " + held);
+            }
+            int next = over + 2;
+            assertServed(h2.get(next, "/hello").reply(next), ConformanceApp.HELLO);
+        }
+    }
+
+    /** A connection without streams is closed after the idle timeout. */
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeout() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            assertServed(h2.get(1, "/hello").reply(1), ConformanceApp.HELLO);
+            long began = System.nanoTime();
+            assertTrue(h2.closedWithin(IDLE_TIMEOUT.plus(CLOSE_SLACK)), "closed within the idle timeout and slack");
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+            assertTrue(took.compareTo(IDLE_TIMEOUT.minusMillis(500)) > 0, "not before the idle timeout: " + took);
+        }
+    }
+
     @Test
     void priorKnowledgeIsServedOnStreamsSideBySide() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {
