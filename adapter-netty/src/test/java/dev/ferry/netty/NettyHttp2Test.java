@@ -261,6 +261,18 @@ class NettyHttp2Test {
     }
 
     @Test
+    void anIdleConnectionWithoutStreamsGetsGoAwayAndIsClosed() throws IOException {
+        try (H2Client client = new H2Client(start(ServerConfig.builder().idleTimeout(Duration.ofMillis(500))))) {
+            assertEquals("200", client.await(client.request("GET", "/hello", true)).status());
+            long before = System.nanoTime();
+            client.readUntil(() -> false);
+            assertTrue(client.eof);
+            assertEquals(0L, client.goAwayCode);
+            assertTrue(System.nanoTime() - before > TimeUnit.MILLISECONDS.toNanos(300));
+        }
+    }
+
+    @Test
     void withHttp2OffThePrefaceIs505() throws IOException {
         int port = start(ServerConfig.builder().http2(false));
         try (Socket socket = new Socket("127.0.0.1", port)) {
@@ -311,5 +323,13 @@ class NettyHttp2Test {
             assertEquals("200", stream.status());
             assertEquals("HTTP/2.0 test https", stream.text());
         }
+        SSLSocket wrong = (SSLSocket) context.getSocketFactory().createSocket("localhost", port);
+        wrong.setSSLParameters(parameters);
+        wrong.startHandshake();
+        wrong.setSoTimeout(5000);
+        wrong.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String answer = new String(wrong.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertFalse(answer.contains("HTTP/1.1 200"), "h2 was chosen: HTTP/1.1 is not served on the connection");
+        wrong.close();
     }
 }

@@ -27,6 +27,8 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -100,10 +102,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
 
     private void handle(Object msg) {
         if (msg == RequestDecoder.HTTP2) { // the preface: the connection goes to Netty's HTTP/2 codec, the preface first
-            closing = true;
-            Http2Stream.install(channel, engine, config, idle);
-            channel.pipeline().remove(this);
-            channel.pipeline().remove(RequestDecoder.class); // hands the bytes it holds on to the codec
+            toHttp2();
         } else if (msg instanceof RequestDecoder.Refused refused) {
             channel.write(Unpooled.wrappedBuffer(refused.response()), channel.voidPromise());
             closeGracefully();
@@ -135,6 +134,14 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
                 startWorker(channel, serve);
             }
         }
+    }
+
+    /** Hands the connection to Netty's HTTP/2 codec, with the bytes the decoder holds; on the event loop. */
+    private void toHttp2() {
+        closing = true;
+        Http2Stream.install(channel, engine, config, idle);
+        channel.pipeline().remove(this);
+        channel.pipeline().remove(RequestDecoder.class); // hands the bytes it holds on to the codec
     }
 
     /** Writes the last of a response, then moves on as its head says; from any thread, after its earlier writes. */
@@ -200,7 +207,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent && !serving) {
+        if (event instanceof SslHandshakeCompletionEvent done && done.isSuccess() && !serving
+                && "h2".equals(channel.pipeline().get(SslHandler.class).engine().getApplicationProtocol())) {
+            toHttp2(); // ALPN chose h2: the client's first bytes must be the preface, which the codec checks
+        } else if (event instanceof IdleStateEvent && !serving) {
             channel.close(); // a body that stops arriving fails its reads at the body read timeout instead
         } else if (event instanceof ChannelInputShutdownEvent) {
             inputClosed = true; // the client sent all it will send: answer what it asked, then close
