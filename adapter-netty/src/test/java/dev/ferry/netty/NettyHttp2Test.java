@@ -38,6 +38,7 @@ class NettyHttp2Test {
 
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch started = new CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicInteger hellos = new java.util.concurrent.atomic.AtomicInteger();
     private Server server;
 
     @TempDir
@@ -45,7 +46,7 @@ class NettyHttp2Test {
 
     private Handler app() {
         return Router.builder()
-                .get("/hello", request -> Response.text(request.version() + " " + request.headers().first("Host").orElse("-")
+                .get("/hello", request -> hellos.incrementAndGet() < 0 ? null : Response.text(request.version() + " " + request.headers().first("Host").orElse("-")
                         + " " + request.scheme()))
                 .post("/echo", request -> Response.ok().withContentType("application/octet-stream")
                         .withBody(Body.of(request.body().stream(), request.body().length())))
@@ -270,6 +271,21 @@ class NettyHttp2Test {
             assertEquals(0L, client.goAwayCode);
             assertTrue(System.nanoTime() - before > TimeUnit.MILLISECONDS.toNanos(300));
         }
+    }
+
+    @Test
+    void malformedFieldsAreRefusedBeforeTheApp() throws IOException {
+        int port = start(ServerConfig.builder());
+        for (String[] field : new String[][] {{"X-Upper", "1"}, {":unknown", "1"}, {"connection", "close"}, {"te", "gzip"}}) {
+            try (H2Client client = new H2Client(port)) {
+                H2Client.Stream stream = client.await(client.request("GET", "/hello", true, field));
+                assertTrue(stream.heads.isEmpty(), field[0]);
+                assertEquals(1L, stream.reset, field[0] + ": RST_STREAM(PROTOCOL_ERROR)");
+                assertEquals("200", client.await(client.request("GET", "/hello", true)).status(), "the connection goes on");
+                assertEquals(-1L, client.goAwayCode);
+            }
+        }
+        assertEquals(4, hellos.get(), "only the sound requests reach the app");
     }
 
     @Test

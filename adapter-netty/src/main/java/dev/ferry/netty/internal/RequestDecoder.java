@@ -65,6 +65,14 @@ final class RequestDecoder extends HttpRequestDecoder {
     }
 
     @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        if (timer != null) { // the connection went on to HTTP/2 or WebSocket
+            timer.cancel(false);
+        }
+        super.handlerRemoved0(ctx);
+    }
+
+    @Override
     protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) { // Netty would drop CL
         throw new IllegalArgumentException("Content-Length together with Transfer-Encoding"); // request smuggling
     }
