@@ -124,6 +124,33 @@ class NettyHttp2Test {
     }
 
     @Test
+    void aHeaderListFarOverTheLimitIsGoAway() throws IOException {
+        try (H2Client client = new H2Client(start(ServerConfig.builder().maxHeaderBytes(4096)))) {
+            H2Client.Stream refused = client.await(client.request("GET", "/hello", true, "x-big", "v".repeat(6000)));
+            client.readUntil(() -> false);
+            assertTrue(refused.heads.isEmpty());
+            assertEquals(1L, client.goAwayCode, "GOAWAY(PROTOCOL_ERROR)");
+            assertTrue(client.eof);
+        }
+        assertEquals(0, hellos.get());
+    }
+
+    @Test
+    void streamsBeyondTheLimitAreRefused() throws IOException {
+        try (H2Client client = new H2Client(start(ServerConfig.builder().http2MaxStreams(2)))) {
+            int first = client.request("GET", "/slow", true);
+            int second = client.request("GET", "/slow", true);
+            await(started);
+            H2Client.Stream third = client.await(client.request("GET", "/hello", true));
+            assertEquals(7L, third.reset, "RST_STREAM(REFUSED_STREAM)");
+            release.countDown();
+            assertEquals("slow done", client.await(first).text());
+            assertEquals("slow done", client.await(second).text());
+            assertEquals("200", client.await(client.request("GET", "/hello", true)).status());
+        }
+    }
+
+    @Test
     void aBodyWithoutLengthIsReadToTheEndOfTheStream() throws IOException {
         try (H2Client client = new H2Client(start(ServerConfig.builder()))) {
             int id = client.request("POST", "/echo", false);
