@@ -57,7 +57,6 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
     /** The connection's receive window: the streams' bodies share it, each bounded by its own (the default, 64 KiB). */
     private static final int CONNECTION_WINDOW = 1024 * 1024;
     private static final int BODY_HIGH = 64 * 1024; // a stream's body bytes waiting for the app before the stream is not read
-    private static final AsciiString HTTP_2_0 = AsciiString.cached("HTTP/2.0");
 
     private final Http2StreamChannel channel;
     private final Runnable serve;
@@ -105,17 +104,16 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
 
     /**
      * Starts the graceful stop of an HTTP/2 connection: GOAWAY now, naming the last stream the client opened;
-     * the streams in flight go on for up to the grace, then the connection closes. False for any other channel.
+     * the streams in flight go on for up to the grace, then the connection closes. Nothing for an HTTP/1 connection.
      */
-    static boolean goAway(Channel connection, Duration grace) {
+    static void goAway(Channel connection, Duration grace) {
         Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
         if (codec == null) {
-            return false;
+            return;
         }
         codec.gracefulShutdownTimeoutMillis(Math.max(0, grace.toMillis()));
         connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
         connection.close(); // the codec closes once its streams are done, or at the timeout
-        return true;
     }
 
     /** What concerns the whole connection once it speaks HTTP/2. */
@@ -213,7 +211,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
     public String target() { return String.valueOf(request.path() == null ? "" : request.path()); }
 
     @Override
-    public String version() { return HTTP_2_0.toString(); }
+    public String version() { return "HTTP/2.0"; }
 
     @Override
     public boolean http2() { return true; }
