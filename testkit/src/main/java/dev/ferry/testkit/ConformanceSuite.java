@@ -81,6 +81,15 @@ public abstract class ConformanceSuite {
         return Map.of();
     }
 
+    /**
+     * Returns whether the server under test speaks HTTP/2, which the {@link Http2} tier and the {@link Tls} tier's ALPN
+     * test then require: true for production servers. A server that speaks HTTP/1.1 only (the testkit's own reference
+     * server) returns false: the {@code Http2} tier is then reported skipped, and ALPN must offer {@code http/1.1} alone.
+     */
+    protected boolean speaksHttp2() {
+        return provider().production();
+    }
+
     /** Starts the app on the server under test with these settings, on 127.0.0.1 and a free port. */
     protected Server start(Handler app, ServerConfig config) {
         return provider().start(app, config.toBuilder().host("127.0.0.1").port(0).build());

@@ -60,6 +60,7 @@ abstract class Http2Tests extends Tier {
     ServerConfig config() {
         Assumptions.assumeTrue(suite.provider().production(), "HTTP/2 is required of production servers; the dev server "
                 + "speaks HTTP/1.1 only and answers the HTTP/2 preface with 505");
+        Assumptions.assumeTrue(suite.speaksHttp2(), suite.provider().name() + " speaks HTTP/1.1 only (speaksHttp2() is false)");
         return base().http2MaxStreams(MAX_STREAMS).maxHeaderBytes(MAX_HEADER_BYTES).maxRequestBody(MAX_BODY).build();
     }
 
@@ -99,6 +100,7 @@ abstract class Http2Tests extends Tier {
 
     // --- h2c with prior knowledge
 
+    /** The server's first SETTINGS frame carries the stream limit; a PING is answered with its payload. */
     @Test
     void settingsAdvertiseTheStreamLimit() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {
@@ -108,6 +110,48 @@ abstract class Http2Tests extends Tier {
             Long headerList = settings.get(RawH2.SETTINGS_MAX_HEADER_LIST_SIZE);
             assertTrue(headerList == null || headerList >= MAX_HEADER_BYTES,
                     "SETTINGS_MAX_HEADER_LIST_SIZE, when sent, lets a header list of maxHeaderBytes through: " + settings);
+            h2.ping(0x0123456789ABCDEFL);
+            RawH2.Frame ack = h2.next();
+            while (ack != null && !(ack.type() == RawH2.PING && ack.has(RawH2.ACK))) {
+                ack = h2.next();
+            }
+            assertNotNull(ack, "PING answered with an ACK");
+            assertEquals(0x0123456789ABCDEFL, java.nio.ByteBuffer.wrap(ack.payload()).getLong(), "the PING's payload echoed");
+        }
+    }
+
+    /** A stream over SETTINGS_MAX_CONCURRENT_STREAMS is refused (RST_STREAM, REFUSED_STREAM or PROTOCOL_ERROR); the others complete. */
+    @Test
+    void aStreamOverTheLimitIsRefusedAndTheOthersComplete() throws Exception {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            for (int i = 0; i < MAX_STREAMS; i++) {
+                h2.get(1 + 2 * i, "/hold/s" + i);
+            }
+            assertTrue(await(() -> app.waiting().size() == MAX_STREAMS, Duration.ofSeconds(10)),
+                    "all " + MAX_STREAMS + " streams reach the app, got " + app.waiting().size());
+            int over = 1 + 2 * MAX_STREAMS;
+            RawH2.Reply refused = h2.get(over, "/hello").reply(over);
+            assertTrue(refused.status() < 0 && (refused.reset() == RawH2.REFUSED_STREAM || refused.reset() == RawH2.PROTOCOL_ERROR),
+                    "stream " + (MAX_STREAMS + 1) + ": RST_STREAM(REFUSED_STREAM or PROTOCOL_ERROR), got " + refused);
+            app.releaseHeld();
+            for (int i = 0; i < MAX_STREAMS; i++) {
+                RawH2.Reply held = h2.reply(1 + 2 * i);
+                assertTrue(held.complete() && held.text().equals("done s" + i), "stream " + (1 + 2 * i) + ": " + held);
+            }
+            int next = over + 2;
+            assertServed(h2.get(next, "/hello").reply(next), ConformanceApp.HELLO);
+        }
+    }
+
+    /** A connection without streams is closed after the idle timeout. */
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeout() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            assertServed(h2.get(1, "/hello").reply(1), ConformanceApp.HELLO);
+            long began = System.nanoTime();
+            assertTrue(h2.closedWithin(IDLE_TIMEOUT.plus(CLOSE_SLACK)), "closed within the idle timeout and slack");
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+            assertTrue(took.compareTo(IDLE_TIMEOUT.minusMillis(500)) > 0, "not before the idle timeout: " + took);
         }
     }
 
@@ -143,6 +187,18 @@ abstract class Http2Tests extends Tier {
         assertEquals("posted over h2c\n200 2", post.output());
         Tools.Run hello = Tools.run(List.of("curl", "-sS", "--http2-prior-knowledge", "--max-time", "10", base + "/hello"), "");
         assertEquals(ConformanceApp.HELLO, hello.output());
+    }
+
+    /** Ferry does not switch to HTTP/2 by {@code Upgrade: h2c}: the request is answered over HTTP/1.1, never 101. */
+    @Test
+    void upgradeToH2cIsNotTaken() throws IOException {
+        try (RawClient client = connect()) {
+            RawResponse response = client.send(request("GET", "/remote", "Connection: Upgrade, HTTP2-Settings",
+                    "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA")).readFinal();
+            assertEquals(200, response.status(), response.head());
+            assertTrue(response.text().contains("version=HTTP/1.1"), response.text());
+            assertReusable(client);
+        }
     }
 
     @Test
