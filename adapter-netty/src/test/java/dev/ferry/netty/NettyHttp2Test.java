@@ -73,6 +73,7 @@ class NettyHttp2Test {
                     release.await(10, TimeUnit.SECONDS);
                     return Response.text("slow done");
                 })
+                .get("/file", request -> Response.ok().withBody(Body.of(dir.resolve("big.bin"))))
                 .get("/thread", request -> Response.text(Thread.currentThread().isVirtual() ? "virtual" : "io"))
                 .build();
     }
@@ -313,6 +314,33 @@ class NettyHttp2Test {
             }
         }
         assertEquals(4, hellos.get(), "only the sound requests reach the app");
+    }
+
+    @Test
+    void aFileGoesOutWholeAndAClientThatTakesNothingIsClosedAtTheIdleTimeout() throws Exception {
+        byte[] block = new byte[1024 * 1024];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (byte) (i * 31);
+        }
+        try (OutputStream out = java.nio.file.Files.newOutputStream(dir.resolve("big.bin"))) {
+            for (int i = 0; i < 32; i++) {
+                out.write(block);
+            }
+        }
+        int port = start(ServerConfig.builder().idleTimeout(Duration.ofMillis(500)));
+        try (H2Client client = new H2Client(port)) {
+            H2Client.Stream whole = client.await(client.request("GET", "/file", true));
+            assertEquals(String.valueOf(32 * block.length), String.valueOf(whole.head().get("content-length")));
+            assertEquals(32 * block.length, whole.body.size());
+            assertTrue(java.util.Arrays.equals(block, java.util.Arrays.copyOfRange(whole.body.toByteArray(), 0, block.length)));
+        }
+        try (H2Client client = new H2Client(port)) {
+            int id = client.request("GET", "/file", true);
+            Thread.sleep(3000); // nothing read: the server's writes stall, and the connection is idle
+            client.readUntil(() -> false);
+            assertTrue(client.eof);
+            assertTrue(client.stream(id).body.size() < 32 * block.length, "closed before the whole file went out");
+        }
     }
 
     @Test

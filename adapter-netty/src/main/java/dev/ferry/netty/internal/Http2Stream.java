@@ -43,6 +43,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -63,12 +65,16 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
     private final IdleStateHandler idle;
     private final boolean inline, secure;
     private final long idleNanos, bodyNanos;
+    private final AtomicInteger serving; // the connection's exchanges whose response is not yet handed over whole
+    private final AtomicBoolean counted = new AtomicBoolean();
     private Http2Headers request;
     private BodyStream body;
     private boolean requestDone;
 
-    private Http2Stream(Http2StreamChannel channel, Engine engine, ServerConfig config, IdleStateHandler idle) {
+    private Http2Stream(Http2StreamChannel channel, Engine engine, ServerConfig config, IdleStateHandler idle,
+                        AtomicInteger serving) {
         this.channel = channel;
+        this.serving = serving;
         this.serve = () -> engine.serve(this);
         this.idle = idle;
         this.secure = config.tls().isPresent();
@@ -85,14 +91,16 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         Http2Settings settings = Http2Settings.defaultSettings().maxConcurrentStreams(config.http2MaxStreams())
                 .maxHeaderListSize(config.maxHeaderBytes());
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().initialSettings(settings)
-                .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS, RESET_WINDOW_SECONDS).build();
+                .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS, RESET_WINDOW_SECONDS)
+                .gracefulShutdownTimeoutMillis(config.idleTimeout().toMillis()).build(); // after GOAWAY, streams get this long
+        var events = new ConnectionEvents();
         var streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new ChunkedWriteHandler(), new Http2Stream(stream, engine, config, idle));
+                stream.pipeline().addLast(new ChunkedWriteHandler(), new Http2Stream(stream, engine, config, idle, events.serving));
             }
         });
-        connection.pipeline().addLast(codec, streams, new ConnectionEvents(codec));
+        connection.pipeline().addLast(codec, streams, events);
         try {
             var local = codec.connection().local().flowController();
             var whole = codec.connection().connectionStream();
@@ -118,17 +126,14 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
 
     /** What concerns the whole connection once it speaks HTTP/2. */
     private static final class ConnectionEvents extends ChannelInboundHandlerAdapter {
-        private final Http2FrameCodec codec;
-
-        ConnectionEvents(Http2FrameCodec codec) {
-            this.codec = codec;
-        }
+        final AtomicInteger serving = new AtomicInteger();
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event instanceof IdleStateEvent && codec.connection().numActiveStreams() == 0
-                    || event instanceof ChannelInputShutdownEvent) {
-                ctx.close(); // GOAWAY, then close: idle without a stream, or the client sends nothing more
+            // idle with no exchange being served (a stream may still hold a response the client does not take),
+            // or the client sends nothing more: GOAWAY, then close once the streams are done, or at the idle timeout
+            if (event instanceof IdleStateEvent && serving.get() == 0 || event instanceof ChannelInputShutdownEvent) {
+                ctx.close();
             }
             ReferenceCountUtil.release(event);
         }
@@ -151,6 +156,8 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         if (msg instanceof Http2HeadersFrame frame && request == null) {
             request = frame.headers();
             requestDone = frame.isEndStream();
+            serving.incrementAndGet();
+            counted.set(true);
             if (!requestDone) {
                 body = new BodyStream(channel, this::updateReading, bodyNanos, BODY_HIGH);
                 Connection.startWorker(channel, serve); // the app reads the body as it arrives, off the event loop
@@ -194,8 +201,16 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         ReferenceCountUtil.release(event);
     }
 
+    /** The response is handed over whole, or the stream is gone: the exchange no longer keeps the connection from idling. */
+    private void handedOver() {
+        if (counted.compareAndSet(true, false)) {
+            serving.decrementAndGet();
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        handedOver();
         if (body != null && !requestDone) {
             body.fail(new IOException("the stream was closed"));
         }
@@ -292,13 +307,17 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
 
     /** Resets the stream: the client never takes what was sent for a complete response. The connection goes on. */
     @Override
-    public void abort() { channel.close(); } // RST_STREAM (CANCEL) unless both sides ended the stream
+    public void abort() { // RST_STREAM (CANCEL) unless both sides ended the stream
+        handedOver();
+        channel.close();
+    }
 
     @Override
     public boolean onIoThread() { return channel.eventLoop().inEventLoop(); }
 
     /** Flushes the response's end; once it is written (or failed), on the event loop, drops what is left of the request. */
     private void ended(ChannelFuture last) {
+        handedOver();
         channel.flush();
         last.addListener(written -> over());
     }
