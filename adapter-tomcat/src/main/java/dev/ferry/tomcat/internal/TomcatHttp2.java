@@ -30,6 +30,8 @@ public final class TomcatHttp2 extends Http2Protocol {
         // rapid reset (CVE-2023-44487) and other floods: Tomcat's overhead protection at its defaults, stated here
         setOverheadCountFactor(10);
         setOverheadResetFactor(50);
+        // a body streamed in small DATA frames is served as on the other servers, which do not count frame sizes
+        setOverheadDataThreshold(0);
     }
 
     /** Refuses {@code Upgrade: h2c}: Ferry speaks HTTP/2 to a client that opens with the preface or picks h2 by ALPN. */
