@@ -22,8 +22,9 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     final HeadCheck check;
     private ByteBuffer refusal;
     private boolean arrived;
-    volatile boolean engineReads;
-    volatile boolean upgraded; // the connection carries WebSocket frames from now on // from the engine's first read of a request body until it hands over the response
+    volatile boolean engineReads; // from the engine's first read of a request body until it hands over the response
+    volatile boolean upgraded; // the connection carries WebSocket frames from now on
+    boolean streams; // an HTTP/2 connection has had a request (set on its IO thread)
 
     HeadGuard(StreamConnection connection, ServerConfig config) {
         super(connection.getSourceChannel().getConduit());
@@ -35,8 +36,8 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (upgraded) {
-            return next.read(dst); // WebSocket frames, no longer HTTP
+        if (upgraded || check.http2()) {
+            return next.read(dst); // WebSocket or HTTP/2 frames, no longer HTTP/1
         }
         int from = dst.position();
         if (check.failed()) {
