@@ -1,0 +1,313 @@
+package dev.ferry.undertow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.Body;
+import dev.ferry.Handler;
+import dev.ferry.Response;
+import dev.ferry.routing.Router;
+import dev.ferry.server.Server;
+import dev.ferry.server.ServerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/2 on the Undertow adapter, frame by frame: h2c with prior knowledge through the head guard. */
+class Http2Test {
+
+    static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, GOAWAY = 7;
+    static final CountDownLatch release = new CountDownLatch(1);
+    static volatile CountDownLatch slowStarted = new CountDownLatch(1);
+    static Server server;
+
+    static Handler app() {
+        return Router.builder()
+                .get("/", r -> Response.text("Hello " + r.version() + " " + r.header("Host").orElse("-")))
+                .post("/count", r -> Response.text(r.version() + " " + r.body().stream().readAllBytes().length))
+                .get("/stream", r -> Response.ok().withBody(Body.streamed(out -> {
+                    out.write("one".getBytes());
+                    out.flush();
+                    await(release);
+                    out.write("two".getBytes());
+                })))
+                .get("/fail", r -> Response.ok().withBody(Body.streamed(out -> {
+                    out.write("one".getBytes());
+                    out.flush();
+                    throw new IllegalStateException("failed after the head");
+                })))
+                .get("/slow", r -> {
+                    slowStarted.countDown();
+                    await(new CountDownLatch(1), 700);
+                    return Response.text("slow");
+                })
+                .build();
+    }
+
+    @BeforeAll
+    static void start() {
+        server = new UndertowServerProvider().start(app(), config().build());
+    }
+
+    static ServerConfig.Builder config() {
+        return ServerConfig.builder().host("127.0.0.1").port(0).http2MaxStreams(7).maxHeaderBytes(4000);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void answersOnAStreamWithTheLimitsAsSettings() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            Frame settings = h2.next();
+            assertEquals(SETTINGS, settings.type);
+            assertEquals(7, settings.setting(0x3)); // SETTINGS_MAX_CONCURRENT_STREAMS
+            assertEquals(4000, settings.setting(0x6)); // SETTINGS_MAX_HEADER_LIST_SIZE
+            h2.request(1, "GET", "/", true);
+            assertEquals(0x88, h2.until(HEADERS, 1).payload[0] & 0xFF); // :status 200, indexed
+            assertEquals("Hello HTTP/2.0 localhost", h2.body(1));
+        }
+    }
+
+    @Test
+    void readsABodyInDataFramesWithoutContentLength() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            h2.request(1, "POST", "/count", false);
+            h2.data(1, new byte[20_000], false);
+            h2.data(1, new byte[5_000], true);
+            assertEquals("HTTP/2.0 25000", h2.body(1));
+        }
+    }
+
+    @Test
+    void sendsEachFlushAsDataFramesAtOnce() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            h2.request(1, "GET", "/stream", true);
+            Frame first = h2.until(DATA, 1);
+            assertEquals("one", new String(first.payload, StandardCharsets.US_ASCII)); // while the app still waits
+            assertEquals(0, first.flags & 1);
+            release.countDown();
+            assertEquals("two", h2.body(1));
+        }
+    }
+
+    @Test
+    void abortResetsTheStreamAndLeavesTheConnection() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            h2.request(1, "GET", "/fail", true);
+            assertEquals("one", new String(h2.until(DATA, 1).payload, StandardCharsets.US_ASCII));
+            Frame reset = h2.until(RST_STREAM, 1);
+            assertEquals(0x8, ByteBuffer.wrap(reset.payload).getInt()); // CANCEL
+            h2.request(3, "GET", "/", true);
+            assertEquals("Hello HTTP/2.0 localhost", h2.body(3));
+        }
+    }
+
+    @Test
+    void stopLetsTheStreamFinishThenSendsGoAway() throws Exception {
+        Server stopped = new UndertowServerProvider().start(app(), config().build());
+        try (H2 h2 = new H2(stopped.port())) {
+            slowStarted = new CountDownLatch(1);
+            h2.request(1, "GET", "/slow", true);
+            await(slowStarted);
+            CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> stopped.stop(Duration.ofSeconds(5)));
+            assertEquals("slow", h2.body(1));
+            Frame goAway = h2.until(GOAWAY, 0);
+            assertEquals(1, ByteBuffer.wrap(goAway.payload).getInt()); // the last stream taken
+            assertEquals(0, ByteBuffer.wrap(goAway.payload).getInt(4)); // NO_ERROR
+            h2.assertClosed();
+            stop.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void idleConnectionWithoutStreamsGetsGoAway() throws IOException {
+        Server idle = new UndertowServerProvider().start(app(), config().idleTimeout(Duration.ofMillis(300)).build());
+        try (H2 h2 = new H2(idle.port())) {
+            long start = System.nanoTime();
+            Frame goAway = h2.until(GOAWAY, 0);
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(250));
+            assertEquals(0, ByteBuffer.wrap(goAway.payload).getInt(4));
+            h2.assertClosed();
+        } finally {
+            idle.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void rapidResetGetsEnhanceYourCalmAndOthersAreStillServed() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            // Undertow's limit: 200 resets in 30 s; one more than that, and nothing after it that the server would not read
+            for (int stream = 1; stream < 2 * 201; stream += 2) {
+                h2.request(stream, "GET", "/", true);
+                h2.frame(RST_STREAM, 0, stream, ByteBuffer.allocate(4).putInt(0x8).array());
+            }
+            Frame goAway = h2.until(GOAWAY, 0);
+            assertEquals(0xB, ByteBuffer.wrap(goAway.payload).getInt(4)); // ENHANCE_YOUR_CALM
+            h2.assertClosed();
+        }
+        try (H2 other = new H2(server.port())) {
+            other.request(1, "GET", "/", true);
+            assertEquals("Hello HTTP/2.0 localhost", other.body(1));
+        }
+    }
+
+    @Test
+    void prefaceIs505WithHttp2Off() throws IOException {
+        Server off = new UndertowServerProvider().start(app(), config().http2(false).build());
+        try (Socket socket = new Socket("127.0.0.1", off.port())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(H2.PREFACE);
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 505 "), answer);
+        } finally {
+            off.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    static void await(CountDownLatch latch) {
+        await(latch, 5000);
+    }
+
+    static void await(CountDownLatch latch, long millis) {
+        try {
+            latch.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    record Frame(int type, int flags, int stream, byte[] payload) {
+        int setting(int id) {
+            ByteBuffer b = ByteBuffer.wrap(payload);
+            while (b.remaining() >= 6) {
+                int key = b.getShort() & 0xFFFF;
+                int value = b.getInt();
+                if (key == id) {
+                    return value;
+                }
+            }
+            return -1;
+        }
+    }
+
+    /** A bare HTTP/2 client: the preface, literal header fields without Huffman coding, frames as they come. */
+    static final class H2 implements AutoCloseable {
+        static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        final Socket socket;
+        final OutputStream out;
+        final DataInputStream in;
+        final List<Frame> seen = new ArrayList<>();
+
+        H2(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(10_000);
+            out = socket.getOutputStream();
+            in = new DataInputStream(socket.getInputStream());
+            out.write(PREFACE);
+            frame(SETTINGS, 0, 0, new byte[0]);
+        }
+
+        void request(int stream, String method, String path, boolean end) throws IOException {
+            ByteArrayOutputStream block = new ByteArrayOutputStream();
+            for (String[] field : new String[][] {{":method", method}, {":scheme", "http"}, {":path", path}, {":authority", "localhost"}}) {
+                block.write(0); // literal without indexing, new name
+                string(block, field[0]);
+                string(block, field[1]);
+            }
+            frame(HEADERS, end ? 0x5 : 0x4, stream, block.toByteArray());
+        }
+
+        void data(int stream, byte[] bytes, boolean end) throws IOException {
+            for (int at = 0; at < bytes.length; at += 16_384) {
+                int n = Math.min(16_384, bytes.length - at);
+                byte[] part = java.util.Arrays.copyOfRange(bytes, at, at + n);
+                frame(DATA, end && at + n == bytes.length ? 1 : 0, stream, part);
+            }
+        }
+
+        private static void string(ByteArrayOutputStream block, String s) {
+            byte[] bytes = s.getBytes(StandardCharsets.US_ASCII);
+            block.write(bytes.length); // under 127: one byte
+            block.writeBytes(bytes);
+        }
+
+        void frame(int type, int flags, int stream, byte[] payload) throws IOException {
+            byte[] head = ByteBuffer.allocate(9).put((byte) (payload.length >> 16)).putShort((short) payload.length)
+                    .put((byte) type).put((byte) flags).putInt(stream).array();
+            out.write(head);
+            out.write(payload);
+            out.flush();
+        }
+
+        /** Returns the next frame, acknowledging the server's settings on the way. */
+        Frame next() throws IOException {
+            int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+            Frame frame = new Frame(in.readUnsignedByte(), in.readUnsignedByte(), in.readInt() & 0x7FFFFFFF, in.readNBytes(length));
+            if (frame.type == SETTINGS && (frame.flags & 1) == 0) {
+                frame(SETTINGS, 1, 0, new byte[0]);
+            }
+            seen.add(frame);
+            return frame;
+        }
+
+        Frame until(int type, int stream) throws IOException {
+            for (Frame f : seen) {
+                if (f.type == type && f.stream == stream) {
+                    seen.remove(f);
+                    return f;
+                }
+            }
+            while (true) {
+                Frame f = next();
+                if (f.type == type && f.stream == stream) {
+                    seen.remove(f);
+                    return f;
+                }
+            }
+        }
+
+        /** Returns the stream's DATA until END_STREAM. */
+        String body(int stream) throws IOException {
+            StringBuilder body = new StringBuilder();
+            Frame f;
+            do {
+                f = until(DATA, stream);
+                body.append(new String(f.payload, StandardCharsets.UTF_8));
+            } while ((f.flags & 1) == 0);
+            return body.toString();
+        }
+
+        void assertClosed() throws IOException {
+            try {
+                while (true) {
+                    assertFalse(next().type == HEADERS, "no response after GOAWAY");
+                }
+            } catch (EOFException | java.net.SocketException e) {
+                // closed
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
