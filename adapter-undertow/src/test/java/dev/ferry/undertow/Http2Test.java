@@ -121,17 +121,21 @@ class Http2Test {
     }
 
     @Test
-    void stopLetsTheStreamFinishThenSendsGoAway() throws Exception {
+    void stopSendsGoAwayLetsTheStreamFinishThenClosesWithGoAway() throws Exception {
         Server stopped = new UndertowServerProvider().start(app(), config().build());
         try (H2 h2 = new H2(stopped.port())) {
             slowStarted = new CountDownLatch(1);
             h2.request(1, "GET", "/slow", true);
             await(slowStarted);
             CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> stopped.stop(Duration.ofSeconds(5)));
+            Frame first = h2.until(GOAWAY, 0); // at once, while the stream is in flight: no new streams
+            assertEquals(Integer.MAX_VALUE, ByteBuffer.wrap(first.payload).getInt());
+            assertEquals(0, ByteBuffer.wrap(first.payload).getInt(4)); // NO_ERROR
+            assertTrue(h2.seen.stream().noneMatch(f -> f.type == DATA), "before the response");
             assertEquals("slow", h2.body(1));
-            Frame goAway = h2.until(GOAWAY, 0);
-            assertEquals(1, ByteBuffer.wrap(goAway.payload).getInt()); // the last stream taken
-            assertEquals(0, ByteBuffer.wrap(goAway.payload).getInt(4)); // NO_ERROR
+            Frame last = h2.until(GOAWAY, 0);
+            assertEquals(1, ByteBuffer.wrap(last.payload).getInt()); // the last stream taken
+            assertEquals(0, ByteBuffer.wrap(last.payload).getInt(4));
             h2.assertClosed();
             stop.get(5, TimeUnit.SECONDS);
         }

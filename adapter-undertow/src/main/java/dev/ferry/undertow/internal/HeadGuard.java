@@ -25,6 +25,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     volatile boolean engineReads; // from the engine's first read of a request body until it hands over the response
     volatile boolean upgraded; // the connection carries WebSocket frames from now on
     boolean streams; // an HTTP/2 connection has had a request (set on its IO thread)
+    Http2Connections.Resets resets; // an HTTP/2 connection's count of the client's stream resets
 
     HeadGuard(StreamConnection connection, ServerConfig config) {
         super(connection.getSourceChannel().getConduit());
@@ -36,10 +37,14 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (upgraded || check.http2()) {
-            return next.read(dst); // WebSocket or HTTP/2 frames, no longer HTTP/1
-        }
         int from = dst.position();
+        if (upgraded || check.http2()) {
+            int n = next.read(dst); // WebSocket or HTTP/2 frames, no longer HTTP/1
+            if (n > 0 && resets != null) {
+                resets.scan(dst, from, from + n);
+            }
+            return n;
+        }
         if (check.failed()) {
             return refuse(dst, from);
         }

@@ -115,15 +115,18 @@ public final class UndertowServer implements Server {
     }
 
     /**
-     * Stops in the engine's one sequence; then each HTTP/2 connection gets GOAWAY (Undertow's closes the connection
-     * once sent, so it waits for the drain), and the worker's shutdown closes every connection once its queued tasks ran.
+     * Stops in the engine's one sequence, HTTP/2 clients told by GOAWAY as it begins and again before the close; the
+     * worker's shutdown closes every connection once its queued tasks ran.
      */
     @Override
     public synchronized void stop(Duration grace) {
         if (!worker.isShutdown()) {
+            if (http2 != null) {
+                http2.stopping();
+            }
             engine.stop(grace, () -> IoUtils.safeClose(acceptor), () -> {
                 if (http2 != null) {
-                    http2.goAway();
+                    http2.close();
                 }
                 worker.shutdown();
             });
