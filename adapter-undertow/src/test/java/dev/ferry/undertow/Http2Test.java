@@ -8,6 +8,7 @@ import dev.ferry.Body;
 import dev.ferry.Handler;
 import dev.ferry.Response;
 import dev.ferry.routing.Router;
+import dev.ferry.server.Execution;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
@@ -156,6 +157,51 @@ class Http2Test {
     }
 
     @Test
+    void idleConnectionAfterAStreamGetsGoAway() throws IOException {
+        Server idle = new UndertowServerProvider().start(app(), config().idleTimeout(Duration.ofMillis(300)).build());
+        try (H2 h2 = new H2(idle.port())) {
+            h2.request(1, "GET", "/", true);
+            assertEquals("Hello HTTP/2.0 localhost", h2.body(1));
+            Frame goAway = h2.until(GOAWAY, 0);
+            assertEquals(1, ByteBuffer.wrap(goAway.payload).getInt());
+            h2.assertClosed();
+        } finally {
+            idle.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void aPrefaceInPartsIsHttp2AndABeginningLikeItHttp1() throws Exception {
+        try (H2 h2 = new H2(server.port(), 3)) {
+            h2.request(1, "GET", "/", true);
+            assertEquals("Hello HTTP/2.0 localhost", h2.body(1));
+        }
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("P".getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(100);
+            socket.getOutputStream().write("OST /count HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 200 ") && answer.endsWith("HTTP/1.1 3"), answer);
+        }
+    }
+
+    @Test
+    void servesOnTheIoThreadToo() throws IOException {
+        Server inline = new UndertowServerProvider().start(app(), config().execution(Execution.IO_THREAD).build());
+        try (H2 h2 = new H2(inline.port())) {
+            h2.request(1, "GET", "/", true);
+            h2.request(3, "POST", "/count", false);
+            h2.data(3, new byte[100], true);
+            assertEquals("Hello HTTP/2.0 localhost", h2.body(1));
+            assertEquals("HTTP/2.0 100", h2.body(3));
+        } finally {
+            inline.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
     void rapidResetGetsEnhanceYourCalmAndOthersAreStillServed() throws IOException {
         try (H2 h2 = new H2(server.port())) {
             // Undertow's limit: 200 resets in 30 s; one more than that, and nothing after it that the server would not read
@@ -221,11 +267,25 @@ class Http2Test {
         final List<Frame> seen = new ArrayList<>();
 
         H2(int port) throws IOException {
+            this(port, 1);
+        }
+
+        /** Connects and sends the preface in so many parts, a moment apart. */
+        H2(int port, int parts) throws IOException {
             socket = new Socket("127.0.0.1", port);
             socket.setSoTimeout(10_000);
+            socket.setTcpNoDelay(true);
             out = socket.getOutputStream();
             in = new DataInputStream(socket.getInputStream());
-            out.write(PREFACE);
+            for (int i = 0, at = 0; i < parts; i++) {
+                int to = (i + 1) * PREFACE.length / parts;
+                out.write(PREFACE, at, to - at);
+                out.flush();
+                at = to;
+                if (i + 1 < parts) {
+                    await(new CountDownLatch(1), 50);
+                }
+            }
             frame(SETTINGS, 0, 0, new byte[0]);
         }
 

@@ -14,10 +14,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.xnio.Buffers;
+import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
-import org.xnio.Buffers;
 import org.xnio.conduits.AbstractStreamSinkConduit;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 import org.xnio.conduits.Conduits;
@@ -49,12 +50,20 @@ final class Http2Connections {
 
     /** Reads until the bytes are the preface or cannot begin it, then hands the connection on with them. */
     void accept(StreamConnection connection, HeadGuard guard) {
-        PooledByteBuffer first = http1.getBufferPool().allocate();
-        connection.getSourceChannel().setReadListener(source -> sniff(source, connection, guard, first));
-        sniff(connection.getSourceChannel(), connection, guard, first);
+        ChannelListener<ConduitStreamSourceChannel> sniff = new ChannelListener<>() {
+            private PooledByteBuffer first; // held only while a part of the preface is in
+
+            @Override
+            public void handleEvent(ConduitStreamSourceChannel source) {
+                first = sniff(source, connection, guard, first != null ? first : http1.getBufferPool().allocate());
+            }
+        };
+        connection.getSourceChannel().setReadListener(sniff);
+        sniff.handleEvent(connection.getSourceChannel());
     }
 
-    private void sniff(ConduitStreamSourceChannel source, StreamConnection connection, HeadGuard guard, PooledByteBuffer first) {
+    /** Returns the buffer while the bytes may still be the preface and more are to come, else null. */
+    private PooledByteBuffer sniff(ConduitStreamSourceChannel source, StreamConnection connection, HeadGuard guard, PooledByteBuffer first) {
         ByteBuffer bytes = first.getBuffer();
         try {
             int n = 0;
@@ -63,12 +72,15 @@ final class Http2Connections {
             }
             if (!guard.check.http2() && prefaceSoFar(bytes)) {
                 if (n < 0) {
-                    first.close();
                     IoUtils.safeClose(connection); // the end, or a refused head whose refusal went out
                 } else {
                     source.resumeReads();
+                    if (bytes.position() > 0) {
+                        return first;
+                    }
                 }
-                return;
+                first.close();
+                return null;
             }
             source.getReadSetter().set(null);
             source.suspendReads();
@@ -82,6 +94,7 @@ final class Http2Connections {
             first.close();
             IoUtils.safeClose(connection);
         }
+        return null;
     }
 
     /** Returns whether the bytes read so far are the start of the preface, short of its end. */
