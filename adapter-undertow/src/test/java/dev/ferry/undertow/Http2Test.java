@@ -1,5 +1,6 @@
 package dev.ferry.undertow;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +20,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,10 +35,19 @@ import org.junit.jupiter.api.Test;
 /** HTTP/2 on the Undertow adapter, frame by frame: h2c with prior knowledge through the head guard. */
 class Http2Test {
 
-    static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, GOAWAY = 7;
+    static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, GOAWAY = 7, WINDOW_UPDATE = 8;
     static final CountDownLatch release = new CountDownLatch(1);
     static volatile CountDownLatch slowStarted = new CountDownLatch(1);
     static Server server;
+    static Path file;
+
+    static byte[] pattern(int n) {
+        byte[] bytes = new byte[n];
+        for (int i = 0; i < n; i++) {
+            bytes[i] = (byte) ('a' + i % 26);
+        }
+        return bytes;
+    }
 
     static Handler app() {
         return Router.builder()
@@ -52,6 +64,7 @@ class Http2Test {
                     out.flush();
                     throw new IllegalStateException("failed after the head");
                 })))
+                .get("/file", r -> Response.ok().withBody(Body.of(file)))
                 .get("/slow", r -> {
                     slowStarted.countDown();
                     await(new CountDownLatch(1), 700);
@@ -61,7 +74,9 @@ class Http2Test {
     }
 
     @BeforeAll
-    static void start() {
+    static void start() throws IOException {
+        file = Files.createTempFile("h2", ".bin");
+        Files.write(file, pattern(300_000));
         server = new UndertowServerProvider().start(app(), config().build());
     }
 
@@ -70,8 +85,9 @@ class Http2Test {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws IOException {
         server.stop(Duration.ofSeconds(1));
+        Files.deleteIfExists(file);
     }
 
     @Test
@@ -84,6 +100,50 @@ class Http2Test {
             h2.request(1, "GET", "/", true);
             assertEquals(0x88, h2.until(HEADERS, 1).payload[0] & 0xFF); // :status 200, indexed
             assertEquals("Hello HTTP/2.0 localhost", h2.body(1));
+        }
+    }
+
+    @Test
+    void sendsAFileLargerThanTheWindowAsTheClientOpensIt() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            h2.request(1, "GET", "/file", true);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            Frame f;
+            do {
+                f = h2.until(DATA, 1);
+                body.writeBytes(f.payload);
+                // the default windows are 65,535 bytes: open both again for what came
+                byte[] increment = ByteBuffer.allocate(4).putInt(f.payload.length).array();
+                if (f.payload.length > 0) {
+                    h2.frame(WINDOW_UPDATE, 0, 0, increment);
+                    h2.frame(WINDOW_UPDATE, 0, 1, increment);
+                }
+            } while ((f.flags & 1) == 0);
+            assertArrayEquals(pattern(300_000), body.toByteArray());
+        }
+    }
+
+    @Test
+    void headAnswersWithTheStatusAndEndsTheStream() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            h2.request(1, "HEAD", "/", true);
+            Frame head = h2.until(HEADERS, 1);
+            assertEquals(0x88, head.payload[0] & 0xFF);
+            assertEquals(0x5, head.flags & 0x5, "END_HEADERS and END_STREAM, no DATA");
+        }
+    }
+
+    @Test
+    void expectContinueGetsA100HeadersFrameBeforeTheBody() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            h2.request(1, false, ":method", "POST", ":scheme", "http", ":path", "/count", ":authority", "a",
+                    "expect", "100-continue", "content-length", "3");
+            Frame interim = h2.until(HEADERS, 1);
+            assertEquals(0x4, interim.flags, "END_HEADERS, the stream goes on");
+            assertTrue((interim.payload[0] & 0xFF) != 0x88, "not the final 200");
+            h2.data(1, "abc".getBytes(StandardCharsets.US_ASCII), true);
+            assertEquals(0x88, h2.until(HEADERS, 1).payload[0] & 0xFF);
+            assertEquals("HTTP/2.0 3", h2.body(1));
         }
     }
 
@@ -153,6 +213,18 @@ class Http2Test {
             h2.assertClosed();
         } finally {
             idle.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    /** Undertow puts :authority in the Host field, and drops a Host field without :authority before the engine sees it. */
+    @Test
+    void authorityIsTheHostAndAHostFieldAloneIsLost() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            h2.request(1, true, ":method", "GET", ":scheme", "http", ":path", "/", ":authority", "auth", "host", "example");
+            assertEquals(0x88, h2.until(HEADERS, 1).payload[0] & 0xFF);
+            assertEquals("Hello HTTP/2.0 auth", h2.body(1));
+            h2.request(3, true, ":method", "GET", ":scheme", "http", ":path", "/", "host", "example");
+            assertEquals(0x8C, h2.until(HEADERS, 3).payload[0] & 0xFF); // :status 400, indexed: no Host
         }
     }
 
@@ -290,8 +362,13 @@ class Http2Test {
         }
 
         void request(int stream, String method, String path, boolean end) throws IOException {
+            request(stream, end, ":method", method, ":scheme", "http", ":path", path, ":authority", "localhost");
+        }
+
+        void request(int stream, boolean end, String... fields) throws IOException {
             ByteArrayOutputStream block = new ByteArrayOutputStream();
-            for (String[] field : new String[][] {{":method", method}, {":scheme", "http"}, {":path", path}, {":authority", "localhost"}}) {
+            for (int i = 0; i < fields.length; i += 2) {
+                String[] field = {fields[i], fields[i + 1]};
                 block.write(0); // literal without indexing, new name
                 string(block, field[0]);
                 string(block, field[1]);
