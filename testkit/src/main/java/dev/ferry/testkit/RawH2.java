@@ -34,7 +34,7 @@ final class RawH2 implements Closeable {
     static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7, WINDOW_UPDATE = 8,
             CONTINUATION = 9;
     static final int END_STREAM = 1, ACK = 1, END_HEADERS = 4, PADDED = 8, PRIORITY = 0x20;
-    static final int NO_ERROR = 0, PROTOCOL_ERROR = 1, ENHANCE_YOUR_CALM = 0xb;
+    static final int NO_ERROR = 0, PROTOCOL_ERROR = 1, REFUSED_STREAM = 7, ENHANCE_YOUR_CALM = 0xb;
     static final int SETTINGS_HEADER_TABLE_SIZE = 1, SETTINGS_ENABLE_PUSH = 2, SETTINGS_MAX_CONCURRENT_STREAMS = 3,
             SETTINGS_INITIAL_WINDOW_SIZE = 4, SETTINGS_MAX_FRAME_SIZE = 5, SETTINGS_MAX_HEADER_LIST_SIZE = 6;
     static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -154,12 +154,18 @@ final class RawH2 implements Closeable {
         return frame.array();
     }
 
-    /** Returns an HPACK block of these name-value pairs, each a literal without indexing, no Huffman coding. */
+    /**
+     * Returns an HPACK block of these name-value pairs, each a literal without indexing and without Huffman coding; a
+     * name of the static table is sent as its index (as clients do: Tomcat refuses a pseudo-header's name as a literal).
+     */
     static byte[] block(String... fields) {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         for (int i = 0; i < fields.length; i += 2) {
-            block.write(0);
-            string(block, fields[i]);
+            int index = Hpack.nameIndex(fields[i]);
+            integer(block, 0, 4, index);
+            if (index == 0) {
+                string(block, fields[i]);
+            }
             string(block, fields[i + 1]);
         }
         return block.toByteArray();
@@ -465,6 +471,16 @@ final class RawH2 implements Closeable {
         }
 
         private Hpack() {
+        }
+
+        /** Returns the static table's first index of this name, or 0. */
+        static int nameIndex(String name) {
+            for (int i = 0; i < STATIC.length; i++) {
+                if (STATIC[i][0].equals(name)) {
+                    return i + 1;
+                }
+            }
+            return 0;
         }
 
         static List<Map.Entry<String, String>> decode(byte[] block) {

@@ -190,6 +190,10 @@ abstract class TlsTests extends Tier {
             assertEquals("http/1.1", http11.getApplicationProtocol());
             assertEquals(200, RawClient.over(http11).send(get("/hello")).readFinal().status());
         }
+        if (!suite.speaksHttp2()) {
+            assertHttp11Only(port);
+            return;
+        }
         for (String[] offered : List.of(new String[] {"h2", "http/1.1"}, new String[] {"h2"})) {
             try (SSLSocket socket = alpn(port, offered); RawH2 h2 = RawH2.over(socket)) {
                 assertEquals("h2", socket.getApplicationProtocol(), "ALPN from " + List.of(offered));
@@ -200,15 +204,20 @@ abstract class TlsTests extends Tier {
         }
         Server off = suite.start(handler(), base().http2(false).tls(Tls.pem(cert, key)).build());
         try {
-            try (SSLSocket both = alpn(off.port(), "h2", "http/1.1")) {
-                assertEquals("http/1.1", both.getApplicationProtocol(), "HTTP/2 off: http/1.1 from h2 and http/1.1");
-                assertEquals(200, RawClient.over(both).send(get("/hello")).readFinal().status());
-            }
-            SSLException refused = assertThrows(SSLException.class, () -> alpn(off.port(), "h2").close());
-            assertTrue(refused.getMessage().contains("no_application_protocol"), refused.getMessage());
+            assertHttp11Only(off.port());
         } finally {
             stopWithin(off, Duration.ofMillis(500));
         }
+    }
+
+    /** ALPN offers http/1.1 alone: chosen from h2 and http/1.1, and a client that offers only h2 gets no_application_protocol. */
+    private void assertHttp11Only(int port) throws IOException {
+        try (SSLSocket both = alpn(port, "h2", "http/1.1")) {
+            assertEquals("http/1.1", both.getApplicationProtocol(), "HTTP/1.1 only: http/1.1 from h2 and http/1.1");
+            assertEquals(200, RawClient.over(both).send(get("/hello")).readFinal().status());
+        }
+        SSLException refused = assertThrows(SSLException.class, () -> alpn(port, "h2").close());
+        assertTrue(refused.getMessage().contains("no_application_protocol"), refused.getMessage());
     }
 
     @Test
