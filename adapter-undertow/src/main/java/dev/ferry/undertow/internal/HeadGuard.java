@@ -24,8 +24,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     private boolean arrived;
     volatile boolean engineReads; // from the engine's first read of a request body until it hands over the response
     volatile boolean upgraded; // the connection carries WebSocket frames from now on
-    boolean streams; // an HTTP/2 connection has had a request (set on its IO thread)
-    Http2Connections.Resets resets; // an HTTP/2 connection's count of the client's stream resets
+    Http2Connections.Connection http2; // Undertow's HTTP/2 connection over this one, which reads its frame headers
 
     HeadGuard(StreamConnection connection, ServerConfig config) {
         super(connection.getSourceChannel().getConduit());
@@ -40,8 +39,8 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
         int from = dst.position();
         if (upgraded || check.http2()) {
             int n = next.read(dst); // WebSocket or HTTP/2 frames, no longer HTTP/1
-            if (n > 0 && resets != null) {
-                resets.scan(dst, from, from + n);
+            if (n > 0 && http2 != null) {
+                http2.scan(dst, from, from + n);
             }
             return n;
         }

@@ -2,23 +2,30 @@ package dev.ferry.undertow.internal;
 
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
+import io.undertow.UndertowOptions;
+import io.undertow.protocols.http2.AbstractHttp2StreamSourceChannel;
 import io.undertow.protocols.http2.Http2Channel;
+import io.undertow.protocols.http2.Http2StreamSourceChannel;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import io.undertow.server.protocol.http2.Http2ReceiveListener;
 import io.undertow.util.AttachmentKey;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.xnio.Buffers;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
+import org.xnio.channels.Channels;
 import org.xnio.conduits.AbstractStreamSinkConduit;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 import org.xnio.conduits.Conduits;
@@ -34,11 +41,11 @@ import org.xnio.conduits.StreamSinkConduit;
  */
 final class Http2Connections {
 
-    /** The connection's guard, on an HTTP/2 connection's channel: its exchanges find it there. */
-    static final AttachmentKey<HeadGuard> GUARD = AttachmentKey.create(HeadGuard.class);
+    /** The HTTP/2 connection, attached to itself: its exchanges find it there. */
+    static final AttachmentKey<Connection> CONNECTION = AttachmentKey.create(Connection.class);
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private final Map<Http2Channel, GoAwaySink> open = new ConcurrentHashMap<>();
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final HttpOpenListener http1;
     private final Duration idleTimeout;
 
@@ -104,23 +111,20 @@ final class Http2Connections {
 
     /** Undertow's HTTP/2 connection over the bytes read, the preface first, as its own HTTP/2 listener sets one up. */
     private void http2(StreamConnection connection, HeadGuard guard, PooledByteBuffer first) {
-        ByteBufferPool pool = http1.getBufferPool();
         OptionMap options = http1.getUndertowOptions();
         GoAwaySink sink = new GoAwaySink(connection.getSinkChannel().getConduit());
         connection.getSinkChannel().setConduit(sink);
-        Resets resets = new Resets(connection.getIoThread()::execute);
-        resets.scan(first.getBuffer(), PREFACE.length, first.getBuffer().limit());
-        Http2Channel channel = new Http2Channel(connection, null, pool, first, false, false, options);
-        resets.channel = channel;
-        guard.resets = resets;
-        channel.putAttachment(GUARD, guard);
-        open.put(channel, sink);
+        Connection channel = new Connection(connection, http1.getBufferPool(), first, options, guard, sink);
+        channel.scan(first.getBuffer(), PREFACE.length, first.getBuffer().limit());
+        guard.http2 = channel;
+        channel.putAttachment(CONNECTION, channel);
+        open.add(channel);
         channel.addCloseTask(open::remove);
-        channel.getReceiveSetter().set(new Http2ReceiveListener(http1.getRootHandler(), options, pool.getBufferSize(), null));
+        channel.getReceiveSetter().set(new Http2ReceiveListener(http1.getRootHandler(), options, http1.getBufferPool().getBufferSize(), null));
         channel.resumeReceives();
         // Undertow's idle timer (NO_REQUEST_TIMEOUT) starts once a stream has ended: this one covers the time before
         connection.getIoThread().executeAfter(() -> {
-            if (!guard.streams) {
+            if (!channel.opened) {
                 channel.sendGoAway(Http2Channel.ERROR_NO_ERROR);
             }
         }, idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -128,38 +132,80 @@ final class Http2Connections {
 
     /** Tells each HTTP/2 client that no new stream will be taken: GOAWAY, then a PING that makes Undertow write. */
     void stopping() {
-        open.forEach((channel, sink) -> channel.getIoThread().execute(() -> {
-            sink.goAway = true;
+        open.forEach(channel -> channel.getIoThread().execute(() -> {
+            channel.sink.goAway = true;
             channel.sendPing(new byte[8]);
         }));
     }
 
     /** Sends Undertow's GOAWAY (no error, the last stream it took) on every HTTP/2 connection; Undertow then closes it. */
     void close() {
-        open.keySet().forEach(channel -> channel.getIoThread().execute(() -> channel.sendGoAway(Http2Channel.ERROR_NO_ERROR)));
+        open.forEach(channel -> channel.getIoThread().execute(() -> channel.sendGoAway(Http2Channel.ERROR_NO_ERROR)));
     }
 
     /**
-     * Counts the client's RST_STREAM frames as they pass the guard, and past 200 in 30 s ends the connection with
-     * GOAWAY (ENHANCE_YOUR_CALM): rapid reset, CVE-2023-44487. Undertow's own count, at the same limit, passes over a
-     * reset that comes while the stream's response is pending, as in a flood of HEADERS and RST_STREAM.
+     * Undertow's HTTP/2 connection with what Undertow leaves out. It advertises SETTINGS_MAX_CONCURRENT_STREAMS but
+     * takes any number of streams: a new one past the limit is refused here (RST_STREAM, REFUSED_STREAM). It replaces
+     * the Host field by {@code :authority}, dropping it when there is none: a Host field alone becomes the
+     * {@code :authority}. It counts the client's RST_STREAM frames only while no response is pending on the stream,
+     * so not in a flood of HEADERS and RST_STREAM (rapid reset, CVE-2023-44487): the guard passes each read here, the
+     * frame headers are read (payloads skipped), and more than 200 resets in 30 s end the connection with GOAWAY
+     * (ENHANCE_YOUR_CALM).
      */
-    static final class Resets {
-        private static final int MAX = 200;
-        private static final long WINDOW = TimeUnit.SECONDS.toNanos(30);
-        private final Executor ioThread;
+    static final class Connection extends Http2Channel {
+        private static final int MAX_RESETS = 200;
+        private static final long RESET_WINDOW = TimeUnit.SECONDS.toNanos(30);
+        final HeadGuard guard;
+        final GoAwaySink sink;
+        private final int maxStreams;
+        private final AtomicInteger streams = new AtomicInteger();
+        boolean opened; // a stream has reached the app (set on the IO thread)
         private final byte[] head = new byte[9];
         private int headAt;
         private int payloadLeft;
-        private int count;
-        private long since = System.nanoTime();
-        Http2Channel channel;
+        private int resets;
+        private long resetsSince = System.nanoTime();
 
-        Resets(Executor ioThread) {
-            this.ioThread = ioThread;
+        Connection(StreamConnection connection, ByteBufferPool pool, PooledByteBuffer first, OptionMap options, HeadGuard guard,
+                   GoAwaySink sink) {
+            super(connection, null, pool, first, false, false, options);
+            this.guard = guard;
+            this.sink = sink;
+            this.maxStreams = options.get(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, Integer.MAX_VALUE);
         }
 
-        /** Reads the frame headers among the bytes, skipping payloads. */
+        @Override
+        public AbstractHttp2StreamSourceChannel receive() throws IOException {
+            AbstractHttp2StreamSourceChannel frame = super.receive();
+            if (frame instanceof Http2StreamSourceChannel stream) {
+                HeaderMap fields = stream.getHeaders();
+                if (!fields.contains(AUTHORITY) && fields.contains(Headers.HOST)) {
+                    fields.put(AUTHORITY, fields.getFirst(Headers.HOST));
+                }
+                if (streams.get() >= maxStreams) {
+                    sendRstStream(stream.getStreamId(), ERROR_REFUSED_STREAM);
+                    try {
+                        Channels.drain(stream, Long.MAX_VALUE);
+                    } catch (IOException e) {
+                        // reset: nothing more comes
+                    }
+                    return null;
+                }
+            }
+            return frame;
+        }
+
+        /** Counts an exchange on a stream of this connection until it completes. */
+        void opened(HttpServerExchange exchange) {
+            opened = true;
+            streams.incrementAndGet();
+            exchange.addExchangeCompleteListener((done, next) -> {
+                streams.decrementAndGet();
+                next.proceed();
+            });
+        }
+
+        /** Reads the frame headers among the bytes, skipping payloads, and counts the client's stream resets. */
         void scan(ByteBuffer bytes, int from, int to) {
             for (int i = from; i < to; ) {
                 if (payloadLeft > 0) {
@@ -173,7 +219,7 @@ final class Http2Connections {
                     headAt = 0;
                     payloadLeft = (head[0] & 0xFF) << 16 | (head[1] & 0xFF) << 8 | head[2] & 0xFF;
                     if (head[3] == 3 && flood()) {
-                        ioThread.execute(() -> channel.sendGoAway(Http2Channel.ERROR_ENHANCE_YOUR_CALM));
+                        getIoThread().execute(() -> sendGoAway(ERROR_ENHANCE_YOUR_CALM));
                     }
                 }
             }
@@ -181,11 +227,11 @@ final class Http2Connections {
 
         private boolean flood() {
             long now = System.nanoTime();
-            if (now - since > WINDOW) {
-                since = now;
-                count = 0;
+            if (now - resetsSince > RESET_WINDOW) {
+                resetsSince = now;
+                resets = 0;
             }
-            return ++count == MAX + 1;
+            return ++resets == MAX_RESETS + 1;
         }
     }
 

@@ -50,9 +50,13 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     UndertowExchange(HttpServerExchange http, ServerConfig config) {
         this.http = http;
         this.http2 = http.getProtocol() == Protocols.HTTP_2_0;
-        this.guard = http2 ? http.getConnection().getAttachment(Http2Connections.GUARD)
-                : (HeadGuard) ((AbstractServerConnection) http.getConnection()).getOriginalSourceConduit();
-        guard.streams |= http2;
+        if (http2) {
+            Http2Connections.Connection connection = http.getConnection().getAttachment(Http2Connections.CONNECTION);
+            connection.opened(http);
+            this.guard = connection.guard;
+        } else {
+            this.guard = (HeadGuard) ((AbstractServerConnection) http.getConnection()).getOriginalSourceConduit();
+        }
         this.config = config;
     }
 
