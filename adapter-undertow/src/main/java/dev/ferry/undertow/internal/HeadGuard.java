@@ -14,7 +14,8 @@ import org.xnio.conduits.StreamSourceConduit;
  * The source conduit under Undertow's parser, so that the core's {@link HeadCheck} sees every byte first.
  * Bytes pass on up to a refused head, whose refusal goes to the socket once Undertow reads again (after it
  * answered the requests before), or up to the byte that broke a chunked body; empty lines before a request
- * line are cut out. A connection on which nothing arrives within the header timeout is closed.
+ * line are cut out. A connection on which nothing arrives within the header timeout is closed. After the HTTP/2
+ * preface, or a WebSocket upgrade, bytes pass unchecked; an HTTP/2 connection reads the frame headers going by.
  */
 final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> implements Runnable {
 
