@@ -100,6 +100,7 @@ abstract class Http2Tests extends Tier {
 
     // --- h2c with prior knowledge
 
+    /** The server's first SETTINGS frame carries the stream limit; a PING is answered with its payload. */
     @Test
     void settingsAdvertiseTheStreamLimit() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {
@@ -109,6 +110,13 @@ abstract class Http2Tests extends Tier {
             Long headerList = settings.get(RawH2.SETTINGS_MAX_HEADER_LIST_SIZE);
             assertTrue(headerList == null || headerList >= MAX_HEADER_BYTES,
                     "SETTINGS_MAX_HEADER_LIST_SIZE, when sent, lets a header list of maxHeaderBytes through: " + settings);
+            h2.ping(0x0123456789ABCDEFL);
+            RawH2.Frame ack = h2.next();
+            while (ack != null && !(ack.type() == RawH2.PING && ack.has(RawH2.ACK))) {
+                ack = h2.next();
+            }
+            assertNotNull(ack, "PING answered with an ACK");
+            assertEquals(0x0123456789ABCDEFL, java.nio.ByteBuffer.wrap(ack.payload()).getLong(), "the PING's payload echoed");
         }
     }
 
