@@ -193,12 +193,28 @@ class Http2Test {
             assertEquals(Integer.MAX_VALUE, ByteBuffer.wrap(first.payload).getInt());
             assertEquals(0, ByteBuffer.wrap(first.payload).getInt(4)); // NO_ERROR
             assertTrue(h2.seen.stream().noneMatch(f -> f.type == DATA), "before the response");
+            h2.request(3, "GET", "/", true); // one a client opened before it read the GOAWAY: the engine's 503
+            assertEquals(503, status(h2.until(HEADERS, 3)));
             assertEquals("slow", h2.body(1));
             Frame last = h2.until(GOAWAY, 0);
-            assertEquals(1, ByteBuffer.wrap(last.payload).getInt()); // the last stream taken
+            assertEquals(3, ByteBuffer.wrap(last.payload).getInt()); // the last stream taken
             assertEquals(0, ByteBuffer.wrap(last.payload).getInt(4));
             h2.assertClosed();
             stop.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aBodyThatStopsArrivingIs408OnItsStream() throws IOException {
+        Server slow = new UndertowServerProvider().start(app(), config().bodyReadTimeout(Duration.ofMillis(300)).build());
+        try (H2 h2 = new H2(slow.port())) {
+            h2.request(1, "POST", "/count", false);
+            h2.data(1, new byte[10], false);
+            assertEquals(408, status(h2.until(HEADERS, 1)));
+            h2.request(3, "GET", "/", true);
+            assertEquals("Hello HTTP/2.0 localhost", h2.body(3));
+        } finally {
+            slow.stop(Duration.ofSeconds(1));
         }
     }
 
@@ -315,6 +331,40 @@ class Http2Test {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Returns the :status of a response HEADERS frame that begins with it, as Undertow encodes it: indexed from the
+     * static table, or a literal with the indexed name :status and three digits, raw or Huffman-coded.
+     */
+    static int status(Frame headers) {
+        int first = headers.payload[0] & 0xFF;
+        if (first >= 0x88 && first <= 0x8E) {
+            return new int[] {200, 204, 206, 304, 400, 404, 500}[first - 0x88];
+        }
+        assertTrue(first == 0x48 || first == 0x08 || first == 0x18, "a literal with the name :status: " + first);
+        int length = headers.payload[1] & 0x7F;
+        if ((headers.payload[1] & 0x80) == 0) {
+            return Integer.parseInt(new String(headers.payload, 2, length, StandardCharsets.US_ASCII));
+        }
+        // Huffman: 0, 1 and 2 are 5 bits (00000 to 00010), 3 to 9 are 6 bits (011001 to 011111)
+        long bits = 0;
+        for (int i = 0; i < length; i++) {
+            bits = bits << 8 | headers.payload[2 + i] & 0xFF;
+        }
+        int left = 8 * length;
+        int status = 0;
+        for (int digit = 0; digit < 3; digit++) {
+            int five = (int) (bits >>> (left - 5)) & 0x1F;
+            if (five <= 2) {
+                status = status * 10 + five;
+                left -= 5;
+            } else {
+                status = status * 10 + ((int) (bits >>> (left - 6)) & 0x3F) - 0x19 + 3;
+                left -= 6;
+            }
+        }
+        return status;
     }
 
     record Frame(int type, int flags, int stream, byte[] payload) {
