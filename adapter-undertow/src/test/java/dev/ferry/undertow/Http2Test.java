@@ -219,6 +219,15 @@ class Http2Test {
     }
 
     @Test
+    void aHeaderListOverTheSettingEndsTheConnection() throws IOException {
+        try (H2 h2 = new H2(server.port())) {
+            h2.request(1, true, ":method", "GET", ":scheme", "http", ":path", "/", ":authority", "a", "x-big", "x".repeat(5000));
+            assertEquals(0x1, ByteBuffer.wrap(h2.until(GOAWAY, 0).payload).getInt(4)); // PROTOCOL_ERROR
+            h2.assertClosed();
+        }
+    }
+
+    @Test
     void idleConnectionWithoutStreamsGetsGoAway() throws IOException {
         Server idle = new UndertowServerProvider().start(app(), config().idleTimeout(Duration.ofMillis(300)).build());
         try (H2 h2 = new H2(idle.port())) {
@@ -437,7 +446,16 @@ class Http2Test {
 
         private static void string(ByteArrayOutputStream block, String s) {
             byte[] bytes = s.getBytes(StandardCharsets.US_ASCII);
-            block.write(bytes.length); // under 127: one byte
+            int length = bytes.length; // an HPACK integer with a 7-bit prefix, no Huffman coding
+            if (length < 127) {
+                block.write(length);
+            } else {
+                block.write(127);
+                for (length -= 127; length >= 128; length >>= 7) {
+                    block.write(length & 0x7F | 0x80);
+                }
+                block.write(length);
+            }
             block.writeBytes(bytes);
         }
 
