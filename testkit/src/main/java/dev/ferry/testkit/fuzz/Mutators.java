@@ -575,11 +575,11 @@ final class Mutators {
                 }
                 case 1 -> d.method = "TRACE";
                 case 2 -> {
+                    // the HTTP/2 preface's request line with fields after it: an HTTP/1.1 request, not the
+                    // preface (a connection opening with the preface is HTTP/2, the Http2 tier's subject)
                     d.method = "PRI";
                     d.target = "*";
                     d.version = "HTTP/2.0";
-                    d.fields.clear();
-                    d.suffix = "SM\r\n\r\n" + d.suffix;
                 }
                 default -> d.method = x.pick("HEAD", "OPTIONS", "DELETE", "PATCH");
             }
