@@ -60,8 +60,12 @@ public final class AbRatio {
     private AbRatio() {
     }
 
-    /** One load run's figures. */
-    record Run(double requestsPerSecond, double p99Millis, String errors) {
+    /** One load run's figures, and what the tool said was negotiated (TLS version, cipher, protocol) or empty. */
+    record Run(double requestsPerSecond, double p99Millis, String errors, String detail) {
+
+        Run(double requestsPerSecond, double p99Millis, String errors) {
+            this(requestsPerSecond, p99Millis, errors, "");
+        }
     }
 
     /** A server started for measuring. */
@@ -166,7 +170,10 @@ public final class AbRatio {
                 Target second = start(b, settings, certificate)) {
             for (String path : paths) {
                 for (Target target : List.of(first, second)) {
-                    load(target, path, settings.warmup(), settings);
+                    Run warm = load(target, path, settings.warmup(), settings);
+                    if (!warm.detail().isEmpty()) {
+                        out.printf(Locale.ROOT, "%s %s: %s%n", target.name, protocol.label(), warm.detail());
+                    }
                 }
                 List<Run> runsA = new ArrayList<>();
                 List<Run> runsB = new ArrayList<>();
@@ -380,7 +387,9 @@ public final class AbRatio {
             }
             double[] millis = Parsers.h2loadLog(Files.readString(log, StandardCharsets.ISO_8859_1));
             String errors = figures.errors() == 0 ? "" : " [" + figures.errorDetail() + "]";
-            return new Run(figures.requestsPerSecond(), Parsers.percentile(millis, 99), errors);
+            String detail = (figures.tlsProtocol() == null ? "" : figures.tlsProtocol() + " " + figures.cipher() + ", ")
+                    + "application protocol " + figures.applicationProtocol();
+            return new Run(figures.requestsPerSecond(), Parsers.percentile(millis, 99), errors, detail);
         } finally {
             Files.deleteIfExists(log);
         }

@@ -195,8 +195,9 @@ public final class RawNetty {
                     ch.pipeline().addLast(new CleartextHttp2ServerUpgradeHandler(codec, upgrade, new ChannelHandlerAdapter() {
                         @Override
                         public void handlerAdded(ChannelHandlerContext ctx) {
-                            ctx.pipeline().addAfter(ctx.name(), null, new Http2MultiplexHandler(new H2Hello()))
-                                    .addAfter(ctx.name(), null, Http2FrameCodecBuilder.forServer().build())
+                            // the multiplex handler needs the frame codec in the pipeline when it is added
+                            ctx.pipeline().addAfter(ctx.name(), "h2-codec", Http2FrameCodecBuilder.forServer().build())
+                                    .addAfter("h2-codec", null, new Http2MultiplexHandler(new H2Hello()))
                                     .remove(Hello.class);
                             ctx.pipeline().remove(this);
                         }
