@@ -144,6 +144,12 @@ public final class AbRatio {
             this(rounds, seconds, warmup, connections, serverCpu, loadCpu, jvmFlags, appMain, Protocol.H1, 16, 10, 4);
         }
 
+        /** Returns these settings with at most 4 connections (wrk, h2load) and 1 s_time process. */
+        Settings gentle() {
+            return new Settings(rounds, seconds, warmup, Math.min(4, connections), serverCpu, loadCpu, jvmFlags, appMain,
+                    protocol, Math.min(4, h2Clients), streams, 1);
+        }
+
         /** Returns these settings with another protocol. */
         public Settings with(Protocol other) {
             return new Settings(rounds, seconds, warmup, connections, serverCpu, loadCpu, jvmFlags, appMain, other,
@@ -170,6 +176,11 @@ public final class AbRatio {
                 Target second = start(b, settings, certificate)) {
             for (String path : paths) {
                 for (Target target : List.of(first, second)) {
+                    if (protocol.tls()) {
+                        // a cold JVM's first handshakes are slow (the JIT has not compiled the crypto yet): all of
+                        // wrk's 64 at once on a loaded core may not finish within a short warm-up, so a few first
+                        load(target, path, Math.max(1, settings.warmup() / 2), settings.gentle());
+                    }
                     Run warm = load(target, path, settings.warmup(), settings);
                     if (!warm.detail().isEmpty()) {
                         out.printf(Locale.ROOT, "%s %s: %s%n", target.name, protocol.label(), warm.detail());
