@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * <pre>
  * java -cp bench/target/ferry-bench.jar dev.ferry.bench.AbRatio --a raw-undertow --b undertow-io \
  *     [--paths /plaintext,/json] [--rounds 4] [--seconds 8] [--warmup 40] [--connections 64] [--app MAIN] \
- *     [--protocol h1|h1-tls|h2c|h2|handshake] [--h2-clients 16] [--streams 10] [--handshake-clients 4]
+ *     [--protocol h1|h1-tls|h2c|h2|handshake] [--tls-connections 16] [--h2-clients 16] [--streams 10] \
+ *     [--handshake-clients 4]
  * </pre>
  *
  * <p>{@code --protocol} ({@link Protocol}) picks the wire: HTTP/1.1 by wrk (plain, or over TLS), HTTP/2 by
@@ -121,6 +122,7 @@ public final class AbRatio {
                 options.getOrDefault("load-cpu", "1"),
                 List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" ")),
                 options.getOrDefault("app", HELLO), Protocol.of(options.getOrDefault("protocol", "h1")),
+                Integer.parseInt(options.getOrDefault("tls-connections", "16")),
                 Integer.parseInt(options.getOrDefault("h2-clients", "16")), Integer.parseInt(options.getOrDefault("streams", "10")),
                 Integer.parseInt(options.getOrDefault("handshake-clients", "4")));
         requireTool(settings.protocol().tool(), "apt-get install -y " + PACKAGES.get(settings.protocol().tool()));
@@ -133,27 +135,30 @@ public final class AbRatio {
 
     /**
      * How a ratio is measured: rounds, durations, wrk's connections, CPUs, JVM flags, the Ferry app's main
-     * class, the protocol, h2load's connections and streams per connection, and the s_time processes.
+     * class, the protocol, wrk's connections over TLS, h2load's connections and streams per connection, and
+     * the s_time processes. wrk opens its connections anew in every round, and over TLS each begins with a
+     * handshake: 64 at once on a shared core can take a short round's whole time, hence fewer over TLS.
      */
     public record Settings(int rounds, int seconds, int warmup, int connections, String serverCpu, String loadCpu,
-            List<String> jvmFlags, String appMain, Protocol protocol, int h2Clients, int streams, int handshakeClients) {
+            List<String> jvmFlags, String appMain, Protocol protocol, int tlsConnections, int h2Clients, int streams,
+            int handshakeClients) {
 
         /** Settings for HTTP/1.1 over plain TCP, the original rows. */
         public Settings(int rounds, int seconds, int warmup, int connections, String serverCpu, String loadCpu,
                 List<String> jvmFlags, String appMain) {
-            this(rounds, seconds, warmup, connections, serverCpu, loadCpu, jvmFlags, appMain, Protocol.H1, 16, 10, 4);
+            this(rounds, seconds, warmup, connections, serverCpu, loadCpu, jvmFlags, appMain, Protocol.H1, 16, 16, 10, 4);
         }
 
         /** Returns these settings with at most 4 connections (wrk, h2load) and 1 s_time process. */
         Settings gentle() {
             return new Settings(rounds, seconds, warmup, Math.min(4, connections), serverCpu, loadCpu, jvmFlags, appMain,
-                    protocol, Math.min(4, h2Clients), streams, 1);
+                    protocol, Math.min(4, tlsConnections), Math.min(4, h2Clients), streams, 1);
         }
 
         /** Returns these settings with another protocol. */
         public Settings with(Protocol other) {
             return new Settings(rounds, seconds, warmup, connections, serverCpu, loadCpu, jvmFlags, appMain, other,
-                    h2Clients, streams, handshakeClients);
+                    tlsConnections, h2Clients, streams, handshakeClients);
         }
     }
 
@@ -213,7 +218,8 @@ public final class AbRatio {
 
     private static String concurrency(Settings settings) {
         return switch (settings.protocol()) {
-            case H1, H1_TLS -> "connections=" + settings.connections();
+            case H1 -> "connections=" + settings.connections();
+            case H1_TLS -> "connections=" + settings.tlsConnections();
             case H2C, H2 -> "h2-clients=" + settings.h2Clients() + " streams=" + settings.streams();
             case HANDSHAKE -> "handshake-clients=" + settings.handshakeClients();
         };
@@ -363,7 +369,8 @@ public final class AbRatio {
     /** Loads a target for some seconds with the settings' protocol and tool. */
     static Run load(Target target, String path, int seconds, Settings settings) throws IOException, InterruptedException {
         return switch (settings.protocol()) {
-            case H1, H1_TLS -> wrk(target, path, seconds, settings.connections(), settings.loadCpu());
+            case H1 -> wrk(target, path, seconds, settings.connections(), settings.loadCpu());
+            case H1_TLS -> wrk(target, path, seconds, settings.tlsConnections(), settings.loadCpu());
             case H2C, H2 -> h2load(target, path, seconds, settings);
             case HANDSHAKE -> handshakes(target, path, seconds, settings);
         };

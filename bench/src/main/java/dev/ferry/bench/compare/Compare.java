@@ -63,6 +63,7 @@ public final class Compare {
                                      HTTP/2 by h2load without and with TLS; handshake = new TLS connections per
                                      second by openssl s_time -new (these four: /plaintext, Ferry's default mode)
               --ratio-targets LIST   only the pairs whose Ferry target is listed (e.g. undertow,netty-io)
+              --tls-connections 16   wrk connections for h1-tls (each round opens them anew, a handshake each)
               --h2-clients 16 --streams 10   h2load connections and streams in flight per connection (-c, -m)
               --handshake-clients 4  openssl s_time processes at once
               --out DIR              where the report goes (default target/compare)
@@ -196,7 +197,7 @@ public final class Compare {
             try {
                 AbRatio.Settings ratioSettings = new AbRatio.Settings(intOption("ratio-rounds", 4), intOption("ratio-seconds", 5),
                         intOption("ratio-warmup", 5), settings.connections(), settings.serverCpu(), settings.loadCpu(), jvmFlags,
-                        AbRatio.HELLO, protocol, intOption("h2-clients", 16), intOption("streams", 10),
+                        AbRatio.HELLO, protocol, intOption("tls-connections", 16), intOption("h2-clients", 16), intOption("streams", 10),
                         intOption("handshake-clients", 4));
                 ratioFigures.addAll(AbRatio.run(pair[0], pair[1], ratioPaths(protocol), ratioSettings, out));
             } catch (RuntimeException | IOException e) {
