@@ -10,6 +10,7 @@ import dev.ferry.spi.HeadCheck;
 import dev.ferry.tomcat.internal.CheckedChannel;
 import dev.ferry.tomcat.internal.ServletExchange;
 import dev.ferry.tomcat.internal.TlsHost;
+import dev.ferry.tomcat.internal.TomcatHttp2;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,12 +36,14 @@ public final class TomcatServer implements Server {
     private final Tomcat tomcat = new Tomcat();
     private final ServerConfig config;
     private final Engine engine;
+    private final TomcatHttp2 http2;
 
     private TomcatServer(Handler app, ServerConfig config) {
         this.config = config;
         this.engine = Engine.create(app, config);
+        this.http2 = config.http2() ? new TomcatHttp2(config) : null;
         tomcat.setBaseDir(System.getProperty("java.io.tmpdir") + "/ferry-tomcat-" + System.getProperty("user.name"));
-        tomcat.setConnector(connector(config));
+        tomcat.setConnector(connector(config, http2));
         StandardHost host = (StandardHost) tomcat.getHost();
         host.setErrorReportValveClass("");
         host.getPipeline().addValve(new ValveBase() {
@@ -100,9 +103,15 @@ public final class TomcatServer implements Server {
         return tomcat.getConnector().getLocalPort();
     }
 
-    /** Stops in the engine's sequence (503 to new requests, then the listener, then Tomcat and its connections); a later, shorter grace closes sooner. */
+    /**
+     * Stops in the engine's sequence (503 to new requests, then the listener, then Tomcat and its connections), HTTP/2
+     * connections told first by GOAWAY; a later, shorter grace closes sooner.
+     */
     @Override
     public void stop(Duration grace) {
+        if (http2 != null) {
+            http2.goAway();
+        }
         engine.stop(grace, tomcat.getConnector().getProtocolHandler()::closeServerSocketGraceful, this::shutDown);
     }
 
@@ -121,7 +130,7 @@ public final class TomcatServer implements Server {
     }
 
     /** Maps the contract's limits, timeouts and execution onto an HTTP/1.1 NIO connector whose channels run the head check. */
-    private static Connector connector(ServerConfig config) {
+    private static Connector connector(ServerConfig config, TomcatHttp2 http2) {
         NioEndpoint endpoint = CheckedChannel.endpoint(config);
         endpoint.setUseVirtualThreads(config.execution().orElse(Execution.IO_THREAD) == Execution.VIRTUAL_THREADS);
         // the engine has waited out the grace period before Tomcat stops: no second wait for the workers
@@ -148,9 +157,12 @@ public final class TomcatServer implements Server {
         http.setMaxKeepAliveRequests(-1);
         http.setUseKeepAliveResponseHeader(false);
         http.setContinueResponseTiming("onRead");
+        if (http2 != null) { // h2c by the preface the head check passes, h2 by ALPN
+            http.addUpgradeProtocol(http2);
+        }
         config.tls().ifPresent(tls -> { // TLS under the same checked channel, on the decrypted bytes
             http.setSSLEnabled(true);
-            http.addSslHostConfig(TlsHost.of(tls));
+            http.addSslHostConfig(TlsHost.of(tls, config.http2()));
             connector.setScheme("https");
             connector.setSecure(true);
         });

@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@link Hardening} and {@link Shutdown} (required of production servers); {@link Errors} (errors
  * through filters and the access log), {@link Multipart} (form uploads), {@link Static} (static files)
  * and {@link WebFeatures} (CORS, compression and server-sent events), all required of every server;
- * {@link Tls} (HTTPS), required of production servers and reported skipped on the dev server.
+ * {@link Tls} (HTTPS) and {@link Http2} (HTTP/2), required of production servers and reported skipped on the
+ * dev server; {@link WebSockets}, on which the dev server answers 501.
  * A server that is known not to meet a test lists it in {@link #knownGaps()} with the reason; such a
  * test is reported as skipped with that reason when it fails, and fails when it passes, so the list
  * stays honest.
@@ -78,6 +79,15 @@ public abstract class ConformanceSuite {
      */
     protected Map<String, String> knownGaps() {
         return Map.of();
+    }
+
+    /**
+     * Returns whether the server under test speaks HTTP/2, which the {@link Http2} tier and the {@link Tls} tier's ALPN
+     * test then require: true for production servers. A server that speaks HTTP/1.1 only (the testkit's own reference
+     * server) returns false: the {@code Http2} tier is then reported skipped, and ALPN must offer {@code http/1.1} alone.
+     */
+    protected boolean speaksHttp2() {
+        return provider().production();
     }
 
     /** Starts the app on the server under test with these settings, on 127.0.0.1 and a free port. */
@@ -162,6 +172,15 @@ public abstract class ConformanceSuite {
     @Order(9)
     class WebSockets extends WebSocketTests {
         WebSockets() {
+            super(ConformanceSuite.this);
+        }
+    }
+
+    /** HTTP/2: h2c with prior knowledge, h2 by ALPN, streams, limits, GOAWAY and floods; required of production servers. */
+    @Nested
+    @Order(10)
+    class Http2 extends Http2Tests {
+        Http2() {
             super(ConformanceSuite.this);
         }
     }

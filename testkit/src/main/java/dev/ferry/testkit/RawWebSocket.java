@@ -145,23 +145,31 @@ final class RawWebSocket implements Closeable {
 
     /** Sends one masked frame. */
     RawWebSocket send(boolean fin, int opcode, byte[] payload) throws IOException {
+        return frame((fin ? 0x80 : 0) | opcode, true, payload);
+    }
+
+    /** Sends one frame with this first byte (FIN, RSV bits, opcode), masked or not: also frames no client may send. */
+    RawWebSocket frame(int first, boolean masked, byte[] payload) throws IOException {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-        frame.write((fin ? 0x80 : 0) | opcode);
+        frame.write(first);
+        int maskBit = masked ? 0x80 : 0;
         if (payload.length < 126) {
-            frame.write(0x80 | payload.length);
+            frame.write(maskBit | payload.length);
         } else if (payload.length < 65536) {
-            frame.write(0x80 | 126);
+            frame.write(maskBit | 126);
             frame.write(payload.length >> 8);
             frame.write(payload.length);
         } else {
-            frame.write(0x80 | 127);
+            frame.write(maskBit | 127);
             for (int shift = 56; shift >= 0; shift -= 8) {
                 frame.write((int) ((long) payload.length >> shift));
             }
         }
         byte[] mask = new byte[4];
-        ThreadLocalRandom.current().nextBytes(mask);
-        frame.write(mask);
+        if (masked) {
+            ThreadLocalRandom.current().nextBytes(mask);
+            frame.write(mask);
+        }
         for (int i = 0; i < payload.length; i++) {
             frame.write(payload[i] ^ mask[i & 3]);
         }

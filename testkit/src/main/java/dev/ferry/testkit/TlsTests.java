@@ -6,7 +6,6 @@ import dev.ferry.server.Tls;
 import dev.ferry.spi.TlsContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -18,10 +17,8 @@ import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -50,22 +47,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("tls")
 abstract class TlsTests extends Tier {
 
-    private static final String KEYTOOL = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    private static final String PASSWORD = "changeit";
+    private static final String PASSWORD = Tools.PASSWORD;
 
     private Path dir;
     private Path cert;
     private Path key;
     private Path bundle;
-    private Material ec;
-    private Material rsa;
+    private Tools.Material ec;
+    private Tools.Material rsa;
 
     TlsTests(ConformanceSuite suite) {
         super(suite);
-    }
-
-    /** A certificate and its key, in a PKCS#12 keystore and as PEM text. */
-    private record Material(Path keystore, X509Certificate certificate, String certificatePem, String keyPem) {
     }
 
     @Override
@@ -74,13 +66,13 @@ abstract class TlsTests extends Tier {
                 + "serves plain HTTP only and refuses to start when ferry.tls.* is set");
         try {
             dir = Files.createTempDirectory("ferry-tls");
-            ec = material("ec", "-keyalg", "EC", "-groupname", "secp256r1");
-            rsa = material("rsa", "-keyalg", "RSA", "-keysize", "2048");
+            ec = Tools.material(dir, "ec", "-keyalg", "EC", "-groupname", "secp256r1");
+            rsa = Tools.material(dir, "rsa", "-keyalg", "RSA", "-keysize", "2048");
             cert = dir.resolve("cert.pem");
             key = dir.resolve("key.pem");
             install(ec);
             bundle = dir.resolve("ca.pem");
-            Files.writeString(bundle, ec.certificatePem + rsa.certificatePem);
+            Files.writeString(bundle, ec.certificatePem() + rsa.certificatePem());
         } catch (IOException | GeneralSecurityException | InterruptedException e) {
             throw new AssertionError("cannot make the test certificates with keytool", e);
         }
@@ -99,45 +91,22 @@ abstract class TlsTests extends Tier {
         }
     }
 
-    private Material material(String name, String... algorithm)
-            throws IOException, GeneralSecurityException, InterruptedException {
-        Path keystore = dir.resolve(name + ".p12");
-        List<String> command = new ArrayList<>(List.of(KEYTOOL, "-genkeypair", "-alias", "server", "-dname", "CN=localhost",
-                "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-keystore", keystore.toString(),
-                "-storetype", "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD));
-        command.addAll(List.of(algorithm));
-        Run run = run(command, "");
-        assertEquals(0, run.exit, "keytool: " + run.output);
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore)) {
-            store.load(in, PASSWORD.toCharArray());
-        }
-        X509Certificate certificate = (X509Certificate) store.getCertificate("server");
-        byte[] pkcs8 = store.getKey("server", PASSWORD.toCharArray()).getEncoded();
-        return new Material(keystore, certificate, pem("CERTIFICATE", certificate.getEncoded()), pem("PRIVATE KEY", pkcs8));
-    }
-
-    private static String pem(String label, byte[] der) {
-        return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-                + "\n-----END " + label + "-----\n";
-    }
-
     /** Replaces the server's files with these, each by an atomic move, the key first. */
-    private void install(Material material) throws IOException {
+    private void install(Tools.Material material) throws IOException {
         Path next = dir.resolve("next.pem");
-        Files.writeString(next, material.keyPem);
+        Files.writeString(next, material.keyPem());
         Files.move(next, key, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        Files.writeString(next, material.certificatePem);
+        Files.writeString(next, material.certificatePem());
         Files.move(next, cert, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Returns a client context that trusts both test certificates and offers these protocols and cipher suites. */
+    /** Returns a client socket that trusts both test certificates and offers these protocols, cipher suites and http/1.1 by ALPN. */
     private SSLSocket socket(int port, List<String> protocols, List<String> ciphers) throws IOException {
         try {
             KeyStore trusted = KeyStore.getInstance("PKCS12");
             trusted.load(null, null);
-            trusted.setCertificateEntry("ec", ec.certificate);
-            trusted.setCertificateEntry("rsa", rsa.certificate);
+            trusted.setCertificateEntry("ec", ec.certificate());
+            trusted.setCertificateEntry("rsa", rsa.certificate());
             TrustManagerFactory trust = TrustManagerFactory.getInstance("PKIX");
             trust.init(trusted);
             SSLContext context = SSLContext.getInstance("TLS");
@@ -149,7 +118,7 @@ abstract class TlsTests extends Tier {
             if (!ciphers.isEmpty()) {
                 parameters.setCipherSuites(ciphers.toArray(String[]::new));
             }
-            parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+            parameters.setApplicationProtocols(new String[] {"http/1.1"}); // h2: alpnChoosesH2WhenOfferedAndHttp11Otherwise
             socket.setSSLParameters(parameters);
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             socket.setSoTimeout(5000);
@@ -174,7 +143,7 @@ abstract class TlsTests extends Tier {
         assertEquals(protocol, socket.getSession().getProtocol());
         assertTrue(TlsContext.CIPHER_SUITES.contains(socket.getSession().getCipherSuite()),
                 "an AEAD suite with forward secrecy: " + socket.getSession().getCipherSuite());
-        assertEquals("http/1.1", socket.getApplicationProtocol(), "ALPN: http/1.1 chosen from h2 and http/1.1");
+        assertEquals("http/1.1", socket.getApplicationProtocol(), "ALPN: http/1.1 as offered");
         try (RawClient client = RawClient.over(socket)) {
             RawResponse response = client.send(get("/remote")).readFinal();
             assertEquals(200, response.status());
@@ -193,24 +162,59 @@ abstract class TlsTests extends Tier {
         assertHttps(handshake(port, "TLSv1.2"), "TLSv1.2");
     }
 
-    /** ALPN offers http/1.1 alone: a client without ALPN is served, one that offers only h2 gets no_application_protocol. */
+    /** Returns a TLS 1.3 socket, its handshake done, that offered these protocols through ALPN. */
+    private SSLSocket alpn(int port, String... offered) throws IOException {
+        SSLSocket socket = socket(port, List.of("TLSv1.3"), List.of());
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setApplicationProtocols(offered);
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        return socket;
+    }
+
+    /**
+     * ALPN with HTTP/2 on (the default): {@code h2} is chosen when offered, first or alone, and then spoken;
+     * {@code http/1.1} when offered alone, and a client without ALPN is served HTTP/1.1. With {@code ferry.http2=false}
+     * the server offers {@code http/1.1} alone: a client that offers only {@code h2} gets no_application_protocol.
+     */
     @Test
-    void alpnIsHttp11OnlyAsLongAsHttp2IsNotSpoken() throws IOException {
-        try (SSLSocket plain = socket(port, List.of("TLSv1.3"), List.of())) {
-            SSLParameters parameters = plain.getSSLParameters();
-            parameters.setApplicationProtocols(new String[0]);
-            plain.setSSLParameters(parameters);
-            plain.startHandshake();
+    void alpnChoosesH2WhenOfferedAndHttp11Otherwise() throws IOException {
+        try (SSLSocket plain = alpn(port)) {
             assertEquals("", plain.getApplicationProtocol(), "no ALPN asked, none chosen");
             assertEquals(200, RawClient.over(plain).send(get("/hello")).readFinal().status());
         }
-        try (SSLSocket h2 = socket(port, List.of("TLSv1.3"), List.of())) {
-            SSLParameters parameters = h2.getSSLParameters();
-            parameters.setApplicationProtocols(new String[] {"h2"});
-            h2.setSSLParameters(parameters);
-            SSLException refused = assertThrows(SSLException.class, h2::startHandshake);
-            assertTrue(refused.getMessage().contains("no_application_protocol"), refused.getMessage());
+        try (SSLSocket http11 = alpn(port, "http/1.1")) {
+            assertEquals("http/1.1", http11.getApplicationProtocol());
+            assertEquals(200, RawClient.over(http11).send(get("/hello")).readFinal().status());
         }
+        if (!suite.speaksHttp2()) {
+            assertHttp11Only(port);
+            return;
+        }
+        for (String[] offered : List.of(new String[] {"h2", "http/1.1"}, new String[] {"h2"})) {
+            try (SSLSocket socket = alpn(port, offered); RawH2 h2 = RawH2.over(socket)) {
+                assertEquals("h2", socket.getApplicationProtocol(), "ALPN from " + List.of(offered));
+                RawH2.Reply reply = h2.get(1, "/remote").reply(1);
+                assertEquals(200, reply.status(), reply.toString());
+                assertTrue(reply.text().contains("scheme=https") && reply.text().contains("version=HTTP/2.0"), reply.text());
+            }
+        }
+        Server off = suite.start(handler(), base().http2(false).tls(Tls.pem(cert, key)).build());
+        try {
+            assertHttp11Only(off.port());
+        } finally {
+            stopWithin(off, Duration.ofMillis(500));
+        }
+    }
+
+    /** ALPN offers http/1.1 alone: chosen from h2 and http/1.1, and a client that offers only h2 gets no_application_protocol. */
+    private void assertHttp11Only(int port) throws IOException {
+        try (SSLSocket both = alpn(port, "h2", "http/1.1")) {
+            assertEquals("http/1.1", both.getApplicationProtocol(), "HTTP/1.1 only: http/1.1 from h2 and http/1.1");
+            assertEquals(200, RawClient.over(both).send(get("/hello")).readFinal().status());
+        }
+        SSLException refused = assertThrows(SSLException.class, () -> alpn(port, "h2").close());
+        assertTrue(refused.getMessage().contains("no_application_protocol"), refused.getMessage());
     }
 
     @Test
@@ -310,19 +314,19 @@ abstract class TlsTests extends Tier {
     @Test
     void certificateIsReadAgainWhenItsFilesChange() throws Exception {
         try (SSLSocket before = handshake(port, "TLSv1.3")) {
-            assertEquals(ec.certificate, before.getSession().getPeerCertificates()[0]);
+            assertEquals(ec.certificate(), before.getSession().getPeerCertificates()[0]);
             install(rsa);
             try {
                 // a new connection gets the new certificate; the one open keeps working
                 Certificate seen = null;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-                while (System.nanoTime() < deadline && !rsa.certificate.equals(seen)) {
+                while (System.nanoTime() < deadline && !rsa.certificate().equals(seen)) {
                     try (SSLSocket after = handshake(port, "TLSv1.3")) {
                         seen = after.getSession().getPeerCertificates()[0];
                         assertHttps(after, "TLSv1.3");
                     }
                 }
-                assertEquals(rsa.certificate, seen, "the certificate after its files changed");
+                assertEquals(rsa.certificate(), seen, "the certificate after its files changed");
                 try (RawClient old = RawClient.over(before)) {
                     assertEquals(200, old.send(get("/hello")).readFinal().status());
                 }
@@ -332,19 +336,19 @@ abstract class TlsTests extends Tier {
         }
         Certificate back = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        while (System.nanoTime() < deadline && !ec.certificate.equals(back)) {
+        while (System.nanoTime() < deadline && !ec.certificate().equals(back)) {
             try (SSLSocket again = handshake(port, "TLSv1.2")) {
                 back = again.getSession().getPeerCertificates()[0];
             }
         }
-        assertEquals(ec.certificate, back, "the first certificate again once its files are back");
+        assertEquals(ec.certificate(), back, "the first certificate again once its files are back");
     }
 
     @Test
     void aKeystoreServesToo() throws IOException {
-        Server other = suite.start(handler(), base().tls(Tls.keystore(rsa.keystore, PASSWORD, null)).build());
+        Server other = suite.start(handler(), base().tls(Tls.keystore(rsa.keystore(), PASSWORD, null)).build());
         try (SSLSocket socket = handshake(other.port(), "TLSv1.3")) {
-            assertEquals(rsa.certificate, socket.getSession().getPeerCertificates()[0]);
+            assertEquals(rsa.certificate(), socket.getSession().getPeerCertificates()[0]);
             assertHttps(socket, "TLSv1.3");
         } finally {
             stopWithin(other, Duration.ofMillis(500));
@@ -396,76 +400,51 @@ abstract class TlsTests extends Tier {
 
     // --- real clients
 
-    private record Run(int exit, String output) {
-    }
-
-    private static Run run(List<String> command, String input) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().write(input.getBytes(StandardCharsets.ISO_8859_1));
-        process.getOutputStream().close();
-        byte[] output = process.getInputStream().readNBytes(1 << 20); // ends when the process does
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("timed out: " + command);
-        }
-        return new Run(process.exitValue(), new String(output, StandardCharsets.ISO_8859_1));
-    }
-
-    private static void assumeTool(String tool, String... version) {
-        List<String> command = new ArrayList<>(List.of(tool));
-        command.addAll(List.of(version));
-        try {
-            run(command, "");
-        } catch (IOException | InterruptedException e) {
-            Assumptions.abort(tool + " is not installed (apt-get install -y " + tool + "): " + e.getMessage());
-        }
-    }
-
-    private Run sClient(String... options) throws IOException, InterruptedException {
-        assumeTool("openssl", "version");
+    private Tools.Run sClient(String... options) throws IOException, InterruptedException {
+        Tools.assumeTool("openssl", "openssl", "version");
         List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
                 "-servername", "localhost", "-CAfile", bundle.toString(), "-verify_return_error", "-ign_eof"));
         command.addAll(List.of(options));
-        return run(command, "GET /remote HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        return Tools.run(command, "GET /remote HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     }
 
     @Test
     void opensslSClientGetsAnAnswerOverTls13And12() throws Exception {
         for (String version : List.of("-tls1_3", "-tls1_2")) {
-            Run run = sClient(version, "-alpn", "h2,http/1.1");
-            assertTrue(run.output.contains("Verify return code: 0 (ok)"), version + ": " + run.output);
-            assertTrue(run.output.contains("ALPN protocol: http/1.1"), version + ": " + run.output);
-            assertTrue(run.output.contains("HTTP/1.1 200") && run.output.contains("scheme=https"), version + ": " + run.output);
+            Tools.Run run = sClient(version, "-alpn", "http/1.1");
+            assertTrue(run.output().contains("Verify return code: 0 (ok)"), version + ": " + run.output());
+            assertTrue(run.output().contains("ALPN protocol: http/1.1"), version + ": " + run.output());
+            assertTrue(run.output().contains("HTTP/1.1 200") && run.output().contains("scheme=https"), version + ": " + run.output());
         }
     }
 
     @Test
     void opensslSClientIsRefusedTls11AndWeakCiphers() throws Exception {
-        Run old = sClient("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
-        assertFalse(old.output.contains("no protocols available"), "the client must offer TLS 1.1: " + old.output);
-        assertTrue(old.exit != 0 && !old.output.contains("HTTP/1.1 200"), "TLS 1.1: " + old.output);
-        Run weak = sClient("-tls1_2", "-cipher", "AES128-GCM-SHA256:AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA256:"
+        Tools.Run old = sClient("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
+        assertFalse(old.output().contains("no protocols available"), "the client must offer TLS 1.1: " + old.output());
+        assertTrue(old.exit() != 0 && !old.output().contains("HTTP/1.1 200"), "TLS 1.1: " + old.output());
+        Tools.Run weak = sClient("-tls1_2", "-cipher", "AES128-GCM-SHA256:AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA256:"
                 + "ECDHE-RSA-AES128-SHA:DHE-RSA-AES128-GCM-SHA256");
-        assertTrue(weak.exit != 0 && !weak.output.contains("HTTP/1.1 200"), "weak suites: " + weak.output);
+        assertTrue(weak.exit() != 0 && !weak.output().contains("HTTP/1.1 200"), "weak suites: " + weak.output());
     }
 
     @Test
     void curlWithTheCaCertificateGetsAnAnswer() throws Exception {
-        assumeTool("curl", "--version");
+        Tools.assumeTool("curl", "curl", "--version");
         String url = "https://127.0.0.1:" + port + "/remote";
         for (List<String> versions : List.of(List.of("--tlsv1.3"), List.of("--tlsv1.2", "--tls-max", "1.2"))) {
-            List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "10", "--cacert", bundle.toString(),
+            List<String> command = new ArrayList<>(List.of("curl", "-sS", "--http1.1", "--max-time", "10", "--cacert", bundle.toString(),
                     "-w", "\n%{http_code} %{http_version} %{scheme}"));
             command.addAll(versions);
             command.add(url);
-            Run run = run(command, "");
-            assertEquals(0, run.exit, versions + ": " + run.output);
-            assertTrue(run.output.contains("scheme=https") && run.output.endsWith("\n200 1.1 HTTPS"), versions + ": " + run.output);
+            Tools.Run run = Tools.run(command, "");
+            assertEquals(0, run.exit(), versions + ": " + run.output());
+            assertTrue(run.output().contains("scheme=https") && run.output().endsWith("\n200 1.1 HTTPS"), versions + ": " + run.output());
         }
-        Run untrusted = run(List.of("curl", "-sS", "--max-time", "10", url), "");
-        assertEquals(60, untrusted.exit, "curl without the CA certificate refuses the server's: " + untrusted.output);
-        Run old = run(List.of("curl", "-sS", "--max-time", "10", "--cacert", bundle.toString(), "--tlsv1.1", "--tls-max", "1.1",
+        Tools.Run untrusted = Tools.run(List.of("curl", "-sS", "--max-time", "10", url), "");
+        assertEquals(60, untrusted.exit(), "curl without the CA certificate refuses the server's: " + untrusted.output());
+        Tools.Run old = Tools.run(List.of("curl", "-sS", "--max-time", "10", "--cacert", bundle.toString(), "--tlsv1.1", "--tls-max", "1.1",
                 "--ciphers", "DEFAULT@SECLEVEL=0", url), "");
-        assertTrue(old.exit != 0 && !old.output.contains("scheme="), "TLS 1.1: " + old.output);
+        assertTrue(old.exit() != 0 && !old.output().contains("scheme="), "TLS 1.1: " + old.output());
     }
 }

@@ -17,7 +17,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +33,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * handshake and its refusals, echo of text and binary, pings, the size limit (1009), a failing endpoint
  * (1011), the idle timeout (1001) and the close handshake, through a raw socket and the JDK's client.
  * The dev server cannot carry an upgrade: it answers one with 501 naming the dependency to add.
+ * Tagged {@code websocket}: {@code -Dgroups=websocket} runs it alone.
  */
+@Tag("websocket")
 abstract class WebSocketTests extends Tier {
 
     static final int MAX = 4096;
@@ -348,6 +354,29 @@ abstract class WebSocketTests extends Tier {
             assertEquals(WebSocket.INTERNAL_ERROR, close.closeCode());
             ws.close(WebSocket.INTERNAL_ERROR, "");
             assertTrue(ws.closedWithin(CLOSE_SLACK));
+        }
+    }
+
+    static Stream<WebSocketProtocolCases.Case> protocolCases() {
+        return WebSocketProtocolCases.all().stream();
+    }
+
+    /**
+     * The protocol cases of {@link WebSocketProtocolCases}: the server's answer must be the case's
+     * outcome, and the connection must end once the close handshake is done.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("protocolCases")
+    void protocolCasesInTheMannerOfAutobahn(WebSocketProtocolCases.Case c) throws IOException {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            String outcome = WebSocketProtocolCases.outcome(c, ws, CLOSE_SLACK);
+            assertEquals(c.expected(), outcome, c.toString());
+            try {
+                ws.close(1000, ""); // the answer to the server's close, if it still reads
+            } catch (IOException gone) {
+                // it closed the connection already
+            }
+            assertTrue(ws.closedWithin(CLOSE_SLACK), c + ": the server ends the connection after its close frame");
         }
     }
 

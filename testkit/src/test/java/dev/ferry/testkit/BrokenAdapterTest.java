@@ -40,6 +40,11 @@ class BrokenAdapterTest {
         protected ServerProvider provider() {
             return new ReferenceProvider(Flaw.DROPS_REPEATED_HEADERS);
         }
+
+        @Override
+        protected boolean speaksHttp2() {
+            return false;
+        }
     }
 
     /** Answers malformed framing with 400 but leaves the connection open and reads on. */
@@ -48,6 +53,11 @@ class BrokenAdapterTest {
         protected ServerProvider provider() {
             return new ReferenceProvider(Flaw.KEEPS_OPEN_AFTER_400);
         }
+
+        @Override
+        protected boolean speaksHttp2() {
+            return false;
+        }
     }
 
     /** Never times out a client that is slow to send its headers. */
@@ -55,6 +65,11 @@ class BrokenAdapterTest {
         @Override
         protected ServerProvider provider() {
             return new ReferenceProvider(Flaw.NO_HEADER_TIMEOUT);
+        }
+
+        @Override
+        protected boolean speaksHttp2() {
+            return false;
         }
     }
 

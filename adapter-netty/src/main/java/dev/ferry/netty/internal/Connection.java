@@ -27,6 +27,8 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -35,17 +37,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -58,8 +57,11 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     private static final short CRLF = ('\r' << 8) | '\n';
     private static final byte[] HTTP_1_1 = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
     private static final FastThreadLocal<WorkerBatch> BATCHES = new FastThreadLocal<>();
+    private static final int BODY_HIGH = 256 * 1024; // request body bytes waiting for the app before the socket is not read
 
     private final SocketChannel channel;
+    private final Engine engine;
+    private final ServerConfig config;
     private final Runnable serve;
     private final IdleStateHandler idle;
     private final boolean inline;
@@ -68,7 +70,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     private boolean draining, closing, inputClosed;
     // the request being served, on the event loop; its response, on the thread that serves it
     private HttpRequest request;
-    private Body body;
+    private BodyStream body;
     private boolean serving, requestDone, chunked, closes;
     private ByteBuf out;
 
@@ -76,6 +78,8 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
 
     Connection(SocketChannel channel, Engine engine, ServerConfig config, IdleStateHandler idle) {
         this.channel = channel;
+        this.engine = engine;
+        this.config = config;
         this.serve = () -> engine.serve(this);
         this.idle = idle;
         this.secure = config.tls().isPresent();
@@ -97,7 +101,9 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     }
 
     private void handle(Object msg) {
-        if (msg instanceof RequestDecoder.Refused refused) {
+        if (msg == RequestDecoder.HTTP2) { // the preface: the connection goes to Netty's HTTP/2 codec, the preface first
+            toHttp2();
+        } else if (msg instanceof RequestDecoder.Refused refused) {
             channel.write(Unpooled.wrappedBuffer(refused.response()), channel.voidPromise());
             closeGracefully();
         } else if (msg instanceof HttpRequest head) {
@@ -106,20 +112,36 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
             requestDone = false;
             var fields = head.headers();
             body = fields.contains(HttpHeaderNames.CONTENT_LENGTH) || fields.contains(HttpHeaderNames.TRANSFER_ENCODING)
-                    ? new Body() : null;
+                    ? new BodyStream(channel, this::updateReading, bodyNanos, BODY_HIGH) : null;
             if (body != null) {
-                startWorker(serve); // the app reads the body as it arrives, off the event loop
+                startWorker(channel, serve); // the app reads the body as it arrives, off the event loop
             }
         } else if (msg instanceof HttpContent content) {
             requestDone = content instanceof LastHttpContent && content.decoderResult().isSuccess();
             if (body != null) {
-                body.offer(content);
+                if (content.decoderResult().isFailure()) { // malformed framing fails the reads with 400
+                    content.release();
+                    body.fail(new HttpException(Status.BAD_REQUEST));
+                } else if (body.offer(content.content())) {
+                    updateReading();
+                }
+                if (requestDone) {
+                    body.end();
+                }
             } else if (inline) {
                 serve.run(); // a request without a body is whole with its (empty) last content
             } else {
-                startWorker(serve);
+                startWorker(channel, serve);
             }
         }
+    }
+
+    /** Hands the connection to Netty's HTTP/2 codec, with the bytes the decoder holds; on the event loop. */
+    private void toHttp2() {
+        closing = true;
+        Http2Stream.install(channel, engine, config, idle);
+        channel.pipeline().remove(this);
+        channel.pipeline().remove(RequestDecoder.class); // hands the bytes it holds on to the codec
     }
 
     /** Writes the last of a response, then moves on as its head says; from any thread, after its earlier writes. */
@@ -141,7 +163,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
         idle.resetReadTimeout(); // the idle time starts now, not at the last read before a long response
         if (body != null) { // the engine has read all it will, on the thread that sent this: drop what is left
             body.fail(new IOException("the exchange is over"));
-            ReferenceCountUtil.release(body.head);
+            body.release();
         }
         if (close || !requestDone) {
             closeGracefully();
@@ -185,7 +207,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent && !serving) {
+        if (event instanceof SslHandshakeCompletionEvent done && done.isSuccess() && !serving
+                && "h2".equals(channel.pipeline().get(SslHandler.class).engine().getApplicationProtocol())) {
+            toHttp2(); // ALPN chose h2: the client's first bytes must be the preface, which the codec checks
+        } else if (event instanceof IdleStateEvent && !serving) {
             channel.close(); // a body that stops arriving fails its reads at the body read timeout instead
         } else if (event instanceof ChannelInputShutdownEvent) {
             inputClosed = true; // the client sent all it will send: answer what it asked, then close
@@ -328,7 +353,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     }
 
     /** Runs the task on a virtual thread, started with the others handed off in this turn of the event loop. */
-    private void startWorker(Runnable task) {
+    static void startWorker(io.netty.channel.Channel channel, Runnable task) {
         WorkerBatch batch = BATCHES.get(); // one per event loop thread; called on the event loop only
         if (batch == null) {
             BATCHES.set(batch = new WorkerBatch(((SingleThreadEventLoop) channel.eventLoop())::executeAfterEventLoopIteration));
@@ -336,10 +361,12 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
         batch.add(task);
     }
 
+    private void push(ByteBuf bytes) throws IOException { push(channel, bytes, idleNanos); }
+
     /** Writes and flushes; over the channel's high water mark, waits until written, up to the idle timeout. */
-    private void push(ByteBuf bytes) throws IOException {
-        var written = channel.writeAndFlush(bytes);
-        if (!channel.isWritable() && !written.isDone() && !onIoThread()) { // a closed channel is not writable
+    static void push(io.netty.channel.Channel channel, Object message, long idleNanos) throws IOException {
+        var written = channel.writeAndFlush(message);
+        if (!channel.isWritable() && !written.isDone() && !channel.eventLoop().inEventLoop()) { // a closed channel is not writable
             CountDownLatch done = new CountDownLatch(1);
             written.addListener(future -> done.countDown());
             try {
@@ -374,90 +401,5 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
         out.writeByte(':').writeByte(' ');
         out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
         out.writeShort(CRLF);
-    }
-
-    /** A request body as the app reads it, fed by the event loop; the socket is not read while {@link #HIGH} bytes wait. */
-    private final class Body extends InputStream {
-        static final int HIGH = 256 * 1024;
-        /** Buffers, then the end (this body) or the exception that every later read throws. */
-        private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-        private final AtomicInteger waiting = new AtomicInteger();
-        private ByteBuf head;
-        private Object last;
-
-        /** Takes content as Netty decoded it; malformed framing fails the reads with 400. On the event loop. */
-        void offer(HttpContent content) {
-            ByteBuf bytes = content.content();
-            if (content.decoderResult().isFailure() || !bytes.isReadable()) {
-                bytes.release();
-            } else if (queue.offer(bytes) && waiting.addAndGet(weight(bytes)) >= HIGH) {
-                updateReading();
-            }
-            if (content.decoderResult().isFailure()) {
-                fail(new HttpException(Status.BAD_REQUEST));
-            } else if (content instanceof LastHttpContent) {
-                queue.add(this);
-            }
-        }
-
-        /** Drops what waits and makes every later read throw the exception; on the event loop. */
-        void fail(Exception cause) { // the first failure stays: a broken body is 400 even if the client then leaves
-            for (Object waited; (waited = queue.poll()) != null; ) {
-                cause = waited instanceof Exception first ? first : cause;
-                ReferenceCountUtil.release(waited);
-            }
-            queue.add(cause);
-        }
-
-        /** Returns whether too much waits: {@link #HIGH} while the socket is read, half of it once it is not. */
-        boolean full(boolean reading) {
-            return waiting.get() >= (reading ? HIGH : HIGH / 2);
-        }
-
-        private static int weight(ByteBuf bytes) { // at least 8 KiB, so small chunks count; a slice keeps its capacity
-            return Math.max(8192, bytes.capacity());
-        }
-
-        @Override
-        public int read() throws IOException { byte[] one = new byte[1]; return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF; }
-
-        @Override
-        public int read(byte[] into, int offset, int length) throws IOException {
-            if (length == 0) {
-                return 0;
-            }
-            while (head == null) {
-                try {
-                    last = last != null ? last : queue.poll(bodyNanos, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while reading the request body");
-                }
-                if (last instanceof ByteBuf bytes) {
-                    head = bytes;
-                    last = null;
-                } else if (last == null) {
-                    throw new SocketTimeoutException("no byte of the request body came within the body read timeout");
-                } else if (last instanceof IOException e) {
-                    throw e;
-                } else if (last instanceof RuntimeException e) {
-                    throw e;
-                } else {
-                    return -1;
-                }
-            }
-            int n = Math.min(length, head.readableBytes());
-            head.readBytes(into, offset, n);
-            if (!head.isReadable()) {
-                int weight = weight(head);
-                head.release();
-                head = null;
-                int left = waiting.addAndGet(-weight);
-                if (left < HIGH / 2 && left + weight >= HIGH / 2) {
-                    channel.eventLoop().execute(Connection.this::updateReading);
-                }
-            }
-            return n;
-        }
     }
 }

@@ -50,7 +50,7 @@ public final class NettyServer implements Server {
     public NettyServer(Handler app, ServerConfig config) {
         this.config = config;
         this.engine = Engine.create(app, config);
-        this.tls = config.tls().map(TlsContext::create).orElse(null);
+        this.tls = config.tls().map(settings -> TlsContext.create(settings, config.http2())).orElse(null);
         String forced = System.getProperty("ferry.netty.transport", "").strip().toLowerCase(Locale.ROOT);
         boolean uring = forced.matches("|io_?uring") && IoUring.isAvailable();
         boolean epoll = !uring && forced.matches("|epoll") && Epoll.isAvailable();
@@ -113,6 +113,8 @@ public final class NettyServer implements Server {
     /** Stops in the engine's one sequence: the listener stays open until the engine stops accepting. */
     @Override
     public void stop(Duration grace) {
+        // HTTP/2 connections get GOAWAY now: their streams in flight go on for the grace, new ones are refused
+        channels.forEach(channel -> channel.eventLoop().execute(() -> Http2Stream.goAway(channel, grace)));
         engine.stop(grace, () -> listener.close().awaitUninterruptibly(), () -> {
             // io_uring writes complete later: close once what was written is out, or after a second
             channels.writeAndFlush(Unpooled.EMPTY_BUFFER).awaitUninterruptibly(1, TimeUnit.SECONDS);

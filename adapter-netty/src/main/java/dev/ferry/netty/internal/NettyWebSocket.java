@@ -1,5 +1,6 @@
 package dev.ferry.netty.internal;
 
+import dev.ferry.spi.WebSocketClose;
 import dev.ferry.spi.WebSocketEvents;
 import dev.ferry.spi.WebSocketTransport;
 import io.netty.buffer.ByteBuf;
@@ -19,6 +20,7 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -37,6 +39,8 @@ final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> i
     private final Channel channel;
     private WebSocketEvents events;
     private volatile boolean closeSent;
+    /** The decoder met a broken frame: it discards the rest of the input, so no close frame can be read. */
+    private volatile boolean broken;
     private boolean ended;
 
     NettyWebSocket(Channel channel) {
@@ -60,9 +64,13 @@ final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> i
             case CloseWebSocketFrame close -> {
                 int code = close.statusCode() < 0 ? 1005 : close.statusCode();
                 String reason = close.statusCode() < 0 ? "" : close.reasonText();
+                if (close.statusCode() >= 0 && !WebSocketClose.sendable(code)) {
+                    events.protocolError(1002, new IOException("a close frame with the code " + code));
+                    return;
+                }
                 if (!closeSent) {
                     closeSent = true; // the answer echoes the code, and the server closes the connection first
-                    ctx.writeAndFlush(code == 1005 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, ""))
+                    ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketClose.answer(code), ""))
                             .addListener(ChannelFutureListener.CLOSE);
                 } else {
                     ctx.close();
@@ -95,6 +103,7 @@ final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> i
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        broken = true;
         if (cause instanceof CorruptedWebSocketFrameException corrupt) {
             int code = corrupt.closeStatus().code();
             if (code == 1009) {
@@ -139,7 +148,7 @@ final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> i
         closeSent = true;
         ChannelFuture written = channel.writeAndFlush(code == 1005 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, reason));
         written.addListener(done -> {
-            if (done.isSuccess()) {
+            if (done.isSuccess() && !broken) {
                 channel.eventLoop().schedule(() -> channel.close(), CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
             } else {
                 channel.close();

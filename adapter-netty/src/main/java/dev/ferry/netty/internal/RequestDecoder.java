@@ -30,10 +30,13 @@ final class RequestDecoder extends HttpRequestDecoder {
     record Refused(byte[] response) {
     }
 
+    /** Passed on when the connection opened with the HTTP/2 preface; the decoder then keeps every byte, the preface first. */
+    static final Object HTTP2 = new Object();
+
     private final HeadCheck check;
     private final long headerTimeoutNanos;
     private int checked; // bytes at and after the reader index that the check has passed
-    private boolean refused;
+    private boolean refused, http2;
     private Future<?> timer;
 
     RequestDecoder(ServerConfig config) {
@@ -62,12 +65,23 @@ final class RequestDecoder extends HttpRequestDecoder {
     }
 
     @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        if (timer != null) { // the connection went on to HTTP/2 or WebSocket
+            timer.cancel(false);
+        }
+        super.handlerRemoved0(ctx);
+    }
+
+    @Override
     protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) { // Netty would drop CL
         throw new IllegalArgumentException("Content-Length together with Transfer-Encoding"); // request smuggling
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (http2) {
+            return; // left for the HTTP/2 codec, which takes the place of this decoder
+        }
         if (refused) {
             in.skipBytes(in.readableBytes());
             return;
@@ -76,6 +90,17 @@ final class RequestDecoder extends HttpRequestDecoder {
         for (int n; (n = in.writerIndex() - at) > 0 && !check.failed(); ) {
             ByteBuffer bytes = in.nioBufferCount() == 1 ? in.internalNioBuffer(at, n) : in.nioBuffer(at, n);
             at += check.scan(bytes, bytes.position(), bytes.position() + n) - bytes.position();
+        }
+        if (check.http2()) {
+            http2 = true;
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            // fired now, not added to out: the bytes stay unread, and the connection removes this decoder,
+            // which then hands them to the HTTP/2 codec
+            ctx.fireChannelRead(HTTP2);
+            return;
         }
         if (!check.inHead() && timer != null) {
             timer.cancel(false);

@@ -41,10 +41,33 @@ public record ServletExchange(String method, String target, String version, Stri
                 request.getRemotePort()), request, response, request.getAttribute(TOMCAT), new AtomicBoolean());
     }
 
+    /** Returns whether the request came on an HTTP/2 stream, as the container reports its protocol. */
+    @Override
+    public boolean http2() {
+        return version.equals("HTTP/2.0");
+    }
+
+    /** Returns whether an HTTP/2 request without Content-Length has a body still to come: its stream has not ended. */
+    @Override
+    public boolean bodyFollows() {
+        try {
+            return http2() && request.getContentLengthLong() < 0 && !request.getInputStream().isFinished();
+        } catch (IOException | IllegalStateException e) {
+            return false;
+        }
+    }
+
     @Override
     public void headers(BiConsumer<String, String> action) {
         request.getHeaderNames().asIterator().forEachRemaining(name ->
                 request.getHeaders(name).asIterator().forEachRemaining(value -> action.accept(name, value)));
+        String name = request.getServerName();
+        if (http2() && request.getHeader("Host") == null && name != null && !name.isEmpty()) {
+            // :authority, which the container parses into the server's name and port (the scheme's default port left out)
+            int port = request.getServerPort();
+            boolean usual = port <= 0 || port == (scheme.equals("https") ? 443 : 80);
+            action.accept("Host", usual ? name : name + ":" + port);
+        }
     }
 
     @Override

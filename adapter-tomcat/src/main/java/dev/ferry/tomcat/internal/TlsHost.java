@@ -17,14 +17,14 @@ import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 /** Tomcat's TLS host given the core's {@link TlsContext}, so that Tomcat offers what every server offers. */
 public record TlsHost(javax.net.ssl.SSLContext context) implements SSLContext {
 
-    /** Returns the default host's TLS settings: the core's context, protocols and cipher suites. */
-    public static SSLHostConfig of(Tls tls) {
+    /** Returns the default host's TLS settings: the core's context, protocols, cipher suites and ALPN protocols. */
+    public static SSLHostConfig of(Tls tls, boolean http2) {
         SSLHostConfig host = new SSLHostConfig();
         host.setProtocols(String.join(",", TlsContext.PROTOCOLS));
         host.setCiphers(String.join(",", TlsContext.CIPHER_SUITES));
         host.setHonorCipherOrder(true);
         SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(host, SSLHostConfigCertificate.Type.UNDEFINED);
-        certificate.setSslContext(new TlsHost(TlsContext.create(tls)));
+        certificate.setSslContext(new TlsHost(TlsContext.create(tls, http2)));
         host.addCertificate(certificate);
         return host;
     }

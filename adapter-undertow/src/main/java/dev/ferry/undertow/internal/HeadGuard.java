@@ -14,7 +14,8 @@ import org.xnio.conduits.StreamSourceConduit;
  * The source conduit under Undertow's parser, so that the core's {@link HeadCheck} sees every byte first.
  * Bytes pass on up to a refused head, whose refusal goes to the socket once Undertow reads again (after it
  * answered the requests before), or up to the byte that broke a chunked body; empty lines before a request
- * line are cut out. A connection on which nothing arrives within the header timeout is closed.
+ * line are cut out. A connection on which nothing arrives within the header timeout is closed. After the HTTP/2
+ * preface, or a WebSocket upgrade, bytes pass unchecked; an HTTP/2 connection reads the frame headers going by.
  */
 final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> implements Runnable {
 
@@ -22,8 +23,9 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     final HeadCheck check;
     private ByteBuffer refusal;
     private boolean arrived;
-    volatile boolean engineReads;
-    volatile boolean upgraded; // the connection carries WebSocket frames from now on // from the engine's first read of a request body until it hands over the response
+    volatile boolean engineReads; // from the engine's first read of a request body until it hands over the response
+    volatile boolean upgraded; // the connection carries WebSocket frames from now on
+    Http2Connections.Connection http2; // Undertow's HTTP/2 connection over this one, which reads its frame headers
 
     HeadGuard(StreamConnection connection, ServerConfig config) {
         super(connection.getSourceChannel().getConduit());
@@ -35,10 +37,14 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (upgraded) {
-            return next.read(dst); // WebSocket frames, no longer HTTP
-        }
         int from = dst.position();
+        if (upgraded || check.http2()) {
+            int n = next.read(dst); // WebSocket or HTTP/2 frames, no longer HTTP/1
+            if (n > 0 && http2 != null) {
+                http2.scan(dst, from, from + n);
+            }
+            return n;
+        }
         if (check.failed()) {
             return refuse(dst, from);
         }

@@ -12,8 +12,10 @@ import java.util.List;
 import io.undertow.io.IoCallback;
 import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.undertow.util.Protocols;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -36,6 +38,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     private final HttpServerExchange http;
     private final HeadGuard guard;
     private final ServerConfig config;
+    private final boolean http2;
     private ResponseHead head;
     private StreamSourceChannel in;
     private StreamSinkChannel out;
@@ -46,8 +49,26 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
 
     UndertowExchange(HttpServerExchange http, ServerConfig config) {
         this.http = http;
-        this.guard = (HeadGuard) ((AbstractServerConnection) http.getConnection()).getOriginalSourceConduit();
+        this.http2 = http.getProtocol() == Protocols.HTTP_2_0;
+        if (http2) {
+            Http2Connections.Connection connection = http.getConnection().getAttachment(Http2Connections.CONNECTION);
+            connection.opened(http);
+            this.guard = connection.guard;
+        } else {
+            this.guard = (HeadGuard) ((AbstractServerConnection) http.getConnection()).getOriginalSourceConduit();
+        }
         this.config = config;
+    }
+
+    @Override
+    public boolean http2() {
+        return http2;
+    }
+
+    /** Undertow ends the request at once when its HEADERS frame ended the stream. */
+    @Override
+    public boolean bodyFollows() {
+        return http2 && !http.isRequestComplete();
     }
 
     @Override
@@ -120,9 +141,22 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         return n;
     }
 
-    /** Writes straight to the socket: Undertow's own interim response has a Content-Length, which a 1xx must not. */
+    /**
+     * Writes straight to the socket: Undertow's own interim response has a Content-Length, which a 1xx must not.
+     * On HTTP/2, Undertow's own: a HEADERS frame with {@code :status 100} alone.
+     */
     @Override
     public void sendContinue() throws IOException {
+        if (http2) {
+            HttpContinue.ContinueResponseSender interim = HttpContinue.createResponseSender(http);
+            if (!interim.send()) {
+                interim.awaitWritable(config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                if (!interim.send()) {
+                    throw new IOException("no room for 100 Continue: the client does not read");
+                }
+            }
+            return;
+        }
         ByteBuffer interim = ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         if (guard.connection.getSinkChannel().write(interim) < interim.capacity()) {
             IoUtils.safeClose(guard.connection);
@@ -219,9 +253,12 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         this.head = head;
         http.setStatusCode(head.status()).setReasonPhrase(head.reason());
         if (bodyless) {
-            // what Undertow adds for a body it will not send (chunked, a close) gives way to the head
+            // what Undertow adds for a body it will not send (chunked, a close) gives way to the head; on HTTP/2 it adds
+            // nothing of the kind, but :status, at once
             out = http.getResponseChannel();
-            http.getResponseHeaders().clear();
+            if (!http2) {
+                http.getResponseHeaders().clear();
+            }
         }
         head.forEach(this);
         http.setPersistent(!head.closes());

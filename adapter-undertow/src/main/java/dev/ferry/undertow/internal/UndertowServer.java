@@ -25,13 +25,14 @@ import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
-/** A Ferry app on Undertow's HTTP/1.1 listener, every request served by the core's {@link Engine}. */
+/** A Ferry app on Undertow's HTTP/1.1 listener and HTTP/2 support, every request served by the core's {@link Engine}. */
 public final class UndertowServer implements Server {
 
     private final ServerConfig config;
     private final Engine engine;
     private final XnioWorker worker;
     private final AcceptingChannel<StreamConnection> acceptor;
+    private final Http2Connections http2;
     private final int port;
 
     /** Starts serving the app and returns once the port is bound. */
@@ -50,6 +51,11 @@ public final class UndertowServer implements Server {
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
                 .set(UndertowOptions.ALWAYS_SET_DATE, false).set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .set(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, true).set(UndertowOptions.DECODE_URL, false)
+                // HTTP/2: the limits as settings, no push, rapid reset (CVE-2023-44487) at most 200 resets in 30 s, then GOAWAY
+                .set(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, config.http2MaxStreams())
+                .set(UndertowOptions.HTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, config.maxHeaderBytes())
+                .set(UndertowOptions.HTTP2_SETTINGS_ENABLE_PUSH, false)
+                .set(UndertowOptions.MAX_RST_FRAMES_PER_WINDOW, 200).set(UndertowOptions.RST_FRAMES_TIME_WINDOW, 30_000)
                 .getMap());
         ThreadLocal<WorkerBatch> batches = ThreadLocal.withInitial(() -> new WorkerBatch(XnioIoThread.requireCurrentThread()::execute));
         boolean inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
@@ -66,14 +72,20 @@ public final class UndertowServer implements Server {
         });
         // one IO thread per core, as there is one carrier thread per core: more only add context switches
         // TLS wraps each accepted connection; the head check's conduit then sits on the decrypted stream
-        UndertowXnioSsl tls = config.tls().map(t -> new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, TlsContext.create(t))).orElse(null);
+        UndertowXnioSsl tls = config.tls().map(t -> new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, TlsContext.create(t, config.http2()))).orElse(null);
+        this.http2 = config.http2() ? new Http2Connections(listener, config.idleTimeout()) : null;
         this.worker = Xnio.getInstance().createWorkerBuilder().setWorkerIoThreads(Runtime.getRuntime().availableProcessors()).build();
         try {
             this.acceptor = worker.createStreamConnectionServer(new InetSocketAddress(host, config.port()),
                     ChannelListeners.openListenerAdapter(accepted -> {
                         StreamConnection connection = tls == null ? accepted : tls.wrapExistingConnection(accepted, OptionMap.EMPTY, false);
-                        connection.getSourceChannel().setConduit(new HeadGuard(connection, config));
-                        listener.handleEvent(connection);
+                        HeadGuard guard = new HeadGuard(connection, config);
+                        connection.getSourceChannel().setConduit(guard);
+                        if (http2 == null) {
+                            listener.handleEvent(connection);
+                        } else {
+                            http2.accept(connection, guard);
+                        }
                     }), OptionMap.builder()
                             .set(Options.REUSE_ADDRESSES, true).set(Options.TCP_NODELAY, true).set(Options.BACKLOG, 1024)
                             .set(Options.CONNECTION_HIGH_WATER, config.maxConnections())
@@ -102,11 +114,22 @@ public final class UndertowServer implements Server {
         return port;
     }
 
-    /** Stops in the engine's one sequence; the worker's shutdown closes every connection once its queued tasks ran. */
+    /**
+     * Stops in the engine's one sequence, HTTP/2 clients told by GOAWAY as it begins and again before the close; the
+     * worker's shutdown closes every connection once its queued tasks ran.
+     */
     @Override
     public synchronized void stop(Duration grace) {
         if (!worker.isShutdown()) {
-            engine.stop(grace, () -> IoUtils.safeClose(acceptor), worker::shutdown);
+            if (http2 != null) {
+                http2.stopping();
+            }
+            engine.stop(grace, () -> IoUtils.safeClose(acceptor), () -> {
+                if (http2 != null) {
+                    http2.close();
+                }
+                worker.shutdown();
+            });
         }
     }
 

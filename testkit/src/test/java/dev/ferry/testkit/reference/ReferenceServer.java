@@ -509,10 +509,24 @@ public final class ReferenceServer implements Server {
                         }
                         case 8 -> {
                             int code = payload.length >= 2 ? (payload[0] & 0xFF) << 8 | payload[1] & 0xFF : 1005;
-                            String reason = payload.length > 2 ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
+                            String reason;
+                            try {
+                                reason = payload.length > 2 ? StandardCharsets.UTF_8.newDecoder()
+                                        .decode(java.nio.ByteBuffer.wrap(payload, 2, payload.length - 2)).toString() : "";
+                            } catch (java.nio.charset.CharacterCodingException e) {
+                                discarding = true;
+                                events.protocolError(1007, e);
+                                continue;
+                            }
+                            if (payload.length == 1 || payload.length >= 2 && !dev.ferry.spi.WebSocketClose.sendable(code)) {
+                                discarding = true;
+                                events.protocolError(1002, new IOException("a close frame with the code " + code));
+                                continue;
+                            }
                             if (!closeSent) {
                                 closeSent = true;
-                                writeFrame(8, code == 1005 ? new byte[0] : new byte[] {(byte) (code >> 8), (byte) code});
+                                int answer = dev.ferry.spi.WebSocketClose.answer(code);
+                                writeFrame(8, new byte[] {(byte) (answer >> 8), (byte) answer});
                             }
                             events.closed(code, reason);
                             return;

@@ -1,0 +1,348 @@
+package dev.ferry.netty.internal;
+
+import dev.ferry.server.Execution;
+import dev.ferry.server.ServerConfig;
+import dev.ferry.spi.Engine;
+import dev.ferry.spi.Exchange;
+import dev.ferry.spi.ResponseHead;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataChunkedInput;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+
+/**
+ * One HTTP/2 stream of a connection served by Netty's HTTP/2 codec ({@link Http2FrameCodec} and
+ * {@link Http2MultiplexHandler}, a child channel per stream), and the exchange it carries to the engine.
+ */
+final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange {
+
+    /** Rapid reset (CVE-2023-44487): more RST_STREAM frames than this from a client in the window is GOAWAY and close. */
+    static final int MAX_RESETS = 200;
+    static final int RESET_WINDOW_SECONDS = 30;
+    /** The connection's receive window: the streams' bodies share it, each bounded by its own (the default, 64 KiB). */
+    private static final int CONNECTION_WINDOW = 1024 * 1024;
+    private static final int BODY_HIGH = 64 * 1024; // a stream's body bytes waiting for the app before the stream is not read
+
+    private final Http2StreamChannel channel;
+    private final Runnable serve;
+    private final IdleStateHandler idle;
+    private final boolean inline, secure;
+    private final long idleNanos, bodyNanos;
+    private final AtomicInteger serving; // the connection's exchanges whose response is not yet handed over whole
+    private final AtomicBoolean counted = new AtomicBoolean();
+    private Http2Headers request;
+    private BodyStream body;
+    private boolean requestDone;
+
+    private Http2Stream(Http2StreamChannel channel, Engine engine, ServerConfig config, IdleStateHandler idle,
+                        AtomicInteger serving) {
+        this.channel = channel;
+        this.serving = serving;
+        this.serve = () -> engine.serve(this);
+        this.idle = idle;
+        this.secure = config.tls().isPresent();
+        this.inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
+        this.idleNanos = config.idleTimeout().toNanos();
+        this.bodyNanos = config.bodyReadTimeout().toNanos();
+    }
+
+    /**
+     * Puts Netty's HTTP/2 codec at the end of the connection's pipeline, with the limits the settings map to;
+     * the caller then removes the HTTP/1 handlers, and the bytes they held, the preface first, go to it.
+     */
+    static void install(Channel connection, Engine engine, ServerConfig config, IdleStateHandler idle) {
+        Http2Settings settings = Http2Settings.defaultSettings().maxConcurrentStreams(config.http2MaxStreams())
+                .maxHeaderListSize(config.maxHeaderBytes());
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().initialSettings(settings)
+                .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS, RESET_WINDOW_SECONDS)
+                .gracefulShutdownTimeoutMillis(config.idleTimeout().toMillis()).build(); // after GOAWAY, streams get this long
+        var events = new ConnectionEvents();
+        var streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast(new ChunkedWriteHandler(), new Http2Stream(stream, engine, config, idle, events.serving));
+            }
+        });
+        connection.pipeline().addLast(codec, streams, events);
+        try {
+            var local = codec.connection().local().flowController();
+            var whole = codec.connection().connectionStream();
+            local.incrementWindowSize(whole, Math.max(0, CONNECTION_WINDOW - local.windowSize(whole)));
+        } catch (Exception e) {
+            connection.close();
+        }
+    }
+
+    /**
+     * Starts the graceful stop of an HTTP/2 connection: GOAWAY now, naming the last stream the client opened;
+     * the streams in flight go on for up to the grace, then the connection closes. Nothing for an HTTP/1 connection.
+     */
+    static void goAway(Channel connection, Duration grace) {
+        Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+        if (codec == null) {
+            return;
+        }
+        codec.gracefulShutdownTimeoutMillis(Math.max(0, grace.toMillis()));
+        connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        connection.close(); // the codec closes once its streams are done, or at the timeout
+    }
+
+    /** What concerns the whole connection once it speaks HTTP/2. */
+    private static final class ConnectionEvents extends ChannelInboundHandlerAdapter {
+        final AtomicInteger serving = new AtomicInteger();
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            // idle with no exchange being served (a stream may still hold a response the client does not take),
+            // or the client sends nothing more: GOAWAY, then close once the streams are done, or at the idle timeout
+            if (event instanceof IdleStateEvent && serving.get() == 0 || event instanceof ChannelInputShutdownEvent) {
+                ctx.close();
+            }
+            ReferenceCountUtil.release(event);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg); // settings, pings and GOAWAY: the codec has acted on them
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
+                ctx.close(); // an HTTP/2 error is the codec's: it sends GOAWAY with its code, then closes
+            }
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Http2HeadersFrame frame && request == null) {
+            request = frame.headers();
+            requestDone = frame.isEndStream();
+            serving.incrementAndGet();
+            counted.set(true);
+            if (!requestDone) {
+                body = new BodyStream(channel, this::updateReading, bodyNanos, BODY_HIGH);
+                Connection.startWorker(channel, serve); // the app reads the body as it arrives, off the event loop
+            } else if (inline) {
+                serve.run();
+            } else {
+                Connection.startWorker(channel, serve);
+            }
+        } else if (msg instanceof Http2HeadersFrame trailers) { // trailers end the stream; the API has no place for them
+            requestDone = trailers.isEndStream();
+            if (requestDone && body != null) {
+                body.end();
+            }
+        } else if (msg instanceof Http2DataFrame data) {
+            requestDone = data.isEndStream();
+            if (body == null) {
+                data.release();
+                return;
+            }
+            if (body.offer(data.content())) {
+                updateReading();
+            }
+            if (requestDone) {
+                body.end();
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Reads the stream (and gives its window back to the client) only while its unread body is below the bound. */
+    private void updateReading() {
+        channel.config().setAutoRead(body == null || !body.full(channel.config().isAutoRead()));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof Http2ResetFrame && body != null && !requestDone) {
+            body.fail(new IOException("the client reset the stream"));
+        }
+        ReferenceCountUtil.release(event);
+    }
+
+    /** The response is handed over whole, or the stream is gone: the exchange no longer keeps the connection from idling. */
+    private void handedOver() {
+        if (counted.compareAndSet(true, false)) {
+            serving.decrementAndGet();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        handedOver();
+        if (body != null && !requestDone) {
+            body.fail(new IOException("the stream was closed"));
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) { channel.close(); }
+
+    @Override
+    public String method() { return String.valueOf(request.method() == null ? "" : request.method()); }
+
+    @Override
+    public String target() { return String.valueOf(request.path() == null ? "" : request.path()); }
+
+    @Override
+    public String version() { return "HTTP/2.0"; }
+
+    @Override
+    public boolean http2() { return true; }
+
+    @Override
+    public boolean bodyFollows() { return body != null && !request.contains("content-length"); }
+
+    @Override
+    public void headers(BiConsumer<String, String> action) {
+        CharSequence authority = null;
+        boolean host = false;
+        for (Map.Entry<CharSequence, CharSequence> field : request) {
+            CharSequence name = field.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                authority = AsciiString.contentEquals(name, ":authority") ? field.getValue() : authority;
+            } else {
+                host |= AsciiString.contentEqualsIgnoreCase(name, "host");
+                action.accept(name.toString(), field.getValue().toString());
+            }
+        }
+        if (!host && authority != null) {
+            action.accept("Host", authority.toString());
+        }
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() { return (InetSocketAddress) channel.parent().remoteAddress(); }
+
+    @Override
+    public String scheme() { return secure ? "https" : "http"; }
+
+    @Override
+    public InputStream body() { return body != null ? body : InputStream.nullInputStream(); }
+
+    @Override
+    public void sendContinue() throws IOException {
+        Connection.push(channel, new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("100")), idleNanos);
+    }
+
+    @Override
+    public void send(ResponseHead head, ByteBuffer content) {
+        boolean empty = head.framing() == ResponseHead.Framing.NONE || !content.hasRemaining();
+        ChannelFuture last = channel.write(headers(head, empty));
+        if (!empty) { // a whole response comes from an immutable body: sent without a copy
+            last = channel.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(content.duplicate()), true));
+        }
+        ended(last);
+    }
+
+    @Override
+    public void sendFile(ResponseHead head, Path file, long position, long count) throws IOException {
+        FileChannel region = FileChannel.open(file);
+        channel.write(headers(head, false), channel.voidPromise());
+        // read as the stream's window and the connection drain, by the stream's ChunkedWriteHandler
+        ended(channel.write(new Http2DataChunkedInput(new ChunkedNioFile(region, position, count, 16 * 1024), channel.stream())));
+    }
+
+    @Override
+    public void writeHead(ResponseHead head) {
+        channel.write(headers(head, false), channel.voidPromise()); // flushed with the first bytes after it
+    }
+
+    @Override
+    public void write(ByteBuffer bytes) throws IOException {
+        if (bytes.hasRemaining()) { // copied: the caller may reuse its buffer once this returns
+            Connection.push(channel, new DefaultHttp2DataFrame(channel.alloc().ioBuffer(bytes.remaining()).writeBytes(bytes)),
+                    idleNanos);
+        }
+    }
+
+    @Override
+    public void flush() { channel.flush(); }
+
+    @Override
+    public void end() {
+        ended(channel.write(new DefaultHttp2DataFrame(true)));
+    }
+
+    /** Resets the stream: the client never takes what was sent for a complete response. The connection goes on. */
+    @Override
+    public void abort() { // RST_STREAM (CANCEL) unless both sides ended the stream
+        handedOver();
+        channel.close();
+    }
+
+    @Override
+    public boolean onIoThread() { return channel.eventLoop().inEventLoop(); }
+
+    /** Flushes the response's end; once it is written (or failed), on the event loop, drops what is left of the request. */
+    private void ended(ChannelFuture last) {
+        handedOver();
+        channel.flush();
+        last.addListener(written -> over());
+    }
+
+    private void over() {
+        idle.resetReadTimeout(); // the connection's idle time starts now, not at its last read
+        if (body != null) { // the engine has read all it will
+            body.fail(new IOException("the exchange is over"));
+            body.release();
+        }
+        if (!requestDone && channel.isActive()) {
+            // a whole response before the whole request: the client may stop sending it (RFC 9113, 8.1)
+            channel.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+            channel.close();
+        }
+    }
+
+    private static Http2HeadersFrame headers(ResponseHead head, boolean endStream) {
+        Http2Headers fields = new DefaultHttp2Headers();
+        fields.status(AsciiString.of(Integer.toString(head.status())));
+        head.forEachAppField((name, value) -> fields.add(AsciiString.of(name).toLowerCase(), value));
+        fields.set("date", head.date());
+        if (head.contentLength() >= 0) {
+            fields.set("content-length", Long.toString(head.contentLength()));
+        }
+        return new DefaultHttp2HeadersFrame(fields, endStream);
+    }
+}

@@ -1,0 +1,291 @@
+package dev.ferry.undertow.internal;
+
+import io.undertow.UndertowOptions;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.connector.PooledByteBuffer;
+import io.undertow.protocols.http2.AbstractHttp2StreamSourceChannel;
+import io.undertow.protocols.http2.Http2Channel;
+import io.undertow.protocols.http2.Http2StreamSourceChannel;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpOpenListener;
+import io.undertow.server.protocol.http2.Http2ReceiveListener;
+import io.undertow.util.AttachmentKey;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xnio.Buffers;
+import org.xnio.ChannelListener;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.StreamConnection;
+import org.xnio.channels.Channels;
+import org.xnio.conduits.AbstractStreamSinkConduit;
+import org.xnio.conduits.ConduitStreamSourceChannel;
+import org.xnio.conduits.Conduits;
+import org.xnio.conduits.StreamSinkConduit;
+
+/**
+ * Reads each new connection's first bytes through its {@link HeadGuard}: one that opens with the HTTP/2 preface
+ * (h2c with prior knowledge, or h2 over TLS) goes to Undertow's own HTTP/2 support, any other to the HTTP/1.1
+ * listener with the bytes read. Keeps the HTTP/2 connections, to send each GOAWAY when the server stops: a first one
+ * as the stop begins, with the last stream id 2^31-1 (RFC 9113, section 6.8) written between two of Undertow's frames, as
+ * Undertow's own closes the connection once sent; Undertow's own, with the last stream it took, once the streams in
+ * flight are done.
+ */
+final class Http2Connections {
+
+    /** The HTTP/2 connection, attached to itself: its exchanges find it there. */
+    static final AttachmentKey<Connection> CONNECTION = AttachmentKey.create(Connection.class);
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final HttpOpenListener http1;
+    private final Duration idleTimeout;
+
+    /** HTTP/2 with the HTTP/1.1 listener's buffers, options (the HTTP/2 settings among them) and root handler. */
+    Http2Connections(HttpOpenListener http1, Duration idleTimeout) {
+        this.http1 = http1;
+        this.idleTimeout = idleTimeout;
+    }
+
+    /** Reads until the bytes are the preface or cannot begin it, then hands the connection on with them. */
+    void accept(StreamConnection connection, HeadGuard guard) {
+        ChannelListener<ConduitStreamSourceChannel> sniff = new ChannelListener<>() {
+            private PooledByteBuffer first; // held only while a part of the preface is in
+
+            @Override
+            public void handleEvent(ConduitStreamSourceChannel source) {
+                first = sniff(source, connection, guard, first != null ? first : http1.getBufferPool().allocate());
+            }
+        };
+        connection.getSourceChannel().setReadListener(sniff);
+        sniff.handleEvent(connection.getSourceChannel());
+    }
+
+    /** Returns the buffer while the bytes may still be the preface and more are to come, else null. */
+    private PooledByteBuffer sniff(ConduitStreamSourceChannel source, StreamConnection connection, HeadGuard guard, PooledByteBuffer first) {
+        ByteBuffer bytes = first.getBuffer();
+        try {
+            int n = 0;
+            while (!guard.check.http2() && prefaceSoFar(bytes) && (n = source.read(bytes)) > 0) {
+                // the preface is 24 bytes: a client may send them in parts
+            }
+            if (!guard.check.http2() && prefaceSoFar(bytes)) {
+                if (n < 0) {
+                    IoUtils.safeClose(connection); // the end, or a refused head whose refusal went out
+                } else {
+                    source.resumeReads();
+                    if (bytes.position() > 0) {
+                        return first;
+                    }
+                }
+                first.close();
+                return null;
+            }
+            source.getReadSetter().set(null);
+            source.suspendReads();
+            bytes.flip();
+            if (guard.check.http2()) {
+                http2(connection, guard, first);
+            } else {
+                http1.handleEvent(connection, first);
+            }
+        } catch (IOException | RuntimeException e) {
+            first.close();
+            IoUtils.safeClose(connection);
+        }
+        return null;
+    }
+
+    /** Returns whether the bytes read so far are the start of the preface, short of its end. */
+    private static boolean prefaceSoFar(ByteBuffer bytes) {
+        return bytes.position() < PREFACE.length && bytes.slice(0, bytes.position()).equals(ByteBuffer.wrap(PREFACE, 0, bytes.position()));
+    }
+
+    /** Undertow's HTTP/2 connection over the bytes read, the preface first, as its own HTTP/2 listener sets one up. */
+    private void http2(StreamConnection connection, HeadGuard guard, PooledByteBuffer first) {
+        OptionMap options = http1.getUndertowOptions();
+        GoAwaySink sink = new GoAwaySink(connection.getSinkChannel().getConduit());
+        connection.getSinkChannel().setConduit(sink);
+        Connection channel = new Connection(connection, http1.getBufferPool(), first, options, guard, sink);
+        channel.scan(first.getBuffer(), PREFACE.length, first.getBuffer().limit());
+        guard.http2 = channel;
+        channel.putAttachment(CONNECTION, channel);
+        open.add(channel);
+        channel.addCloseTask(open::remove);
+        channel.getReceiveSetter().set(new Http2ReceiveListener(http1.getRootHandler(), options, http1.getBufferPool().getBufferSize(), null));
+        channel.resumeReceives();
+        // Undertow's idle timer (NO_REQUEST_TIMEOUT) starts once a stream has ended: this one covers the time before
+        connection.getIoThread().executeAfter(() -> {
+            if (!channel.opened) {
+                channel.sendGoAway(Http2Channel.ERROR_NO_ERROR);
+            }
+        }, idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Tells each HTTP/2 client that no new stream will be taken: GOAWAY, then a PING that makes Undertow write. */
+    void stopping() {
+        open.forEach(channel -> channel.getIoThread().execute(() -> {
+            channel.sink.goAway = true;
+            channel.sendPing(new byte[8]);
+        }));
+    }
+
+    /** Sends Undertow's GOAWAY (no error, the last stream it took) on every HTTP/2 connection; Undertow then closes it. */
+    void close() {
+        open.forEach(channel -> channel.getIoThread().execute(() -> channel.sendGoAway(Http2Channel.ERROR_NO_ERROR)));
+    }
+
+    /**
+     * Undertow's HTTP/2 connection with what Undertow leaves out. It advertises SETTINGS_MAX_CONCURRENT_STREAMS but
+     * takes any number of streams: a new one past the limit is refused here (RST_STREAM, REFUSED_STREAM). It replaces
+     * the Host field by {@code :authority}, dropping it when there is none: a Host field alone becomes the
+     * {@code :authority}. It counts the client's RST_STREAM frames only while no response is pending on the stream,
+     * so not in a flood of HEADERS and RST_STREAM (rapid reset, CVE-2023-44487): the guard passes each read here, the
+     * frame headers are read (payloads skipped), and more than 200 resets in 30 s end the connection with GOAWAY
+     * (ENHANCE_YOUR_CALM).
+     */
+    static final class Connection extends Http2Channel {
+        private static final int MAX_RESETS = 200;
+        private static final long RESET_WINDOW = TimeUnit.SECONDS.toNanos(30);
+        final HeadGuard guard;
+        final GoAwaySink sink;
+        private final int maxStreams;
+        private final AtomicInteger streams = new AtomicInteger();
+        boolean opened; // a stream has reached the app (set on the IO thread)
+        private final byte[] head = new byte[9];
+        private int headAt;
+        private int payloadLeft;
+        private int resets;
+        private long resetsSince = System.nanoTime();
+
+        Connection(StreamConnection connection, ByteBufferPool pool, PooledByteBuffer first, OptionMap options, HeadGuard guard,
+                   GoAwaySink sink) {
+            super(connection, null, pool, first, false, false, options);
+            this.guard = guard;
+            this.sink = sink;
+            this.maxStreams = options.get(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, Integer.MAX_VALUE);
+        }
+
+        @Override
+        public AbstractHttp2StreamSourceChannel receive() throws IOException {
+            AbstractHttp2StreamSourceChannel frame = super.receive();
+            if (frame instanceof Http2StreamSourceChannel stream) {
+                HeaderMap fields = stream.getHeaders();
+                if (!fields.contains(AUTHORITY) && fields.contains(Headers.HOST)) {
+                    fields.put(AUTHORITY, fields.getFirst(Headers.HOST));
+                }
+                if (streams.get() >= maxStreams) {
+                    sendRstStream(stream.getStreamId(), ERROR_REFUSED_STREAM);
+                    try {
+                        Channels.drain(stream, Long.MAX_VALUE);
+                    } catch (IOException e) {
+                        // reset: nothing more comes
+                    }
+                    return null;
+                }
+            }
+            return frame;
+        }
+
+        /** Counts an exchange on a stream of this connection until it completes. */
+        void opened(HttpServerExchange exchange) {
+            opened = true;
+            streams.incrementAndGet();
+            exchange.addExchangeCompleteListener((done, next) -> {
+                streams.decrementAndGet();
+                next.proceed();
+            });
+        }
+
+        /** Reads the frame headers among the bytes, skipping payloads, and counts the client's stream resets. */
+        void scan(ByteBuffer bytes, int from, int to) {
+            for (int i = from; i < to; ) {
+                if (payloadLeft > 0) {
+                    int skip = Math.min(payloadLeft, to - i);
+                    i += skip;
+                    payloadLeft -= skip;
+                    continue;
+                }
+                head[headAt++] = bytes.get(i++);
+                if (headAt == head.length) {
+                    headAt = 0;
+                    payloadLeft = (head[0] & 0xFF) << 16 | (head[1] & 0xFF) << 8 | head[2] & 0xFF;
+                    if (head[3] == 3 && flood()) {
+                        getIoThread().execute(() -> sendGoAway(ERROR_ENHANCE_YOUR_CALM));
+                    }
+                }
+            }
+        }
+
+        private boolean flood() {
+            long now = System.nanoTime();
+            if (now - resetsSince > RESET_WINDOW) {
+                resetsSince = now;
+                resets = 0;
+            }
+            return ++resets == MAX_RESETS + 1;
+        }
+    }
+
+    /**
+     * The sink under an HTTP/2 connection, where a GOAWAY can go between two frames. Undertow writes whole frames in
+     * each call, under the connection's lock, so a call that leaves nothing of what it was given ends at a boundary.
+     */
+    static final class GoAwaySink extends AbstractStreamSinkConduit<StreamSinkConduit> {
+        private final ByteBuffer frame = ByteBuffer.wrap(new byte[] {0, 0, 8, 7, 0, 0, 0, 0, 0, 0x7F, -1, -1, -1, 0, 0, 0, 0});
+        private boolean boundary = true;
+        volatile boolean goAway;
+
+        GoAwaySink(StreamSinkConduit next) {
+            super(next);
+        }
+
+        /** Writes the GOAWAY when asked for and between frames; returns whether Undertow's bytes may follow. */
+        private boolean passes() throws IOException {
+            if (!goAway || !boundary || !frame.hasRemaining()) {
+                return true;
+            }
+            next.write(frame);
+            return !frame.hasRemaining();
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return (int) write(new ByteBuffer[] {src}, 0, 1);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            if (!passes()) {
+                return 0;
+            }
+            long n = next.write(srcs, offset, length);
+            boundary = !Buffers.hasRemaining(srcs, offset, length);
+            passes();
+            return n;
+        }
+
+        @Override
+        public int writeFinal(ByteBuffer src) throws IOException {
+            return Conduits.writeFinalBasic(this, src);
+        }
+
+        @Override
+        public long writeFinal(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            return Conduits.writeFinalBasic(this, srcs, offset, length);
+        }
+
+        @Override
+        public boolean flush() throws IOException {
+            return passes() && next.flush();
+        }
+    }
+}

@@ -1,0 +1,517 @@
+package dev.ferry.testkit;
+
+import dev.ferry.server.Server;
+import dev.ferry.server.ServerConfig;
+import dev.ferry.server.Tls;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * HTTP/2, required of production servers (the dev server speaks HTTP/1.1 only and answers the preface with 505, so
+ * the whole tier is reported skipped there): h2c with prior knowledge through {@link RawH2} and {@code curl}, h2 over
+ * TLS by ALPN through {@code curl}, {@code nghttp} and the JDK's client; request bodies streamed up in DATA frames,
+ * responses flushed down frame by frame, the body and header limits, an exception and an abort that end one stream
+ * and leave the others, connection fields refused, the stream limit in SETTINGS, GOAWAY on a graceful stop, a rapid
+ * reset flood, and {@code ferry.http2=false}. Tagged {@code http2}: {@code -Dgroups=http2} runs this tier alone.
+ */
+@Tag("http2")
+abstract class Http2Tests extends Tier {
+
+    /** Not the server's default of 100, so that the SETTINGS frame shows the mapping. */
+    static final int MAX_STREAMS = 32;
+    static final int MAX_HEADER_BYTES = 8192;
+    static final int MAX_BODY = 16 * 1024;
+
+    private Path dir;
+    private Path bundle;
+    private Tools.Material material;
+    private Path cert;
+    private Path key;
+
+    Http2Tests(ConformanceSuite suite) {
+        super(suite);
+    }
+
+    @Override
+    ServerConfig config() {
+        Assumptions.assumeTrue(suite.provider().production(), "HTTP/2 is required of production servers; the dev server "
+                + "speaks HTTP/1.1 only and answers the HTTP/2 preface with 505");
+        Assumptions.assumeTrue(suite.speaksHttp2(), suite.provider().name() + " speaks HTTP/1.1 only (speaksHttp2() is false)");
+        return base().http2MaxStreams(MAX_STREAMS).maxHeaderBytes(MAX_HEADER_BYTES).maxRequestBody(MAX_BODY).build();
+    }
+
+    @AfterAll
+    void deleteFiles() throws IOException {
+        if (dir != null) {
+            try (var files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** Starts the tier's app over TLS with an EC certificate made by keytool, HTTP/2 on. */
+    private Server startTls() throws IOException {
+        if (dir == null) {
+            try {
+                dir = Files.createTempDirectory("ferry-h2");
+                material = Tools.material(dir, "ec", "-keyalg", "EC", "-groupname", "secp256r1");
+                cert = Files.writeString(dir.resolve("cert.pem"), material.certificatePem());
+                key = Files.writeString(dir.resolve("key.pem"), material.keyPem());
+                bundle = cert;
+            } catch (GeneralSecurityException | InterruptedException e) {
+                throw new AssertionError("cannot make the test certificate with keytool", e);
+            }
+        }
+        // the handshake counts against the request header timeout: a second more than the tier's 1 s keeps a
+        // loaded machine's slow handshake from being cut (the Tls tier tests that timeout itself)
+        return suite.start(handler(), config().toBuilder().tls(Tls.pem(cert, key))
+                .requestHeaderTimeout(HEADER_TIMEOUT.plusSeconds(2)).build());
+    }
+
+    private static void assertServed(RawH2.Reply reply, String body) {
+        assertEquals(200, reply.status(), reply.toString());
+        assertTrue(reply.complete(), "the stream ended with END_STREAM: " + reply);
+        assertEquals(body, reply.text());
+    }
+
+    // --- h2c with prior knowledge
+
+    /** The server's first SETTINGS frame carries the stream limit; a PING is answered with its payload. */
+    @Test
+    void settingsAdvertiseTheStreamLimit() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            Map<Integer, Long> settings = h2.serverSettings();
+            assertEquals(Long.valueOf(MAX_STREAMS), settings.get(RawH2.SETTINGS_MAX_CONCURRENT_STREAMS),
+                    "SETTINGS_MAX_CONCURRENT_STREAMS is ferry.http2-max-streams: " + settings);
+            Long headerList = settings.get(RawH2.SETTINGS_MAX_HEADER_LIST_SIZE);
+            assertTrue(headerList == null || headerList >= MAX_HEADER_BYTES,
+                    "SETTINGS_MAX_HEADER_LIST_SIZE, when sent, lets a header list of maxHeaderBytes through: " + settings);
+            h2.ping(0x0123456789ABCDEFL);
+            RawH2.Frame ack = h2.next();
+            while (ack != null && !(ack.type() == RawH2.PING && ack.has(RawH2.ACK))) {
+                ack = h2.next();
+            }
+            assertNotNull(ack, "PING answered with an ACK");
+            assertEquals(0x0123456789ABCDEFL, java.nio.ByteBuffer.wrap(ack.payload()).getLong(), "the PING's payload echoed");
+        }
+    }
+
+    /** A stream over SETTINGS_MAX_CONCURRENT_STREAMS is refused (RST_STREAM, REFUSED_STREAM or PROTOCOL_ERROR); the others complete. */
+    @Test
+    void aStreamOverTheLimitIsRefusedAndTheOthersComplete() throws Exception {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            for (int i = 0; i < MAX_STREAMS; i++) {
+                h2.get(1 + 2 * i, "/hold/s" + i);
+            }
+            assertTrue(await(() -> app.waiting().size() == MAX_STREAMS, Duration.ofSeconds(10)),
+                    "all " + MAX_STREAMS + " streams reach the app, got " + app.waiting().size());
+            int over = 1 + 2 * MAX_STREAMS;
+            RawH2.Reply refused = h2.get(over, "/hello").reply(over);
+            assertTrue(refused.status() < 0 && (refused.reset() == RawH2.REFUSED_STREAM || refused.reset() == RawH2.PROTOCOL_ERROR),
+                    "stream " + (MAX_STREAMS + 1) + ": RST_STREAM(REFUSED_STREAM or PROTOCOL_ERROR), got " + refused);
+            app.releaseHeld();
+            for (int i = 0; i < MAX_STREAMS; i++) {
+                RawH2.Reply held = h2.reply(1 + 2 * i);
+                assertTrue(held.complete() && held.text().equals("done s" + i), "stream " + (1 + 2 * i) + ": " + held);
+            }
+            int next = over + 2;
+            assertServed(h2.get(next, "/hello").reply(next), ConformanceApp.HELLO);
+        }
+    }
+
+    /** A connection without streams is closed after the idle timeout. */
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeout() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            assertServed(h2.get(1, "/hello").reply(1), ConformanceApp.HELLO);
+            long began = System.nanoTime();
+            assertTrue(h2.closedWithin(IDLE_TIMEOUT.plus(CLOSE_SLACK)), "closed within the idle timeout and slack");
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+            assertTrue(took.compareTo(IDLE_TIMEOUT.minusMillis(500)) > 0, "not before the idle timeout: " + took);
+        }
+    }
+
+    @Test
+    void priorKnowledgeIsServedOnStreamsSideBySide() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.get(1, "/remote").get(3, "/hello").get(5, "/bytes/70000");
+            RawH2.Reply remote = h2.reply(1);
+            assertEquals(200, remote.status(), remote.toString());
+            assertTrue(remote.text().contains("version=HTTP/2.0") && remote.text().contains("scheme=http\n"), remote.text());
+            assertServed(h2.reply(3), ConformanceApp.HELLO);
+            RawH2.Reply bytes = h2.reply(5);
+            assertEquals(200, bytes.status(), bytes.toString());
+            assertTrue(java.util.Arrays.equals(ConformanceApp.pattern(70000), bytes.body()), "70000 bytes whole: " + bytes);
+            assertEquals("70000", bytes.header("content-length").orElse(null), "a known length is sent: " + bytes);
+            assertFalse(bytes.header("connection").isPresent() || bytes.header("transfer-encoding").isPresent(),
+                    "no connection field on HTTP/2: " + bytes);
+            assertServed(h2.get(7, "/hello").reply(7), ConformanceApp.HELLO);
+        }
+    }
+
+    @Test
+    void curlWithPriorKnowledge() throws Exception {
+        Tools.assumeTool("curl", "curl", "--version");
+        String base = "http://127.0.0.1:" + port;
+        Tools.Run get = Tools.run(List.of("curl", "-sS", "--http2-prior-knowledge", "--max-time", "10",
+                "-w", "\n%{http_code} %{http_version}", base + "/remote"), "");
+        assertEquals(0, get.exit(), get.output());
+        assertTrue(get.output().contains("version=HTTP/2.0") && get.output().endsWith("\n200 2"), get.output());
+        Tools.Run post = Tools.run(List.of("curl", "-sS", "--http2-prior-knowledge", "--max-time", "10",
+                "--data-binary", "@-", "-H", "Content-Type: text/plain", "-w", "\n%{http_code} %{http_version}", base + "/echo"),
+                "posted over h2c");
+        assertEquals("posted over h2c\n200 2", post.output());
+        Tools.Run hello = Tools.run(List.of("curl", "-sS", "--http2-prior-knowledge", "--max-time", "10", base + "/hello"), "");
+        assertEquals(ConformanceApp.HELLO, hello.output());
+    }
+
+    /** Ferry does not switch to HTTP/2 by {@code Upgrade: h2c}: the request is answered over HTTP/1.1, never 101. */
+    @Test
+    void upgradeToH2cIsNotTaken() throws IOException {
+        try (RawClient client = connect()) {
+            RawResponse response = client.send(request("GET", "/remote", "Connection: Upgrade, HTTP2-Settings",
+                    "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA")).readFinal();
+            assertEquals(200, response.status(), response.head());
+            assertTrue(response.text().contains("version=HTTP/1.1"), response.text());
+            assertReusable(client);
+        }
+    }
+
+    @Test
+    void nghttpWithPriorKnowledge() throws Exception {
+        Tools.assumeTool("nghttp", "nghttp2-client", "--version");
+        Tools.Run run = Tools.run(List.of("nghttp", "-t", "10", "http://127.0.0.1:" + port + "/remote"), "");
+        assertEquals(0, run.exit(), run.output());
+        assertTrue(run.output().contains("version=HTTP/2.0"), run.output());
+    }
+
+    // --- h2 over TLS by ALPN
+
+    @Test
+    void h2OverTlsByAlpnWithCurlNghttpAndTheJdkClient() throws Exception {
+        Server tls = startTls();
+        try {
+            String url = "https://127.0.0.1:" + tls.port() + "/remote";
+            if (runs("curl", "--version")) {
+                Tools.Run curl = Tools.run(List.of("curl", "-sS", "--http2", "--max-time", "10", "--cacert", bundle.toString(),
+                        "-w", "\n%{http_code} %{http_version}", url), "");
+                assertEquals(0, curl.exit(), curl.output());
+                assertTrue(curl.output().contains("scheme=https") && curl.output().contains("version=HTTP/2.0")
+                        && curl.output().endsWith("\n200 2"), curl.output());
+            }
+            if (runs("nghttp", "--version")) {
+                Tools.Run nghttp = Tools.run(List.of("nghttp", "-t", "10", url), "");
+                assertEquals(0, nghttp.exit(), nghttp.output());
+                assertTrue(nghttp.output().contains("scheme=https") && nghttp.output().contains("version=HTTP/2.0"),
+                        nghttp.output());
+            }
+            HttpClient client = HttpClient.newBuilder().sslContext(Tools.trusting(material.certificate()))
+                    .version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+            try (client) {
+                HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(HttpClient.Version.HTTP_2, response.version());
+                assertEquals(200, response.statusCode());
+                assertTrue(response.body().contains("scheme=https") && response.body().contains("version=HTTP/2.0"),
+                        response.body());
+                HttpResponse<String> echoed = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tls.port()
+                        + "/echo")).timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("jdk over h2"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals("jdk over h2", echoed.body());
+                assertEquals(HttpClient.Version.HTTP_2, echoed.version());
+            }
+        } finally {
+            stopWithin(tls, Duration.ofMillis(500));
+        }
+    }
+
+    private static boolean runs(String tool, String... version) {
+        List<String> command = new ArrayList<>(List.of(tool));
+        command.addAll(List.of(version));
+        try {
+            return Tools.run(command, "").exit() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void rawFramesOverTlsAfterAlpn() throws Exception {
+        Server tls = startTls();
+        try (SSLSocket socket = (SSLSocket) Tools.trusting(material.certificate()).getSocketFactory()
+                .createSocket("127.0.0.1", tls.port())) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            assertEquals("h2", socket.getApplicationProtocol());
+            try (RawH2 h2 = RawH2.over(socket)) {
+                assertEquals(Long.valueOf(MAX_STREAMS), h2.serverSettings().get(RawH2.SETTINGS_MAX_CONCURRENT_STREAMS));
+                assertServed(h2.get(1, "/hello").reply(1), ConformanceApp.HELLO);
+            }
+        } finally {
+            stopWithin(tls, Duration.ofMillis(500));
+        }
+    }
+
+    // --- bodies
+
+    @Test
+    void aRequestBodyStreamedUpInDataFramesIsEchoed() throws Exception {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            byte[] body = ConformanceApp.pattern(2000 + 3000 + 1500);
+            h2.headers(1, false, h2.request("POST", "/echo", "content-type", "application/octet-stream"));
+            int at = 0;
+            for (int part : List.of(2000, 3000, 1500)) {
+                h2.data(1, java.util.Arrays.copyOfRange(body, at, at + part), false);
+                at += part;
+                Thread.sleep(50);
+            }
+            h2.data(1, new byte[0], true);
+            RawH2.Reply reply = h2.reply(1);
+            assertEquals(200, reply.status(), reply.toString());
+            assertTrue(reply.complete() && java.util.Arrays.equals(body, reply.body()), "echoed whole: " + reply);
+            assertEquals(String.valueOf(body.length), reply.header("x-body-length").orElse(null), reply.toString());
+        }
+    }
+
+    @Test
+    void aRequestBodyInManySmallDataFramesIsEchoed() throws Exception {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            byte[] body = ConformanceApp.pattern(300 * 7);
+            h2.headers(1, false, h2.request("POST", "/echo", "content-type", "application/octet-stream"));
+            for (int at = 0; at < body.length; at += 7) {
+                h2.data(1, java.util.Arrays.copyOfRange(body, at, at + 7), false);
+            }
+            h2.data(1, new byte[0], true);
+            RawH2.Reply reply = h2.reply(1);
+            assertEquals(200, reply.status(), reply.toString());
+            assertTrue(reply.complete() && java.util.Arrays.equals(body, reply.body()), "echoed whole: " + reply);
+        }
+    }
+
+    @Test
+    void flushedChunksArriveAsDataFramesBeforeTheHandlerFinishes() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.get(1, "/flush/h2");
+            RawH2.Frame first = null;
+            while (first == null) {
+                RawH2.Frame frame = h2.next();
+                assertNotNull(frame, "the connection closed before the first DATA frame");
+                if (frame.type() == RawH2.DATA && frame.stream() == 1) {
+                    first = frame;
+                } else {
+                    assertFalse(frame.type() == RawH2.RST_STREAM || frame.type() == RawH2.GOAWAY, frame.toString());
+                }
+            }
+            assertEquals("first\n", new String(RawH2.dataBytes(first), StandardCharsets.US_ASCII));
+            assertFalse(first.has(RawH2.END_STREAM), "the stream is still open: the handler waits for the test");
+            assertFalse(app.completed().contains("h2"), "the writer has not finished");
+            app.release("h2");
+            RawH2.Reply rest = h2.reply(1);
+            assertTrue(rest.ended() && rest.reset() < 0, "the stream ends with END_STREAM: " + rest);
+            assertEquals("second\n", rest.text());
+        }
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413ByContentLengthAndWhileStreaming() throws Exception {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.headers(1, false, h2.request("POST", "/echo", "content-length", String.valueOf(MAX_BODY + 1)));
+            RawH2.Reply declared = h2.reply(1);
+            assertEquals(413, declared.status(), "declared over the limit: " + declared);
+            h2.headers(3, false, h2.request("POST", "/echo"));
+            byte[] part = new byte[8000];
+            for (int i = 0; i < 3; i++) {
+                h2.data(3, part, false);
+            }
+            RawH2.Reply streamed = h2.reply(3);
+            assertEquals(413, streamed.status(), "streamed over the limit: " + streamed);
+            assertServed(h2.get(5, "/hello").reply(5), ConformanceApp.HELLO);
+        }
+        assertEquals(1, app.completions(), "only /hello completed");
+    }
+
+    // --- limits and refusals
+
+    /**
+     * A header list over maxHeaderBytes: 431 where the server still answers, or the RFC 9113 equivalent (a stream reset,
+     * or GOAWAY); never the app. Which one a server gives is in the failure message when it gives none of them.
+     */
+    @Test
+    void aHeaderListOverTheLimitIsRefused() throws IOException {
+        for (int size : List.of(MAX_HEADER_BYTES + 200, 3 * MAX_HEADER_BYTES)) {
+            try (RawH2 h2 = RawH2.connect(port)) {
+                h2.get(1, "/hello", "x-big", "a".repeat(size));
+                RawH2.Reply reply = h2.reply(1);
+                boolean refused = reply.status() == 431 || reply.status() < 0 && (reply.reset() >= 0 || reply.goAway() != null);
+                assertTrue(refused, size + " bytes of fields: 431, RST_STREAM or GOAWAY, got " + reply);
+            }
+        }
+        try (RawH2 h2 = RawH2.connect(port)) {
+            assertServed(h2.get(1, "/hello", "x-big", "a".repeat(MAX_HEADER_BYTES / 2)).reply(1), ConformanceApp.HELLO);
+        }
+        assertEquals(1, app.invocations(), "the app sees only the request within the limit");
+    }
+
+    @Test
+    void anExceptionIs500AndTheOtherStreamsGoOn() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.get(1, "/flush/held").get(3, "/fail");
+            RawH2.Reply failed = h2.reply(3);
+            assertEquals(500, failed.status(), failed.toString());
+            assertTrue(failed.complete(), failed.toString());
+            assertFalse(failed.text().contains("secret-detail-42"), "no detail leaked: " + failed.text());
+            assertServed(h2.get(5, "/hello").reply(5), ConformanceApp.HELLO);
+            app.release("held");
+            RawH2.Reply held = h2.reply(1);
+            assertTrue(held.complete(), held.toString());
+            assertEquals("first\nsecond\n", held.text());
+        }
+    }
+
+    @Test
+    void aResponseCutOffResetsItsStreamOnly() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            RawH2.Reply cut = h2.get(1, "/fail-stream/after").reply(1);
+            assertEquals(200, cut.status(), cut.toString());
+            assertTrue(cut.reset() >= 0, "the stream is reset, never ended cleanly: " + cut);
+            assertTrue(cut.goAway() == null, "the connection goes on: " + cut);
+            assertServed(h2.get(3, "/hello").reply(3), ConformanceApp.HELLO);
+        }
+    }
+
+    @Test
+    void connectionFieldsAreRefusedOnTheirStreamOnly() throws IOException {
+        List<String[]> cases = List.of(new String[] {"connection", "keep-alive"}, new String[] {"keep-alive", "timeout=5"},
+                new String[] {"proxy-connection", "keep-alive"}, new String[] {"transfer-encoding", "chunked"},
+                new String[] {"upgrade", "websocket"}, new String[] {"te", "gzip"});
+        for (String[] field : cases) {
+            try (RawH2 h2 = RawH2.connect(port)) {
+                RawH2.Reply reply = h2.get(1, "/hello", field).reply(1);
+                assertTrue(reply.status() == 400 || reply.reset() == RawH2.PROTOCOL_ERROR,
+                        field[0] + ": 400 or RST_STREAM(PROTOCOL_ERROR), got " + reply);
+                assertServed(h2.get(3, "/hello").reply(3), ConformanceApp.HELLO);
+            }
+        }
+        try (RawH2 h2 = RawH2.connect(port)) {
+            assertServed(h2.get(1, "/hello", "te", "trailers").reply(1), ConformanceApp.HELLO);
+        }
+        assertEquals(cases.size() + 1, app.invocations(), "only the sound requests reach the app");
+    }
+
+    // --- stop, floods and HTTP/2 off
+
+    @Test
+    void aGracefulStopSendsGoAwayWhileAStreamInFlightCompletes() throws Exception {
+        Server other = suite.start(handler(), config().toBuilder().shutdownGrace(Duration.ofSeconds(5)).build());
+        Thread stopper = null;
+        try (RawH2 h2 = RawH2.connect(other.port())) {
+            h2.get(1, "/hold/h2-stop");
+            assertTrue(await(() -> app.waiting().contains("h2-stop"), Duration.ofSeconds(5)), "the handler runs");
+            stopper = Thread.ofVirtual().start(() -> other.stop(Duration.ofSeconds(5)));
+            RawH2.Frame goAway = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (goAway == null && System.nanoTime() < deadline) {
+                RawH2.Frame frame = h2.next(Duration.ofSeconds(3));
+                assertNotNull(frame, "the connection closed without GOAWAY while a stream was in flight");
+                if (frame.type() == RawH2.GOAWAY) {
+                    goAway = frame;
+                }
+            }
+            assertNotNull(goAway, "GOAWAY within 3 s of the stop");
+            assertEquals(RawH2.NO_ERROR, goAway.errorCode(), goAway.toString());
+            assertTrue(goAway.lastStream() >= 1, "the stream in flight is still answered: " + goAway);
+            app.releaseHeld();
+            RawH2.Reply held = h2.reply(1);
+            assertTrue(held.complete(), held.toString());
+            assertEquals("done h2-stop", held.text());
+            assertTrue(h2.closedWithin(Duration.ofSeconds(5)), "the connection is closed once the stream is done");
+        } finally {
+            app.releaseHeld();
+            if (stopper != null) {
+                stopper.join(Duration.ofSeconds(10));
+            }
+            stopWithin(other, Duration.ZERO);
+        }
+    }
+
+    /**
+     * CVE-2023-44487: 2,000 HEADERS and RST_STREAM pairs written as fast as possible on one connection get GOAWAY and
+     * the close, and another client's request on a new connection is answered within a few seconds meanwhile.
+     */
+    @Test
+    void aRapidResetFloodIsCutOffAndOthersAreServed() throws Exception {
+        ByteArrayOutputStream flood = new ByteArrayOutputStream();
+        try (RawH2 attacker = RawH2.connect(port)) {
+            for (int i = 0, stream = 1; i < 2000; i++, stream += 2) {
+                flood.writeBytes(RawH2.frame(RawH2.HEADERS, RawH2.END_HEADERS | RawH2.END_STREAM, stream,
+                        RawH2.block(attacker.request("GET", "/hello"))));
+                flood.writeBytes(RawH2.frame(RawH2.RST_STREAM, 0, stream, new byte[] {0, 0, 0, 8}));
+            }
+            AtomicReference<Throwable> written = new AtomicReference<>();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    attacker.raw(flood.toByteArray());
+                } catch (IOException | RuntimeException e) {
+                    written.set(e); // the server closed the connection before all of it was written
+                }
+            });
+            long began = System.nanoTime();
+            try (RawH2 other = RawH2.connect(port)) {
+                assertServed(other.get(1, "/hello").reply(1, Duration.ofSeconds(5)), ConformanceApp.HELLO);
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+            assertTrue(took.compareTo(Duration.ofSeconds(5)) < 0, "another client served during the flood in " + took);
+            assertTrue(attacker.closedWithin(Duration.ofSeconds(10)), "the flooding connection is closed");
+            RawH2.Frame goAway = attacker.goAway();
+            assertNotNull(goAway, "GOAWAY before the close");
+            assertTrue(goAway.errorCode() == RawH2.ENHANCE_YOUR_CALM || goAway.errorCode() == RawH2.PROTOCOL_ERROR,
+                    "ENHANCE_YOUR_CALM or PROTOCOL_ERROR: " + goAway);
+            writer.join(Duration.ofSeconds(5));
+        }
+        try (RawH2 after = RawH2.connect(port)) {
+            assertServed(after.get(1, "/hello").reply(1), ConformanceApp.HELLO);
+        }
+    }
+
+    @Test
+    void withHttp2OffThePrefaceGets505() throws IOException {
+        Server off = suite.start(handler(), config().toBuilder().http2(false).build());
+        try (RawClient client = RawClient.connect(off.port())) {
+            RawResponse response = client.send(new String(RawH2.PREFACE, StandardCharsets.US_ASCII)).readFinal();
+            assertEquals(505, response.status(), response.head());
+            assertClosed(client, "after 505 for the preface");
+            assertEquals(0, app.invocations(client));
+        } finally {
+            stopWithin(off, Duration.ofMillis(500));
+        }
+    }
+}
