@@ -1,6 +1,7 @@
 package dev.ferry.bench;
 
 import dev.ferry.bench.compare.Figures;
+import dev.ferry.bench.compare.Parsers;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -31,8 +32,16 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * java -cp bench/target/ferry-bench.jar dev.ferry.bench.AbRatio --a raw-undertow --b undertow-io \
- *     [--paths /plaintext,/json] [--rounds 4] [--seconds 8] [--warmup 40] [--connections 64] [--app MAIN]
+ *     [--paths /plaintext,/json] [--rounds 4] [--seconds 8] [--warmup 40] [--connections 64] [--app MAIN] \
+ *     [--protocol h1|h1-tls|h2c|h2|handshake] [--tls-connections 16] [--h2-clients 16] [--streams 10] \
+ *     [--handshake-clients 4]
  * </pre>
+ *
+ * <p>{@code --protocol} ({@link Protocol}) picks the wire: HTTP/1.1 by wrk (plain, or over TLS), HTTP/2 by
+ * h2load ({@code -m} streams on each of {@code --h2-clients} connections; h2c with prior knowledge, or h2 by
+ * ALPN), or new TLS connections per second by {@code openssl s_time -new} from {@code --handshake-clients}
+ * processes. Over TLS both servers serve one certificate made for the run; with HTTP/2 the raw baseline has
+ * its server's HTTP/2 turned on ({@code -Draw.http2=true}), Ferry its default ({@code ferry.http2=true}).
  *
  * <p>Targets: {@code raw-jdk}, {@code raw-undertow}, {@code raw-netty}, {@code raw-servlet} (plain
  * servers answering {@code /plaintext} and {@code /json} like the hello example, at their own defaults;
@@ -52,8 +61,12 @@ public final class AbRatio {
     private AbRatio() {
     }
 
-    /** One load run's figures. */
-    record Run(double requestsPerSecond, double p99Millis, String errors) {
+    /** One load run's figures, and what the tool said was negotiated (TLS version, cipher, protocol) or empty. */
+    record Run(double requestsPerSecond, double p99Millis, String errors, String detail) {
+
+        Run(double requestsPerSecond, double p99Millis, String errors) {
+            this(requestsPerSecond, p99Millis, errors, "");
+        }
     }
 
     /** A server started for measuring. */
@@ -61,11 +74,21 @@ public final class AbRatio {
         final String name;
         final int port;
         final Process process;
+        final boolean tls;
 
         Target(String name, int port, Process process) {
+            this(name, port, process, false);
+        }
+
+        Target(String name, int port, Process process, boolean tls) {
             this.name = name;
             this.port = port;
             this.process = process;
+            this.tls = tls;
+        }
+
+        String url(String path) {
+            return (tls ? "https" : "http") + "://127.0.0.1:" + port + path;
         }
 
         @Override
@@ -98,15 +121,45 @@ public final class AbRatio {
                 Integer.parseInt(options.getOrDefault("connections", "64")), options.getOrDefault("server-cpu", "0"),
                 options.getOrDefault("load-cpu", "1"),
                 List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" ")),
-                options.getOrDefault("app", HELLO));
-        requireTool("wrk", "apt-get install -y wrk");
+                options.getOrDefault("app", HELLO), Protocol.of(options.getOrDefault("protocol", "h1")),
+                Integer.parseInt(options.getOrDefault("tls-connections", "16")),
+                Integer.parseInt(options.getOrDefault("h2-clients", "16")), Integer.parseInt(options.getOrDefault("streams", "10")),
+                Integer.parseInt(options.getOrDefault("handshake-clients", "4")));
+        requireTool(settings.protocol().tool(), "apt-get install -y " + PACKAGES.get(settings.protocol().tool()));
         requireTool("taskset", "apt-get install -y util-linux");
         run(a, b, paths, settings, System.out);
     }
 
-    /** How a ratio is measured: rounds, durations, concurrency, CPUs, JVM flags and the Ferry app's main class. */
+    /** The Debian package of each load tool. */
+    static final Map<String, String> PACKAGES = Map.of("wrk", "wrk", "h2load", "nghttp2-client", "openssl", "openssl");
+
+    /**
+     * How a ratio is measured: rounds, durations, wrk's connections, CPUs, JVM flags, the Ferry app's main
+     * class, the protocol, wrk's connections over TLS, h2load's connections and streams per connection, and
+     * the s_time processes. wrk opens its connections anew in every round, and over TLS each begins with a
+     * handshake: 64 at once on a shared core can take a short round's whole time, hence fewer over TLS.
+     */
     public record Settings(int rounds, int seconds, int warmup, int connections, String serverCpu, String loadCpu,
-            List<String> jvmFlags, String appMain) {
+            List<String> jvmFlags, String appMain, Protocol protocol, int tlsConnections, int h2Clients, int streams,
+            int handshakeClients) {
+
+        /** Settings for HTTP/1.1 over plain TCP, the original rows. */
+        public Settings(int rounds, int seconds, int warmup, int connections, String serverCpu, String loadCpu,
+                List<String> jvmFlags, String appMain) {
+            this(rounds, seconds, warmup, connections, serverCpu, loadCpu, jvmFlags, appMain, Protocol.H1, 16, 16, 10, 4);
+        }
+
+        /** Returns these settings with at most 4 connections (wrk, h2load) and 1 s_time process. */
+        Settings gentle() {
+            return new Settings(rounds, seconds, warmup, Math.min(4, connections), serverCpu, loadCpu, jvmFlags, appMain,
+                    protocol, Math.min(4, tlsConnections), Math.min(4, h2Clients), streams, 1);
+        }
+
+        /** Returns these settings with another protocol. */
+        public Settings with(Protocol other) {
+            return new Settings(rounds, seconds, warmup, connections, serverCpu, loadCpu, jvmFlags, appMain, other,
+                    tlsConnections, h2Clients, streams, handshakeClients);
+        }
     }
 
     /** The hello example's main class, the default Ferry app. */
@@ -118,53 +171,81 @@ public final class AbRatio {
      */
     public static List<Figures.Ratio> run(String a, String b, List<String> paths, Settings settings, PrintStream out)
             throws IOException, InterruptedException {
-        out.printf(Locale.ROOT, "A=%s B=%s paths=%s rounds=%d seconds=%d warmup=%d connections=%d jvm=%s%n",
-                a, b, paths, settings.rounds(), settings.seconds(), settings.warmup(), settings.connections(),
+        Protocol protocol = settings.protocol();
+        out.printf(Locale.ROOT, "A=%s B=%s protocol=%s paths=%s rounds=%d seconds=%d warmup=%d %s jvm=%s%n",
+                a, b, protocol.label(), paths, settings.rounds(), settings.seconds(), settings.warmup(), concurrency(settings),
                 String.join(" ", settings.jvmFlags()));
         List<Figures.Ratio> ratios = new ArrayList<>();
-        try (Target first = start(a, settings.serverCpu(), settings.jvmFlags(), settings.appMain());
-                Target second = start(b, settings.serverCpu(), settings.jvmFlags(), settings.appMain())) {
+        try (BenchCertificate certificate = protocol.tls() ? BenchCertificate.create() : null;
+                Target first = start(a, settings, certificate);
+                Target second = start(b, settings, certificate)) {
             for (String path : paths) {
                 for (Target target : List.of(first, second)) {
-                    wrk(target, path, settings.warmup(), settings.connections(), settings.loadCpu());
+                    if (protocol.tls()) {
+                        // a cold JVM's first handshakes are slow (the JIT has not compiled the crypto yet): all of
+                        // wrk's 64 at once on a loaded core may not finish within a short warm-up, so a few first
+                        load(target, path, Math.max(1, settings.warmup() / 2), settings.gentle());
+                    }
+                    Run warm = load(target, path, settings.warmup(), settings);
+                    if (!warm.detail().isEmpty()) {
+                        out.printf(Locale.ROOT, "%s %s: %s%n", target.name, protocol.label(), warm.detail());
+                    }
                 }
                 List<Run> runsA = new ArrayList<>();
                 List<Run> runsB = new ArrayList<>();
                 for (int round = 0; round < settings.rounds(); round++) {
                     boolean aFirst = round % 2 == 0;
-                    Run x = wrk(aFirst ? first : second, path, settings.seconds(), settings.connections(), settings.loadCpu());
-                    Run y = wrk(aFirst ? second : first, path, settings.seconds(), settings.connections(), settings.loadCpu());
+                    Run x = load(aFirst ? first : second, path, settings.seconds(), settings);
+                    Run y = load(aFirst ? second : first, path, settings.seconds(), settings);
                     Run runA = aFirst ? x : y;
                     Run runB = aFirst ? y : x;
                     runsA.add(runA);
                     runsB.add(runB);
-                    out.printf(Locale.ROOT, "%s round %d: A %.0f req/s p99 %.2f ms%s | B %.0f req/s p99 %.2f ms%s | B/A %.3f%n",
-                            path, round + 1, runA.requestsPerSecond, runA.p99Millis, runA.errors,
-                            runB.requestsPerSecond, runB.p99Millis, runB.errors,
+                    out.printf(Locale.ROOT, "%s %s round %d: A %.0f %s p99 %.2f ms%s | B %.0f %s p99 %.2f ms%s | B/A %.3f%n",
+                            protocol.label(), path, round + 1, runA.requestsPerSecond, unit(protocol), runA.p99Millis, runA.errors,
+                            runB.requestsPerSecond, unit(protocol), runB.p99Millis, runB.errors,
                             runB.requestsPerSecond / runA.requestsPerSecond);
                 }
-                ratios.add(report(path, a, b, runsA, runsB, out));
+                ratios.add(report(protocol, path, a, b, runsA, runsB, out));
             }
         }
         return ratios;
     }
 
+    private static String unit(Protocol protocol) {
+        return protocol == Protocol.HANDSHAKE ? "conn/s" : "req/s";
+    }
+
+    private static String concurrency(Settings settings) {
+        return switch (settings.protocol()) {
+            case H1 -> "connections=" + settings.connections();
+            case H1_TLS -> "connections=" + settings.tlsConnections();
+            case H2C, H2 -> "h2-clients=" + settings.h2Clients() + " streams=" + settings.streams();
+            case HANDSHAKE -> "handshake-clients=" + settings.handshakeClients();
+        };
+    }
+
     static Figures.Ratio report(String path, String a, String b, List<Run> runsA, List<Run> runsB, PrintStream out) {
+        return report(Protocol.H1, path, a, b, runsA, runsB, out);
+    }
+
+    static Figures.Ratio report(Protocol protocol, String path, String a, String b, List<Run> runsA, List<Run> runsB,
+            PrintStream out) {
         double[] ratios = new double[runsA.size()];
         double[] p99Ratios = new double[runsA.size()];
         for (int i = 0; i < ratios.length; i++) {
             ratios[i] = runsB.get(i).requestsPerSecond / runsA.get(i).requestsPerSecond;
             p99Ratios[i] = runsB.get(i).p99Millis / runsA.get(i).p99Millis;
         }
-        out.printf(Locale.ROOT, "RESULT %s %s/%s throughput ratio median %.3f (min %.3f, max %.3f); p99 ratio median %.2f (min %.2f, max %.2f)%n",
-                path, b, a, median(ratios), min(ratios), max(ratios), median(p99Ratios), min(p99Ratios), max(p99Ratios));
+        out.printf(Locale.ROOT, "RESULT %s %s %s/%s throughput ratio median %.3f (min %.3f, max %.3f); p99 ratio median %.2f (min %.2f, max %.2f)%n",
+                protocol.label(), path, b, a, median(ratios), min(ratios), max(ratios), median(p99Ratios), min(p99Ratios), max(p99Ratios));
         List<Double> perRound = new ArrayList<>();
         for (double ratio : ratios) {
             perRound.add(ratio);
         }
         return new Figures.Ratio(a, b, path, perRound, median(ratios), min(ratios), max(ratios), median(p99Ratios),
                 median(runsA.stream().mapToDouble(Run::requestsPerSecond).toArray()),
-                median(runsB.stream().mapToDouble(Run::requestsPerSecond).toArray()));
+                median(runsB.stream().mapToDouble(Run::requestsPerSecond).toArray()), protocol.label());
     }
 
     /**
@@ -212,6 +293,18 @@ public final class AbRatio {
     }
 
     static Target start(String name, String cpu, List<String> jvmFlags, String appMain) throws IOException, InterruptedException {
+        return start(name, new Settings(1, 1, 1, 1, cpu, "", jvmFlags, appMain), null);
+    }
+
+    /**
+     * Starts a target for the settings' protocol: over TLS with the certificate (raw: its keystore; Ferry: its
+     * PEM files), and a raw baseline with HTTP/2 on when the protocol is HTTP/2.
+     */
+    static Target start(String name, Settings settings, BenchCertificate certificate) throws IOException, InterruptedException {
+        String cpu = settings.serverCpu();
+        List<String> jvmFlags = settings.jvmFlags();
+        String appMain = settings.appMain();
+        boolean tls = settings.protocol().tls();
         int port = freePort();
         List<String> command = new ArrayList<>(List.of("taskset", "-c", cpu, javaExecutable()));
         command.addAll(jvmFlags);
@@ -221,7 +314,16 @@ public final class AbRatio {
         if (name.startsWith("raw-")) {
             main = rawMain(name);
             command.add("-Draw.matched=" + name.endsWith(MATCHED));
+            if (settings.protocol().http2()) {
+                command.add("-Draw.http2=true");
+            }
+            if (tls) {
+                command.addAll(certificate.rawProperties());
+            }
         } else {
+            if (tls) {
+                command.addAll(certificate.ferryProperties());
+            }
             String[] serverAndMode = serverAndMode(name);
             command.add("-Dferry.server=" + serverAndMode[0]);
             if (serverAndMode[1] != null) {
@@ -232,14 +334,18 @@ public final class AbRatio {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
         Path log = Files.createTempFile("ferry-ab-" + name + "-", ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        Target target = new Target(name, port, process);
-        awaitReady(target, log);
+        Target target = new Target(name, port, process, tls);
+        awaitReady(target, log, certificate);
         return target;
     }
 
-    private static void awaitReady(Target target, Path log) throws IOException, InterruptedException {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        URI uri = URI.create("http://127.0.0.1:" + target.port + "/plaintext");
+    private static void awaitReady(Target target, Path log, BenchCertificate certificate) throws IOException, InterruptedException {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).version(HttpClient.Version.HTTP_1_1);
+        if (target.tls) {
+            builder.sslContext(certificate.clientContext());
+        }
+        HttpClient client = builder.build();
+        URI uri = URI.create(target.url("/plaintext"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (!target.process.isAlive()) {
@@ -260,9 +366,117 @@ public final class AbRatio {
         throw new IllegalStateException(target.name + " did not answer within 30 s: " + Files.readString(log));
     }
 
+    /** Loads a target for some seconds with the settings' protocol and tool. */
+    static Run load(Target target, String path, int seconds, Settings settings) throws IOException, InterruptedException {
+        return switch (settings.protocol()) {
+            case H1 -> wrk(target, path, seconds, settings.connections(), settings.loadCpu());
+            case H1_TLS -> wrk(target, path, seconds, settings.tlsConnections(), settings.loadCpu());
+            case H2C, H2 -> h2load(target, path, seconds, settings);
+            case HANDSHAKE -> handshakes(target, path, seconds, settings);
+        };
+    }
+
+    /**
+     * h2load for some seconds: {@code -c} connections each keeping {@code -m} streams in flight, prior knowledge
+     * on an http URI, ALPN offering only {@code h2} on an https one (so that a server without HTTP/2 fails
+     * instead of falling back to HTTP/1.1); p99 from its per-request log.
+     */
+    static Run h2load(Target target, String path, int seconds, Settings settings) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("ferry-ab-h2load-", ".tsv");
+        try {
+            List<String> command = new ArrayList<>(List.of("taskset", "-c", settings.loadCpu(), "h2load", "-t1",
+                    "-c" + settings.h2Clients(), "-m" + settings.streams(), "-D" + seconds, "--log-file=" + log));
+            if (target.tls) {
+                command.add("--npn-list=h2");
+            }
+            command.add(target.url(path));
+            String output = run(command, seconds + 30L, target.name);
+            Parsers.H2load figures;
+            try {
+                figures = Parsers.h2load(output);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("h2load on " + target.name + ": " + e.getMessage());
+            }
+            String wanted = target.tls ? "h2" : "h2c";
+            if (!wanted.equals(figures.applicationProtocol()) || figures.status2xx() == 0) {
+                throw new IllegalStateException(target.name + " did not serve " + wanted + " (application protocol "
+                        + figures.applicationProtocol() + ", " + figures.status2xx() + " 2xx of " + figures.requests() + " requests): "
+                        + output.lines().filter(line -> !line.startsWith("progress:")).limit(12).toList());
+            }
+            double[] millis = Parsers.h2loadLog(Files.readString(log, StandardCharsets.ISO_8859_1));
+            String errors = figures.errors() == 0 ? "" : " [" + figures.errorDetail() + "]";
+            String detail = (figures.tlsProtocol() == null ? "" : figures.tlsProtocol() + " " + figures.cipher() + ", ")
+                    + "application protocol " + figures.applicationProtocol();
+            return new Run(figures.requestsPerSecond(), Parsers.percentile(millis, 99), errors, detail);
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /**
+     * New TLS connections per second: {@code openssl s_time -new} (a full handshake each time, then one
+     * HTTP/1.0 GET read to the server's close) from several processes at once for some seconds; the rate is
+     * the connections they made over the wall time until the last one ended. No latency figure (p99 NaN).
+     */
+    static Run handshakes(Target target, String path, int seconds, Settings settings) throws IOException, InterruptedException {
+        List<Process> processes = new ArrayList<>();
+        List<Path> outputs = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            for (int i = 0; i < settings.handshakeClients(); i++) {
+                Path output = Files.createTempFile("ferry-ab-s_time-", ".out");
+                outputs.add(output);
+                processes.add(new ProcessBuilder("taskset", "-c", settings.loadCpu(), "openssl", "s_time", "-connect",
+                        "127.0.0.1:" + target.port, "-new", "-time", Integer.toString(seconds), "-www", path)
+                        .redirectErrorStream(true).redirectOutput(output.toFile()).start());
+            }
+            long connections = 0;
+            for (int i = 0; i < processes.size(); i++) {
+                Process process = processes.get(i);
+                if (!process.waitFor(seconds + 30L, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("openssl s_time did not end on " + target.name);
+                }
+                String output = Files.readString(outputs.get(i), StandardCharsets.ISO_8859_1);
+                try {
+                    Parsers.STime figures = Parsers.sTime(output);
+                    if (figures.bytesPerConnection() == 0) {
+                        throw new IllegalArgumentException("no bytes of an answer read: " + output.strip());
+                    }
+                    connections += figures.connections();
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("openssl s_time on " + target.name + " (exit " + process.exitValue() + "): "
+                            + e.getMessage());
+                }
+            }
+            double wall = (System.nanoTime() - start) / 1e9;
+            return new Run(connections / wall, Double.NaN, "");
+        } finally {
+            for (Process process : processes) {
+                process.destroyForcibly();
+            }
+            for (Path output : outputs) {
+                Files.deleteIfExists(output);
+            }
+        }
+    }
+
+    private static String run(List<String> command, long timeoutSeconds, String target) throws IOException, InterruptedException {
+        Path output = Files.createTempFile("ferry-ab-tool-", ".out");
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                throw new IllegalStateException(command.get(3) + " did not end on " + target);
+            }
+            return Files.readString(output, StandardCharsets.ISO_8859_1);
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
     static Run wrk(Target target, String path, int seconds, int connections, String cpu) throws IOException, InterruptedException {
         List<String> command = List.of("taskset", "-c", cpu, "wrk", "-t1", "-c" + connections, "-d" + seconds + "s",
-                "--latency", "http://127.0.0.1:" + target.port + path);
+                "--latency", target.url(path));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(seconds + 30L, TimeUnit.SECONDS) || process.exitValue() != 0) {

@@ -34,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Full TLS handshakes in memory (no resumption) between a JDK client engine and a server engine from the core's
  * {@link TlsContext} (PEM files, checked for changes before each handshake), against one from a plain JDK context
  * over the same key with the same protocols, suites and ALPN: what Ferry's TLS setup costs a handshake, whichever
- * server carries it. The certificate is made by {@code keytool}: EC P-256 or RSA 2048.
+ * server carries it. The plain JDK context comes twice: with the {@code NewSunX509} key manager, as the core's
+ * (so the difference is Ferry's own setup), and with the JDK's default ({@code SunX509}), as a server given a
+ * plain {@code SSLContext} gets it. The certificate is made by {@code keytool}: EC P-256 or RSA 2048.
  *
  * <p>On a shared machine, {@link #main} gives the steadier figure: blocks of handshakes of each kind alternated in
  * one JVM, and the ratio of their medians.
@@ -58,6 +60,7 @@ public class TlsHandshakeBenchmark {
     private Path dir;
     private SSLContext ferry;
     private SSLContext jdk;
+    private SSLContext jdkDefault;
     private SSLContext client;
 
     @Setup
@@ -89,6 +92,11 @@ public class TlsHandshakeBenchmark {
         keys.init(store, "changeit".toCharArray());
         jdk = SSLContext.getInstance("TLS");
         jdk.init(keys.getKeyManagers(), null, null);
+        // the JDK's default key manager (SunX509), as a server configured with a plain SSLContext gets it
+        KeyManagerFactory defaultKeys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        defaultKeys.init(store, "changeit".toCharArray());
+        jdkDefault = SSLContext.getInstance("TLS");
+        jdkDefault.init(defaultKeys.getKeyManagers(), null, null);
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         trusted.load(null, null);
         trusted.setCertificateEntry("server", certificate);
@@ -121,6 +129,15 @@ public class TlsHandshakeBenchmark {
         return handshake(server);
     }
 
+    /** As {@link #jdk()}, with the JDK's default key manager ({@code SunX509}) instead of {@code NewSunX509}. */
+    @Benchmark
+    public String jdkDefault() throws SSLException {
+        SSLEngine server = jdkDefault.createSSLEngine();
+        server.setUseClientMode(false);
+        server.setSSLParameters(TlsContext.parameters(jdkDefault));
+        return handshake(server);
+    }
+
     /**
      * Alternates blocks of Ferry's and the plain JDK's handshakes in one JVM and prints the median handshakes per
      * second of each and their ratio: {@code java -cp ferry-bench.jar dev.ferry.bench.TlsHandshakeBenchmark [EC|RSA]
@@ -136,22 +153,25 @@ public class TlsHandshakeBenchmark {
             for (int i = 0; i < 300; i++) { // warm-up
                 bench.ferry();
                 bench.jdk();
+                bench.jdkDefault();
             }
-            double[] ferry = new double[rounds];
-            double[] jdk = new double[rounds];
+            Handshake[] kinds = {bench::ferry, bench::jdk, bench::jdkDefault};
+            double[][] rates = new double[kinds.length][rounds];
             for (int round = 0; round < rounds; round++) {
-                boolean ferryFirst = round % 2 == 0;
-                double a = block(ferryFirst ? bench::ferry : bench::jdk);
-                double b = block(ferryFirst ? bench::jdk : bench::ferry);
-                ferry[round] = ferryFirst ? a : b;
-                jdk[round] = ferryFirst ? b : a;
+                for (int i = 0; i < kinds.length; i++) { // the order rotates from round to round
+                    int kind = (round + i) % kinds.length;
+                    rates[kind][round] = block(kinds[kind]);
+                }
             }
-            java.util.Arrays.sort(ferry);
-            java.util.Arrays.sort(jdk);
-            double f = ferry[rounds / 2];
-            double j = jdk[rounds / 2];
-            System.out.printf("%s %s: Ferry %.0f handshakes/s, plain JDK %.0f handshakes/s (medians of %d alternated blocks), ratio %.3f%n",
-                    bench.algorithm, bench.protocol, f, j, rounds, f / j);
+            for (double[] kind : rates) {
+                java.util.Arrays.sort(kind);
+            }
+            double f = rates[0][rounds / 2];
+            double j = rates[1][rounds / 2];
+            double d = rates[2][rounds / 2];
+            System.out.printf("%s %s: Ferry %.0f handshakes/s, plain JDK (NewSunX509) %.0f, plain JDK with its default key manager "
+                    + "(SunX509) %.0f (medians of %d rotated blocks); ratios Ferry/NewSunX509 %.3f, Ferry/SunX509 %.3f%n",
+                    bench.algorithm, bench.protocol, f, j, d, rounds, f / j, f / d);
         } finally {
             bench.tearDown();
         }

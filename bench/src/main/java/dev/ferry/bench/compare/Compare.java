@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ferry.bench.AbRatio;
+import dev.ferry.bench.Protocol;
 import dev.ferry.server.Ferry;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.ServerProvider;
@@ -57,10 +58,21 @@ public final class Compare {
               --ratios [only]        also (or only) run adapter-vs-raw ratios for every raw baseline present
                                      (always the hello example, /plaintext and /json: the raw servers serve its bytes)
               --ratio-rounds 4 --ratio-seconds 5 --ratio-warmup 5
+              --protocols LIST       the ratios' protocols (default h1,h1-tls,h2c,h2,handshake): h1 = HTTP/1.1 by wrk
+                                     (/plaintext and /json, every pair); h1-tls = the same over TLS; h2c and h2 =
+                                     HTTP/2 by h2load without and with TLS; handshake = new TLS connections per
+                                     second by openssl s_time -new (these four: /plaintext, Ferry's default mode)
+              --ratio-targets LIST   only the pairs whose Ferry target is listed (e.g. undertow,netty-io)
+              --tls-connections 16   wrk connections for h1-tls (each round opens them anew, a handshake each)
+              --h2-clients 16 --streams 10   h2load connections and streams in flight per connection (-c, -m)
+              --handshake-clients 4  openssl s_time processes at once
               --out DIR              where the report goes (default target/compare)
               --baseline OLD.json    print what got better or worse against an earlier run
               --threshold 0.10       relative change below which a difference counts as noise
             """;
+
+    /** The protocols of the ratios when {@code --protocols} is not given. */
+    private static final String PROTOCOLS = "h1,h1-tls,h2c,h2,handshake";
 
     /** Each raw server at its own defaults against Ferry on it in the fastest mode and in the default mode. */
     private static final List<Map.Entry<String, String>> RAW_PAIRS = List.of(
@@ -180,14 +192,16 @@ public final class Compare {
 
         List<Figures.Ratio> ratioFigures = new ArrayList<>();
         for (String[] pair : pairs) {
-            progress.begin(pair[1] + " vs " + pair[0], "ratio");
+            Protocol protocol = Protocol.of(pair[2]);
+            progress.begin(pair[1] + " vs " + pair[0] + " " + protocol.label(), "ratio");
             try {
                 AbRatio.Settings ratioSettings = new AbRatio.Settings(intOption("ratio-rounds", 4), intOption("ratio-seconds", 5),
                         intOption("ratio-warmup", 5), settings.connections(), settings.serverCpu(), settings.loadCpu(), jvmFlags,
-                        AbRatio.HELLO);
-                ratioFigures.addAll(AbRatio.run(pair[0], pair[1], List.of("/plaintext", "/json"), ratioSettings, out));
+                        AbRatio.HELLO, protocol, intOption("tls-connections", 16), intOption("h2-clients", 16), intOption("streams", 10),
+                        intOption("handshake-clients", 4));
+                ratioFigures.addAll(AbRatio.run(pair[0], pair[1], ratioPaths(protocol), ratioSettings, out));
             } catch (RuntimeException | IOException e) {
-                String note = "ratio " + pair[1] + "/" + pair[0] + " failed: " + e.getMessage();
+                String note = "ratio " + pair[1] + "/" + pair[0] + " over " + protocol.label() + " failed: " + e.getMessage();
                 runNotes.add(note);
                 progress.say(note);
             }
@@ -254,8 +268,8 @@ public final class Compare {
             }
         }
         for (String[] pair : pairs) {
-            progress.plan(pair[1] + " vs " + pair[0], "ratio",
-                    6 + 2 * 2 * (intOption("ratio-warmup", 5) + intOption("ratio-rounds", 4) * intOption("ratio-seconds", 5)));
+            progress.plan(pair[1] + " vs " + pair[0] + " " + pair[2], "ratio", 6 + 2 * ratioPaths(Protocol.of(pair[2])).size()
+                    * (intOption("ratio-warmup", 5) + intOption("ratio-rounds", 4) * intOption("ratio-seconds", 5)));
         }
     }
 
@@ -551,18 +565,44 @@ public final class Compare {
         return index < 0 ? order.size() : index;
     }
 
+    /** The paths a protocol's ratios load: both hello paths over plain HTTP/1.1, /plaintext otherwise. */
+    private static List<String> ratioPaths(Protocol protocol) {
+        return protocol == Protocol.H1 ? List.of("/plaintext", "/json") : List.of("/plaintext");
+    }
+
+    /**
+     * The ratios to measure, as {raw, Ferry target, protocol}: for h1 every pair of {@link #RAW_PAIRS}; for the
+     * other protocols the pairs with TLS and HTTP/2 (not the dev server) in Ferry's default mode, unless
+     * {@code --ratio-targets} names the Ferry targets. A protocol whose tool is missing is skipped with a note.
+     */
     private List<String[]> ratioPairs() {
         List<String> available = Ferry.installed().stream().map(ServerProvider::name).toList();
+        List<String> only = options.containsKey("ratio-targets")
+                ? Arrays.stream(options.get("ratio-targets").split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList()
+                : null;
         List<String[]> pairs = new ArrayList<>();
-        for (var pair : RAW_PAIRS) {
-            boolean raw = present(AbRatio.rawMain(pair.getKey()));
-            boolean ferry = available.contains(server(pair.getValue()));
-            if (raw && ferry) {
-                pairs.add(new String[] {pair.getKey(), pair.getValue()});
-            } else {
-                runNotes.add("ratio " + pair.getValue() + "/" + pair.getKey() + " not measured: "
-                        + (raw ? "" : AbRatio.rawMain(pair.getKey()) + " is not on the class path ")
-                        + (ferry ? "" : "server " + server(pair.getValue()) + " is not on the class path"));
+        for (String label : options.getOrDefault("protocols", PROTOCOLS).split(",")) {
+            Protocol protocol = Protocol.of(label);
+            if (!has(protocol.tool())) {
+                runNotes.add("ratios over " + protocol.label() + " not measured: " + protocol.tool() + " is missing ("
+                        + missingTools.get(protocol.tool()) + ")");
+                continue;
+            }
+            for (var pair : RAW_PAIRS) {
+                boolean wanted = only != null ? only.contains(pair.getValue())
+                        : protocol == Protocol.H1 || AbRatio.serverAndMode(pair.getValue())[1] == null;
+                if (!wanted || protocol != Protocol.H1 && server(pair.getValue()).equals("dev")) {
+                    continue;
+                }
+                boolean raw = present(AbRatio.rawMain(pair.getKey()));
+                boolean ferry = available.contains(server(pair.getValue()));
+                if (raw && ferry) {
+                    pairs.add(new String[] {pair.getKey(), pair.getValue(), protocol.label()});
+                } else {
+                    runNotes.add("ratio " + pair.getValue() + "/" + pair.getKey() + " over " + protocol.label() + " not measured: "
+                            + (raw ? "" : AbRatio.rawMain(pair.getKey()) + " is not on the class path ")
+                            + (ferry ? "" : "server " + server(pair.getValue()) + " is not on the class path"));
+                }
             }
         }
         return pairs;

@@ -28,8 +28,8 @@ final class ConsoleTable {
         if (!run.ratios().isEmpty()) {
             text.append('\n').append("Adapter vs raw server (throughput B/A per round, A/B alternated):\n");
             for (Figures.Ratio ratio : run.ratios()) {
-                text.append(String.format(Locale.ROOT, "  %-12s / %-12s %-10s median %.3f (min %.3f, max %.3f over %d rounds); p99 ratio %.2f%n",
-                        ratio.ferry(), ratio.raw(), ratio.path(), ratio.median(), ratio.min(), ratio.max(),
+                text.append(String.format(Locale.ROOT, "  %-12s / %-12s %-9s %-10s median %.3f (min %.3f, max %.3f over %d rounds); p99 ratio %.2f%n",
+                        ratio.ferry(), ratio.raw(), ratio.protocolLabel(), ratio.path(), ratio.median(), ratio.min(), ratio.max(),
                         ratio.throughputRatios().size(), ratio.p99RatioMedian()));
             }
         }

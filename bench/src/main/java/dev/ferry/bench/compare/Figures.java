@@ -77,8 +77,26 @@ public final class Figures {
     public record Footprint(int jars, long bytes, List<String> files) {
     }
 
-    /** An adapter-vs-raw ratio measured A/B alternated in one run: B's throughput over A's per round. */
+    /**
+     * An adapter-vs-raw ratio measured A/B alternated in one run: B's throughput over A's per round, with
+     * the protocol it was measured over ({@code h1}, {@code h1-tls}, {@code h2c}, {@code h2}, or
+     * {@code handshake}, where throughput is new TLS connections per second and there is no p99; null in
+     * files written before protocols were added, meaning {@code h1}).
+     */
     public record Ratio(String raw, String ferry, String path, List<Double> throughputRatios, double median,
-            double min, double max, double p99RatioMedian, double rawRequestsPerSecond, double ferryRequestsPerSecond) {
+            double min, double max, double p99RatioMedian, double rawRequestsPerSecond, double ferryRequestsPerSecond,
+            String protocol) {
+
+        /** A ratio over HTTP/1.1 on plain TCP. */
+        public Ratio(String raw, String ferry, String path, List<Double> throughputRatios, double median,
+                double min, double max, double p99RatioMedian, double rawRequestsPerSecond, double ferryRequestsPerSecond) {
+            this(raw, ferry, path, throughputRatios, median, min, max, p99RatioMedian, rawRequestsPerSecond,
+                    ferryRequestsPerSecond, "h1");
+        }
+
+        /** Returns the protocol, {@code h1} when the file predates protocols. */
+        public String protocolLabel() {
+            return protocol == null ? "h1" : protocol;
+        }
     }
 }

@@ -67,13 +67,15 @@ final class HtmlReport {
         if (!run.ratios().isEmpty()) {
             html.append("<h2>Adapter overhead against the raw server</h2>\n");
             html.append("<p class=\"note\">Throughput of the Ferry target over the raw server serving the same bytes, A and B alternated "
-                    + "in one run; bars show the median, whiskers the spread across rounds.</p>\n");
+                    + "in one run; bars show the median, whiskers the spread across rounds. Protocol h1 is HTTP/1.1 (wrk), h1-tls the same "
+                    + "over TLS, h2c and h2 HTTP/2 without and with TLS (h2load), handshake new TLS connections per second "
+                    + "(openssl s_time -new; the req/s columns then count connections).</p>\n");
             html.append(ratioChart(run.ratios()));
-            html.append("<table><tr><th>Ferry target</th><th>raw server</th><th>path</th><th>rounds</th><th>median</th>"
+            html.append("<table><tr><th>Ferry target</th><th>raw server</th><th>protocol</th><th>path</th><th>rounds</th><th>median</th>"
                     + "<th>min</th><th>max</th><th>p99 ratio</th><th>raw req/s</th><th>Ferry req/s</th></tr>\n");
             for (Figures.Ratio ratio : run.ratios()) {
                 html.append("<tr><td>").append(esc(ratio.ferry())).append("</td><td>").append(esc(ratio.raw())).append("</td><td>")
-                        .append(esc(ratio.path())).append("</td><td>").append(ratio.throughputRatios().size()).append("</td><td>")
+                        .append(esc(ratio.protocolLabel())).append("</td><td>").append(esc(ratio.path())).append("</td><td>").append(ratio.throughputRatios().size()).append("</td><td>")
                         .append(num(ratio.median(), 3)).append("</td><td>").append(num(ratio.min(), 3)).append("</td><td>")
                         .append(num(ratio.max(), 3)).append("</td><td>").append(num(ratio.p99RatioMedian(), 2)).append("</td><td>")
                         .append(num(ratio.rawRequestsPerSecond(), 0)).append("</td><td>").append(num(ratio.ferryRequestsPerSecond(), 0))
@@ -316,8 +318,9 @@ final class HtmlReport {
         for (int i = 0; i < ratios.size(); i++) {
             Figures.Ratio ratio = ratios.get(i);
             int y = 28 + i * rowHeight;
-            svg.append(String.format(Locale.ROOT, "<text x=\"6\" y=\"%d\" font-size=\"11\">%s vs %s %s</text>", y + 13,
-                    esc(ratio.ferry()), esc(ratio.raw()), esc(ratio.path())));
+            svg.append(String.format(Locale.ROOT, "<text x=\"6\" y=\"%d\" font-size=\"11\">%s vs %s %s%s</text>", y + 13,
+                    esc(ratio.ferry()), esc(ratio.raw()), ratio.protocolLabel().equals("h1") ? "" : esc(ratio.protocolLabel()) + " ",
+                    esc(ratio.path())));
             double length = barWidth * Math.min(finite(ratio.median(), max), max) / max;
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"15\" fill=\"%s\"/>",
                     labelWidth, y + 2, Math.max(1, length), COLOURS[1 + i % (COLOURS.length - 1)]));

@@ -7,7 +7,10 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads the output of wrk (plain and with the fixed-rate script) and slowhttptest into figures. Pure functions, tested on recorded output. */
+/**
+ * Reads the output of wrk (plain and with the fixed-rate script), slowhttptest, h2load (and its per-request
+ * log) and {@code openssl s_time} into figures. Pure functions, tested on recorded output.
+ */
 public final class Parsers {
 
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
@@ -26,6 +29,16 @@ public final class Parsers {
     private static final Pattern SLOW_ENDED = Pattern.compile("Test ended on (\\d+)\\w* second");
     /** slowhttptest's exit status when the server closed every connection before the test's time was up. */
     private static final String ALL_CLOSED = "No open connections left";
+
+    private static final Pattern H2_FINISHED = Pattern.compile("finished in ([0-9.]+)(us|ms|s|m), ([0-9.]+) req/s");
+    private static final Pattern H2_REQUESTS = Pattern.compile("requests: (\\d+) total, (\\d+) started, (\\d+) done, "
+            + "(\\d+) succeeded, (\\d+) failed, (\\d+) errored, (\\d+) timeout");
+    private static final Pattern H2_STATUS = Pattern.compile("status codes: (\\d+) 2xx, (\\d+) 3xx, (\\d+) 4xx, (\\d+) 5xx");
+    private static final Pattern H2_PROTOCOL = Pattern.compile("^Application protocol: (\\S+)\\s*$", Pattern.MULTILINE);
+    private static final Pattern H2_TLS = Pattern.compile("^TLS Protocol: (\\S+)\\s*$", Pattern.MULTILINE);
+    private static final Pattern H2_CIPHER = Pattern.compile("^Cipher: (\\S+)\\s*$", Pattern.MULTILINE);
+    private static final Pattern S_TIME = Pattern.compile(
+            "(\\d+) connections in (\\d+) real seconds, (\\d+) bytes read per connection");
 
     /** The percentiles a latency distribution plot shows, in percent. */
     static final double[] DISTRIBUTION = {1, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100};
@@ -69,6 +82,104 @@ public final class Parsers {
         public boolean allClosed() {
             return exitStatus.startsWith(ALL_CLOSED);
         }
+    }
+
+    /**
+     * Figures of one h2load run: the rate over the measured period, the requests by outcome and by status
+     * class, and what was negotiated (null when h2load did not say: no TLS, or no protocol agreed).
+     */
+    public record H2load(double requestsPerSecond, double seconds, long requests, long succeeded, long failed,
+            long errored, long timeout, long status2xx, long statusOther, String applicationProtocol, String tlsProtocol,
+            String cipher) {
+
+        /** Returns every request that did not end in a 2xx answer: failed, errored, timed out or another status. */
+        public long errors() {
+            return Math.max(requests - status2xx, failed + errored + timeout);
+        }
+
+        /** Returns how the errors came, empty when there were none. */
+        public String errorDetail() {
+            return errors() == 0 ? "" : String.format(Locale.ROOT, "%d failed, %d errored, %d timeout, %d not 2xx",
+                    failed, errored, timeout, statusOther);
+        }
+    }
+
+    /**
+     * Parses h2load's summary. The rate is h2load's own: requests done over the measured period (after the
+     * warm-up with {@code -D}). Fails when the summary is missing, for example when no client connected.
+     */
+    public static H2load h2load(String output) {
+        Matcher finished = H2_FINISHED.matcher(output);
+        Matcher requests = H2_REQUESTS.matcher(output);
+        Matcher status = H2_STATUS.matcher(output);
+        if (!finished.find() || !requests.find() || !status.find()) {
+            throw new IllegalArgumentException("unexpected h2load output: " + tail(output));
+        }
+        long done = Long.parseLong(requests.group(3));
+        double rate = Double.parseDouble(finished.group(3));
+        double seconds = rate > 0 ? done / rate : millis(Double.parseDouble(finished.group(1)), finished.group(2)) / 1000;
+        long ok = Long.parseLong(status.group(1));
+        long other = Long.parseLong(status.group(2)) + Long.parseLong(status.group(3)) + Long.parseLong(status.group(4));
+        return new H2load(rate, seconds, Long.parseLong(requests.group(1)), Long.parseLong(requests.group(4)),
+                Long.parseLong(requests.group(5)), Long.parseLong(requests.group(6)), Long.parseLong(requests.group(7)),
+                ok, other, last(H2_PROTOCOL, output), last(H2_TLS, output), last(H2_CIPHER, output));
+    }
+
+    /**
+     * Reads h2load's {@code --log-file} (one line per request: start in microseconds since the epoch, status,
+     * microseconds to the end of the response; status -1 for a failed stream) into the sorted durations of
+     * the requests that got an answer, in milliseconds.
+     */
+    public static double[] h2loadLog(String log) {
+        List<Double> millis = new ArrayList<>();
+        for (String line : log.lines().toList()) {
+            String[] columns = line.split("\t");
+            if (columns.length < 3 || columns[1].trim().equals("-1")) {
+                continue;
+            }
+            try {
+                millis.add(Long.parseLong(columns[2].trim()) / 1000.0);
+            } catch (NumberFormatException partial) {
+                // a line cut short when h2load was stopped
+            }
+        }
+        return millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    }
+
+    /** What one {@code openssl s_time} run reports: connections made, whole seconds of wall time, bytes read per connection. */
+    public record STime(long connections, long realSeconds, long bytesPerConnection) {
+    }
+
+    /**
+     * Parses {@code openssl s_time}'s last summary line ({@code N connections in T real seconds, B bytes read
+     * per connection}); its other line counts the client's CPU time, not wall time. Fails when it is missing,
+     * for example when the first connection failed.
+     */
+    public static STime sTime(String output) {
+        Matcher matcher = S_TIME.matcher(output);
+        STime found = null;
+        while (matcher.find()) {
+            found = new STime(Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2)), Long.parseLong(matcher.group(3)));
+        }
+        if (found == null) {
+            throw new IllegalArgumentException("unexpected openssl s_time output: " + tail(output));
+        }
+        return found;
+    }
+
+    private static String last(Pattern pattern, String output) {
+        Matcher matcher = pattern.matcher(output);
+        String value = null;
+        while (matcher.find()) {
+            value = matcher.group(1);
+        }
+        return value;
+    }
+
+    /** The end of a tool's output, for an error message: h2load prints a line per connection on some errors. */
+    private static String tail(String output) {
+        String text = output.strip();
+        return text.length() <= 600 ? text : "..." + text.substring(text.length() - 600);
     }
 
     /** Parses wrk's output; fails when the figures are missing, for example when it could not connect. */

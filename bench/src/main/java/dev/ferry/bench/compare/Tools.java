@@ -23,6 +23,8 @@ final class Tools {
         PACKAGES.put("taskset", "util-linux");
         PACKAGES.put("wrk", "wrk");
         PACKAGES.put("slowhttptest", "slowhttptest");
+        PACKAGES.put("h2load", "nghttp2-client");
+        PACKAGES.put("openssl", "openssl");
     }
 
     private Tools() {

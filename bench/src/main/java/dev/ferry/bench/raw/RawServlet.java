@@ -12,6 +12,9 @@ import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.coyote.http11.Http11NioProtocol;
+import org.apache.coyote.http2.Http2Protocol;
+import org.apache.tomcat.util.net.SSLHostConfig;
+import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 
 /**
  * The raw baseline for Ferry on Tomcat: a plain servlet on embedded Tomcat serving the hello app's
@@ -19,6 +22,9 @@ import org.apache.coyote.http11.Http11NioProtocol;
  * (its platform worker pool, 100 requests per keep-alive connection). With {@code -Draw.matched=true} the
  * connector is set up as Ferry's (virtual threads, unlimited keep-alive requests, the same header buffer,
  * timeouts and connection limit). Listens on system property {@code ferry.port} (8080 by default).
+ * {@code -Draw.http2=true} adds Tomcat's {@code Http2Protocol} as the connector's upgrade protocol, and
+ * {@code -Draw.tls.keystore} turns on TLS with the keystore on the connector's {@code SSLHostConfig}
+ * ({@link RawTls}).
  */
 public final class RawServlet extends HttpServlet {
 
@@ -69,6 +75,22 @@ public final class RawServlet extends HttpServlet {
             connector.setProperty("useVirtualThreads", "true");
         }
         http.setServer(null);
+        if (RawTls.http2()) {
+            // h2 by ALPN over TLS; on plain HTTP h2c with prior knowledge (and Upgrade)
+            connector.addUpgradeProtocol(new Http2Protocol());
+        }
+        if (RawTls.keystore() != null) {
+            connector.setSecure(true);
+            connector.setScheme("https");
+            connector.setProperty("SSLEnabled", "true");
+            SSLHostConfig ssl = new SSLHostConfig();
+            SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(ssl, SSLHostConfigCertificate.Type.UNDEFINED);
+            certificate.setCertificateKeystoreFile(RawTls.keystore().toAbsolutePath().toString());
+            certificate.setCertificateKeystorePassword(RawTls.password());
+            certificate.setCertificateKeystoreType("PKCS12");
+            ssl.addCertificate(certificate);
+            connector.addSslHostConfig(ssl);
+        }
         tomcat.getService().addConnector(connector);
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", null);
@@ -76,7 +98,7 @@ public final class RawServlet extends HttpServlet {
         Tomcat.addServlet(context, "raw", new RawServlet());
         context.addServletMappingDecoded("/*", "raw");
         tomcat.start();
-        System.out.println("raw servlet on tomcat at http://0.0.0.0:" + connector.getLocalPort() + "/");
+        System.out.println("raw servlet on tomcat (" + RawTls.describe() + ") on port " + connector.getLocalPort());
         tomcat.getServer().await();
     }
 }

@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
  * hello example sends ({@code /plaintext}, and {@code /json} serialised with Jackson per request), on the
  * port of {@code ferry.port} (8080 by default), at Undertow's own defaults. With {@code -Draw.matched=true}
  * it runs as Ferry runs Undertow: one IO thread per core and no {@code Connection: keep-alive} header, so
- * both send the same bytes.
+ * both send the same bytes. {@code -Draw.http2=true} and {@code -Draw.tls.keystore} turn on HTTP/2 and TLS
+ * ({@link RawTls}).
  */
 public final class RawUndertow {
 
@@ -33,9 +34,17 @@ public final class RawUndertow {
     /** Starts the baseline and prints the port it listens on. */
     public static void main(String[] args) {
         int port = Integer.getInteger("ferry.port", 8080);
-        Undertow.Builder builder = Undertow.builder()
-                .addHttpListener(port, System.getProperty("ferry.host", "0.0.0.0"))
-                .setHandler(RawUndertow::handle);
+        String host = System.getProperty("ferry.host", "0.0.0.0");
+        Undertow.Builder builder = Undertow.builder().setHandler(RawUndertow::handle);
+        if (RawTls.keystore() != null) {
+            builder.addHttpsListener(port, host, RawTls.context());
+        } else {
+            builder.addHttpListener(port, host);
+        }
+        if (RawTls.http2()) {
+            // h2 by ALPN on the HTTPS listener; on the HTTP listener h2c with prior knowledge (and Upgrade)
+            builder.setServerOption(UndertowOptions.ENABLE_HTTP2, true);
+        }
         if (Boolean.getBoolean("raw.matched")) {
             // as many IO threads as the adapter uses (Undertow's default is at least two), so the ratio
             // compares the work per request and not the thread count
@@ -44,7 +53,7 @@ public final class RawUndertow {
         }
         Undertow server = builder.build();
         server.start();
-        System.out.println("raw undertow at http://127.0.0.1:" + port + "/");
+        System.out.println("raw undertow (" + RawTls.describe() + ") on port " + port);
     }
 
     private static void handle(HttpServerExchange exchange) throws Exception {

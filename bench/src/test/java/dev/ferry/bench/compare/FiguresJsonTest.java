@@ -28,4 +28,14 @@ class FiguresJsonTest {
         String json = mapper.writeValueAsString(bare).replace("{", "{\"addedLater\":1,");
         assertEquals(bare, mapper.readValue(json, Figures.Target.class));
     }
+
+    @Test
+    void aRatioFromBeforeProtocolsReadsAsHttp1() throws Exception {
+        String old = "{\"raw\":\"raw-netty\",\"ferry\":\"netty-io\",\"path\":\"/json\",\"throughputRatios\":[0.9],"
+                + "\"median\":0.9,\"min\":0.9,\"max\":0.9,\"p99RatioMedian\":1.1,\"rawRequestsPerSecond\":100.0,"
+                + "\"ferryRequestsPerSecond\":90.0}";
+        Figures.Ratio ratio = Compare.mapper().readValue(old, Figures.Ratio.class);
+        assertEquals("h1", ratio.protocolLabel());
+        assertEquals("h2", new Figures.Ratio("raw-netty", "netty", "/plaintext", List.of(1.0), 1, 1, 1, 1, 1, 1, "h2").protocolLabel());
+    }
 }

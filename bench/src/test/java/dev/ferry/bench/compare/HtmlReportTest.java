@@ -54,7 +54,11 @@ class HtmlReportTest {
         assertTrue(html.contains("failed: obsFoldIs400: expected 400 but was 200 &lt;&amp;&gt;"), "escaped failure text");
         assertTrue(html.contains("<td>slowloris</td><td>200</td><td>20</td><td>40</td><td>31</td><td>612.0</td>"), html);
         assertTrue(html.contains("<td>11</td><td>12</td><td>"), "when the server had closed half and nine tenths of the attackers");
-        assertTrue(html.contains("<td>undertow-io</td><td>raw-undertow</td><td>/plaintext</td><td>4</td><td>0.940</td>"), html);
+        assertTrue(html.contains("<td>undertow-io</td><td>raw-undertow</td><td>h1</td><td>/plaintext</td><td>4</td><td>0.940</td>"), html);
+        assertTrue(html.contains("<td>tomcat</td><td>raw-servlet</td><td>h2</td><td>/plaintext</td><td>4</td><td>0.705</td>"), html);
+        assertTrue(html.contains("<td>handshake</td><td>/plaintext</td><td>4</td><td>0.985</td><td>0.970</td><td>1.010</td><td>-</td>"
+                + "<td>640</td><td>630</td>"), "a handshake row has no p99 ratio: " + html);
+        assertTrue(html.contains(">tomcat vs raw-servlet h2 /plaintext</text>"), html);
         assertTrue(html.contains("The run took 7:12."), html);
     }
 
@@ -68,7 +72,9 @@ class HtmlReportTest {
         assertFalse(page.contains("<h2>Verdicts"));
         String console = ConsoleTable.render(ratios);
         assertFalse(console.contains("target "), console);
-        assertTrue(console.contains("netty-io     / raw-netty    /plaintext median 0.890 (min 0.860, max 0.910 over 4 rounds)"),
+        assertTrue(console.contains("netty-io     / raw-netty    h1        /plaintext median 0.890 (min 0.860, max 0.910 over 4 rounds)"),
+                console);
+        assertTrue(console.contains("tomcat       / raw-servlet  h2        /plaintext median 0.705 (min 0.690, max 0.750 over 4 rounds)"),
                 console);
     }
 

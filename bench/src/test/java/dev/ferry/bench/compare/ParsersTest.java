@@ -185,4 +185,137 @@ class ParsersTest {
         assertEquals(33.0, closing.mostSeconds());
         assertNull(Parsers.closing(csv, 10).halfSeconds());
     }
+
+    /** Recorded from h2load 1.52 ({@code -c 16 -m 10 -D 3 --warm-up-time 1 --npn-list=h2}) against raw Undertow over TLS. */
+    private static final String H2LOAD_TLS = """
+            starting benchmark...
+            spawning thread #0: 16 total client(s). Timing-based test with 1s of warm-up time and 3s of main duration for measurements.
+            Warm-up started for thread #0.
+            progress: 6% of clients started
+            progress: 100% of clients started
+            TLS Protocol: TLSv1.3
+            Cipher: TLS_AES_256_GCM_SHA384
+            Server Temp Key: X25519 253 bits
+            Application protocol: h2
+            Warm-up phase is over for thread #0.
+            Main benchmark duration is started for thread #0.
+            Main benchmark duration is over for thread #0. Stopping all clients.
+            Stopped all clients for thread #0
+
+            finished in 4.04s, 405.33 req/s, 25.08KB/s
+            requests: 1216 total, 1306 started, 1216 done, 1216 succeeded, 0 failed, 0 errored, 0 timeout
+            status codes: 1216 2xx, 0 3xx, 0 4xx, 0 5xx
+            traffic: 75.23KB (77035) total, 38.13KB (39045) headers (space savings 66.55%), 15.44KB (15808) data
+                                 min         max         mean         sd        +/- sd
+            time for request:      394us    989.59ms    147.74ms    171.32ms    88.82%
+            time for connect:     1.79ms    270.09ms    125.86ms    105.16ms    44.44%
+            time to 1st byte:   374.70ms       1.01s    709.92ms    321.19ms    66.67%
+            req/s           :       0.00       89.14       25.28       34.22    75.00%
+            """;
+
+    /** Recorded from h2load 1.52 with h2c prior knowledge (an http URI), some requests answered 404 and some failed. */
+    private static final String H2LOAD_H2C = """
+            starting benchmark...
+            spawning thread #0: 16 total client(s). 4000 total requests
+            Application protocol: h2c
+            progress: 10% done
+            progress: 100% done
+
+            finished in 512.20ms, 7809.45 req/s, 480.42KB/s
+            requests: 4000 total, 4000 started, 4000 done, 3990 succeeded, 10 failed, 3 errored, 0 timeout
+            status codes: 3980 2xx, 0 3xx, 10 4xx, 0 5xx
+            traffic: 247.26KB (253197) total, 138.86KB (142192) headers (space savings 66.60%), 56.29KB (57642) data
+            """;
+
+    /** Recorded from h2load 1.52 offering only h2 to a TLS server without HTTP/2: nothing agreed, nothing sent. */
+    private static final String H2LOAD_NO_H2 = """
+            Main benchmark duration is started for thread #0.
+            TLS Protocol: TLSv1.3
+            Cipher: TLS_AES_256_GCM_SHA384
+            Server Temp Key: X25519 253 bits
+            No protocol negotiated. Fallback behaviour may be activated
+            No supported protocol was negotiated. Supported protocols were:
+            h2
+            Main benchmark duration is over for thread #0. Stopping all clients.
+            Stopped all clients for thread #0
+
+            finished in 2.01s, 0.00 req/s, 0B/s
+            requests: 0 total, 0 started, 0 done, 0 succeeded, 0 failed, 0 errored, 0 timeout
+            status codes: 0 2xx, 0 3xx, 0 4xx, 0 5xx
+            traffic: 0B (0) total, 0B (0) headers (space savings 0.00%), 0B (0) data
+            """;
+
+    /** Recorded from openssl 3.0 {@code s_time -new -time 2 -www /plaintext} against raw Undertow over TLS. */
+    private static final String S_TIME = """
+            Collecting connection statistics for 2 seconds
+            ************************************************************************
+
+            72 connections in 0.14s; 514.29 connections/user sec, bytes read 10728
+            72 connections in 3 real seconds, 149 bytes read per connection
+            """;
+
+    @Test
+    void h2loadOverTlsWithTheProtocolsAgreed() {
+        Parsers.H2load h2 = Parsers.h2load(H2LOAD_TLS);
+        assertEquals(405.33, h2.requestsPerSecond(), 1e-9);
+        assertEquals(1216 / 405.33, h2.seconds(), 1e-9);
+        assertEquals(1216, h2.requests());
+        assertEquals(1216, h2.succeeded());
+        assertEquals(1216, h2.status2xx());
+        assertEquals(0, h2.errors());
+        assertEquals("", h2.errorDetail());
+        assertEquals("h2", h2.applicationProtocol());
+        assertEquals("TLSv1.3", h2.tlsProtocol());
+        assertEquals("TLS_AES_256_GCM_SHA384", h2.cipher());
+    }
+
+    @Test
+    void h2loadCleartextCountsFailuresAndOtherStatuses() {
+        Parsers.H2load h2 = Parsers.h2load(H2LOAD_H2C);
+        assertEquals(7809.45, h2.requestsPerSecond(), 1e-9);
+        assertEquals("h2c", h2.applicationProtocol());
+        assertNull(h2.tlsProtocol());
+        assertNull(h2.cipher());
+        assertEquals(10, h2.failed());
+        assertEquals(3, h2.errored());
+        assertEquals(10, h2.statusOther());
+        assertEquals(20, h2.errors());
+        assertEquals("10 failed, 3 errored, 0 timeout, 10 not 2xx", h2.errorDetail());
+    }
+
+    @Test
+    void h2loadWithoutHttp2AgreedHasNoProtocolAndNoAnswers() {
+        Parsers.H2load h2 = Parsers.h2load(H2LOAD_NO_H2);
+        assertNull(h2.applicationProtocol());
+        assertEquals("TLSv1.3", h2.tlsProtocol());
+        assertEquals(0, h2.status2xx());
+        assertEquals(0, h2.requestsPerSecond());
+        assertEquals(2.01, h2.seconds(), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> Parsers.h2load("connect: Connection refused"));
+        assertThrows(IllegalArgumentException.class, () -> Parsers.h2load(WRK));
+    }
+
+    @Test
+    void h2loadLogGivesTheAnsweredRequestsDurations() {
+        String log = "1796144604439574\t200\t43502\n1796144604439575\t200\t1500\n1796144604439576\t-1\t90000\n"
+                + "1796144604439577\t404\t2500\n17961446044395";
+        double[] millis = Parsers.h2loadLog(log);
+        assertEquals(3, millis.length);
+        assertEquals(1.5, millis[0], 1e-9);
+        assertEquals(2.5, millis[1], 1e-9);
+        assertEquals(43.502, millis[2], 1e-9);
+        assertEquals(43.502, Parsers.percentile(millis, 99), 1e-9);
+        assertEquals(0, Parsers.h2loadLog("").length);
+    }
+
+    @Test
+    void opensslSTimeWallClockLine() {
+        Parsers.STime time = Parsers.sTime(S_TIME);
+        assertEquals(72, time.connections());
+        assertEquals(3, time.realSeconds());
+        assertEquals(149, time.bytesPerConnection());
+        String refused = "ERROR\n40C70FB6E27F0000:error:8000006F:system library:BIO_connect:Connection refused\n"
+                + "Collecting connection statistics for 1 seconds\n";
+        assertThrows(IllegalArgumentException.class, () -> Parsers.sTime(refused));
+    }
 }

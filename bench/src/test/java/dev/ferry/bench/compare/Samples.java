@@ -28,7 +28,11 @@ final class Samples {
                 new Figures.Ratio("raw-undertow", "undertow-io", "/plaintext", List.of(0.93, 0.95, 0.91, 0.96),
                         0.94, 0.91, 0.96, 1.08, 40_100, 37_700),
                 new Figures.Ratio("raw-netty", "netty-io", "/plaintext", List.of(0.88, 0.9, 0.86, 0.91),
-                        0.89, 0.86, 0.91, 1.12, 45_000, 40_000));
+                        0.89, 0.86, 0.91, 1.12, 45_000, 40_000),
+                new Figures.Ratio("raw-servlet", "tomcat", "/plaintext", List.of(0.71, 0.69, 0.75, 0.7),
+                        0.705, 0.69, 0.75, 1.4, 21_000, 14_800, "h2"),
+                new Figures.Ratio("raw-netty", "netty", "/plaintext", List.of(0.97, 1.01, 0.99, 0.98),
+                        0.985, 0.97, 1.01, Double.NaN, 640, 630, "handshake"));
         return new Figures.Run("2026-11-21T20:00:00Z", new Figures.Environment("25.0.1", "Linux amd64", 2, "1.20 1.10 0.90",
                 "1.80 1.40 1.00"), new Figures.Settings("hello", "/plaintext", "/echo", "-Xms256m -Xmx256m -XX:+UseParallelGC",
                 "0", "1", 64, 4, 6, 2000, 6, 200, 20, 45), targets, ratios, 431.5,
