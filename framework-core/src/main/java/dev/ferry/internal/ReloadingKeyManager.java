@@ -21,8 +21,8 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
- * The server's key manager: it answers from the certificate and key last loaded, and before each handshake
- * compares the files' modification times and sizes with those loaded; when they differ it loads them again and
+ * The server's key manager: it answers from the certificate and key last loaded, and before a handshake
+ * (at most every 200 ms) compares the files' modification times and sizes with those loaded; when they differ it loads them again and
  * the handshake, and those after it, use the new ones. Files that fail to load (half written, a key that does not
  * match the certificate) are logged and the last good ones stay in use until the files change again. Aliases carry
  * the generation they were chosen from, so a handshake that straddles a reload gets its chain and key from one pair.
@@ -30,6 +30,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
 public final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
     private static final System.Logger LOG = System.getLogger("dev.ferry.tls");
+    /** How often, at most, the files are compared with those loaded: a change is seen within this much of it. */
+    static final long CHECK_EVERY_NANOS = 200_000_000L;
 
     private record Loaded(int generation, List<Object> stamp, X509ExtendedKeyManager manager) {
     }
@@ -38,6 +40,8 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     private final List<Path> files;
     private volatile Loaded current;
     private volatile Loaded previous;
+    /** When the files were last looked at: a handshake asks for an alias several times, a look costs system calls. */
+    private volatile long checked = System.nanoTime() - CHECK_EVERY_NANOS;
 
     /**
      * Loads the certificate and key once.
@@ -93,7 +97,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
             password = new char[0];
             store.setKeyEntry("server", key, password, chain);
         }
-        KeyManagerFactory factory = KeyManagerFactory.getInstance("NewSunX509");
+        KeyManagerFactory factory = KeyManagerFactory.getInstance("SunX509");
         factory.init(store, password);
         for (KeyManager manager : factory.getKeyManagers()) {
             if (manager instanceof X509ExtendedKeyManager x509) {
@@ -111,9 +115,14 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         }
     }
 
-    /** Returns the pair in use, loading the files again first when they changed. */
+    /** Returns the pair in use, loading the files again first when they changed (looked at once per {@link #CHECK_EVERY_NANOS}). */
     private Loaded fresh() {
         Loaded loaded = current;
+        long now = System.nanoTime();
+        if (now - checked < CHECK_EVERY_NANOS) {
+            return loaded;
+        }
+        checked = now;
         List<Object> stamp = stamp();
         if (stamp.equals(loaded.stamp)) {
             return loaded;
