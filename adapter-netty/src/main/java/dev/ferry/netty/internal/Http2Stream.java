@@ -268,6 +268,11 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
 
     @Override
     public void send(ResponseHead head, ByteBuffer content) {
+        if (!channel.eventLoop().inEventLoop()) {
+            // one task for the head, the body and the flush rather than one for each: the body is immutable
+            channel.eventLoop().execute(() -> send(head, content));
+            return;
+        }
         boolean empty = head.framing() == ResponseHead.Framing.NONE || !content.hasRemaining();
         ChannelFuture last = channel.write(headers(head, empty));
         if (!empty) { // a whole response comes from an immutable body: sent without a copy
