@@ -32,11 +32,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Full TLS handshakes in memory (no resumption) between a JDK client engine and a server engine from the core's
- * {@link TlsContext} (PEM files, checked for changes before each handshake), against one from a plain JDK context
+ * {@link TlsContext} (PEM files, checked for changes at most every 200 ms), against one from a plain JDK context
  * over the same key with the same protocols, suites and ALPN: what Ferry's TLS setup costs a handshake, whichever
- * server carries it. The plain JDK context comes twice: with the {@code NewSunX509} key manager, as the core's
- * (so the difference is Ferry's own setup), and with the JDK's default ({@code SunX509}), as a server given a
- * plain {@code SSLContext} gets it. The certificate is made by {@code keytool}: EC P-256 or RSA 2048.
+ * server carries it. The plain JDK context comes twice: with the JDK's default key manager ({@code SunX509}), the
+ * one the core builds on and a server given a plain {@code SSLContext} gets (so the difference is Ferry's own
+ * setup), and with {@code NewSunX509}, which the core used before and which makes handshakes slower. The certificate is made by {@code keytool}: EC P-256 or RSA 2048.
  *
  * <p>On a shared machine, {@link #main} gives the steadier figure: blocks of handshakes of each kind alternated in
  * one JVM, and the ratio of their medians.
