@@ -39,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TlsContextTest {
 
+    private static final long LOOKS_APART_MILLIS = 300;
+
     @TempDir
     static Path dir;
 
@@ -167,6 +169,7 @@ class TlsContextTest {
 
     @Test
     void theCertificateIsReadAgainWhenItsFilesChangeAndBrokenFilesKeepTheLastGoodOne() throws Exception {
+        // the key manager looks at the files at most once per 200 ms: each change waits a little longer
         Path cert = dir.resolve("live.crt");
         Path key = dir.resolve("live.key");
         Files.copy(dir.resolve("ec.crt"), cert, StandardCopyOption.REPLACE_EXISTING);
@@ -175,11 +178,14 @@ class TlsContextTest {
         assertEquals(certificate("ec.crt"), handshake(context, "TLSv1.3"));
         Files.copy(dir.resolve("rsa-pkcs1.pem"), key, StandardCopyOption.REPLACE_EXISTING);
         Files.copy(dir.resolve("rsa.crt"), cert, StandardCopyOption.REPLACE_EXISTING);
+        Thread.sleep(LOOKS_APART_MILLIS);
         assertEquals(certificate("rsa.crt"), handshake(context, "TLSv1.3"));
         Files.write(cert, "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n".getBytes(StandardCharsets.US_ASCII));
+        Thread.sleep(LOOKS_APART_MILLIS);
         assertEquals(certificate("rsa.crt"), handshake(context, "TLSv1.2"), "a broken file keeps the last good certificate");
         Files.copy(dir.resolve("ec.crt"), cert, StandardCopyOption.REPLACE_EXISTING);
         Files.copy(dir.resolve("ec-sec1.pem"), key, StandardCopyOption.REPLACE_EXISTING);
+        Thread.sleep(LOOKS_APART_MILLIS);
         assertEquals(certificate("ec.crt"), handshake(context, "TLSv1.2"));
     }
 }

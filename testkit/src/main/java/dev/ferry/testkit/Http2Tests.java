@@ -66,14 +66,7 @@ abstract class Http2Tests extends Tier {
 
     @AfterAll
     void deleteFiles() throws IOException {
-        if (dir != null) {
-            try (var files = Files.list(dir)) {
-                for (Path file : files.toList()) {
-                    Files.deleteIfExists(file);
-                }
-            }
-            Files.deleteIfExists(dir);
-        }
+        Tools.deleteFiles(dir);
     }
 
     /** Starts the tier's app over TLS with an EC certificate made by keytool, HTTP/2 on. */

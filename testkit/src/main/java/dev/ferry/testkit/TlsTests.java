@@ -81,14 +81,7 @@ abstract class TlsTests extends Tier {
 
     @AfterAll
     void deleteFiles() throws IOException {
-        if (dir != null) {
-            try (var files = Files.list(dir)) {
-                for (Path file : files.toList()) {
-                    Files.deleteIfExists(file);
-                }
-            }
-            Files.deleteIfExists(dir);
-        }
+        Tools.deleteFiles(dir);
     }
 
     /** Replaces the server's files with these, each by an atomic move, the key first. */

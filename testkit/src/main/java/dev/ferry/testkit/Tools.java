@@ -54,6 +54,18 @@ final class Tools {
         return new Material(keystore, certificate, pem("CERTIFICATE", certificate.getEncoded()), pem("PRIVATE KEY", pkcs8));
     }
 
+    /** Deletes a directory of plain files made for a test, when there is one. */
+    static void deleteFiles(Path dir) throws IOException {
+        if (dir != null) {
+            try (var files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
     static String pem(String label, byte[] der) {
         return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
                 + "\n-----END " + label + "-----\n";
