@@ -12,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -43,6 +44,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -52,6 +54,9 @@ import java.util.function.BiConsumer;
  * {@link Http2MultiplexHandler}, a child channel per stream), and the exchange it carries to the engine.
  */
 final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange {
+
+    private static final AsciiString DATE = AsciiString.cached("date");
+    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
 
     /** Rapid reset (CVE-2023-44487): more RST_STREAM frames than this from a client in the window is GOAWAY and close. */
     static final int MAX_RESETS = 200;
@@ -97,7 +102,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         var streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new ChunkedWriteHandler(), new Http2Stream(stream, engine, config, idle, events.serving));
+                stream.pipeline().addLast(new Http2Stream(stream, engine, config, idle, events.serving));
             }
         });
         connection.pipeline().addLast(codec, streams, events);
@@ -285,7 +290,10 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
     public void sendFile(ResponseHead head, Path file, long position, long count) throws IOException {
         FileChannel region = FileChannel.open(file);
         channel.write(headers(head, false), channel.voidPromise());
-        // read as the stream's window and the connection drain, by the stream's ChunkedWriteHandler
+        // read as the stream's window and the connection drain, by a ChunkedWriteHandler the stream gets for it
+        if (channel.pipeline().get(ChunkedWriteHandler.class) == null) {
+            channel.pipeline().addFirst(new ChunkedWriteHandler());
+        }
         ended(channel.write(new Http2DataChunkedInput(new ChunkedNioFile(region, position, count, 16 * 1024), channel.stream())));
     }
 
@@ -341,12 +349,13 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
     }
 
     private static Http2HeadersFrame headers(ResponseHead head, boolean endStream) {
-        Http2Headers fields = new DefaultHttp2Headers();
-        fields.status(AsciiString.of(Integer.toString(head.status())));
-        head.forEachAppField((name, value) -> fields.add(AsciiString.of(name).toLowerCase(), value));
-        fields.set("date", head.date());
+        // the engine has checked every field already; Netty's checks would only repeat it
+        Http2Headers fields = new DefaultHttp2Headers(false);
+        fields.status(HttpResponseStatus.valueOf(head.status()).codeAsText());
+        head.forEachAppField((name, value) -> fields.add(name.toLowerCase(Locale.ROOT), value));
+        fields.set(DATE, head.date());
         if (head.contentLength() >= 0) {
-            fields.set("content-length", Long.toString(head.contentLength()));
+            fields.setLong(CONTENT_LENGTH, head.contentLength());
         }
         return new DefaultHttp2HeadersFrame(fields, endStream);
     }
