@@ -100,7 +100,10 @@ final class ExchangeEngine implements Engine {
             // a malformed head or target: refused in plain text, as HeadCheck refuses in front of a server
             return respond(exchange, head, connection.close(), error(refused, null), null, trace);
         }
-        long declared = http2 && facts.declaredLength() == 0 && exchange.bodyFollows() ? -1 : facts.declaredLength();
+        long declared = facts.declaredLength();
+        if (declared == 0 && http2 && exchange.bodyFollows()) {
+            declared = -1; // a body of unknown length: DATA frames follow
+        }
         Headers headers = Access.requests().parsedHeaders(facts.fields, facts.size);
         if (stopping) {
             return respond(exchange, head, connection.close(), refusal(headers, Status.SERVICE_UNAVAILABLE, null), null,

@@ -4,6 +4,7 @@ import dev.ferry.server.Execution;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Engine;
 import dev.ferry.spi.Exchange;
+import dev.ferry.spi.ResetLimit;
 import dev.ferry.spi.ResponseHead;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -58,9 +59,6 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
     private static final AsciiString DATE = AsciiString.cached("date");
     private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
 
-    /** Rapid reset (CVE-2023-44487): more RST_STREAM frames than this from a client in the window is GOAWAY and close. */
-    static final int MAX_RESETS = 200;
-    static final int RESET_WINDOW_SECONDS = 30;
     /** The connection's receive window: the streams' bodies share it, each bounded by its own (the default, 64 KiB). */
     private static final int CONNECTION_WINDOW = 1024 * 1024;
     private static final int BODY_HIGH = 64 * 1024; // a stream's body bytes waiting for the app before the stream is not read
@@ -96,7 +94,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         Http2Settings settings = Http2Settings.defaultSettings().maxConcurrentStreams(config.http2MaxStreams())
                 .maxHeaderListSize(config.maxHeaderBytes());
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().initialSettings(settings)
-                .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS, RESET_WINDOW_SECONDS)
+                .decoderEnforceMaxRstFramesPerWindow(ResetLimit.MAX_RESETS, (int) ResetLimit.WINDOW.toSeconds())
                 .gracefulShutdownTimeoutMillis(config.idleTimeout().toMillis()).build(); // after GOAWAY, streams get this long
         var events = new ConnectionEvents();
         var streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {

@@ -1,5 +1,6 @@
 package dev.ferry.undertow.internal;
 
+import dev.ferry.spi.ResetLimit;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
@@ -149,12 +150,10 @@ final class Http2Connections {
      * the Host field by {@code :authority}, dropping it when there is none: a Host field alone becomes the
      * {@code :authority}. It counts the client's RST_STREAM frames only while no response is pending on the stream,
      * so not in a flood of HEADERS and RST_STREAM (rapid reset, CVE-2023-44487): the guard passes each read here, the
-     * frame headers are read (payloads skipped), and more than 200 resets in 30 s end the connection with GOAWAY
+     * frame headers are read (payloads skipped), and the core's {@link ResetLimit} ends the connection with GOAWAY
      * (ENHANCE_YOUR_CALM).
      */
     static final class Connection extends Http2Channel {
-        private static final int MAX_RESETS = 200;
-        private static final long RESET_WINDOW = TimeUnit.SECONDS.toNanos(30);
         final HeadGuard guard;
         final GoAwaySink sink;
         private final int maxStreams;
@@ -163,8 +162,7 @@ final class Http2Connections {
         private final byte[] head = new byte[9];
         private int headAt;
         private int payloadLeft;
-        private int resets;
-        private long resetsSince = System.nanoTime();
+        private final ResetLimit resets = new ResetLimit();
 
         Connection(StreamConnection connection, ByteBufferPool pool, PooledByteBuffer first, OptionMap options, HeadGuard guard,
                    GoAwaySink sink) {
@@ -218,20 +216,11 @@ final class Http2Connections {
                 if (headAt == head.length) {
                     headAt = 0;
                     payloadLeft = (head[0] & 0xFF) << 16 | (head[1] & 0xFF) << 8 | head[2] & 0xFF;
-                    if (head[3] == 3 && flood()) {
+                    if (head[3] == 3 && resets.reset()) {
                         getIoThread().execute(() -> sendGoAway(ERROR_ENHANCE_YOUR_CALM));
                     }
                 }
             }
-        }
-
-        private boolean flood() {
-            long now = System.nanoTime();
-            if (now - resetsSince > RESET_WINDOW) {
-                resetsSince = now;
-                resets = 0;
-            }
-            return ++resets == MAX_RESETS + 1;
         }
     }
 

@@ -6,6 +6,7 @@ import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Engine;
 import dev.ferry.spi.HeadCheck;
+import dev.ferry.spi.ResetLimit;
 import dev.ferry.spi.TlsContext;
 import dev.ferry.spi.WorkerBatch;
 import io.undertow.UndertowOptions;
@@ -51,11 +52,12 @@ public final class UndertowServer implements Server {
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
                 .set(UndertowOptions.ALWAYS_SET_DATE, false).set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .set(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, true).set(UndertowOptions.DECODE_URL, false)
-                // HTTP/2: the limits as settings, no push, rapid reset (CVE-2023-44487) at most 200 resets in 30 s, then GOAWAY
+                // HTTP/2: the limits as settings, no push, rapid reset (CVE-2023-44487) by the core's ResetLimit
                 .set(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, config.http2MaxStreams())
                 .set(UndertowOptions.HTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, config.maxHeaderBytes())
                 .set(UndertowOptions.HTTP2_SETTINGS_ENABLE_PUSH, false)
-                .set(UndertowOptions.MAX_RST_FRAMES_PER_WINDOW, 200).set(UndertowOptions.RST_FRAMES_TIME_WINDOW, 30_000)
+                .set(UndertowOptions.MAX_RST_FRAMES_PER_WINDOW, ResetLimit.MAX_RESETS)
+                .set(UndertowOptions.RST_FRAMES_TIME_WINDOW, (int) ResetLimit.WINDOW.toMillis())
                 .getMap());
         ThreadLocal<WorkerBatch> batches = ThreadLocal.withInitial(() -> new WorkerBatch(XnioIoThread.requireCurrentThread()::execute));
         boolean inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
