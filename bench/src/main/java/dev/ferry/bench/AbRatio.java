@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
 /**
  * Measures the overhead of a Ferry server against its raw baseline as a ratio, in one run: both
  * servers start in their own JVM with the same flags, pinned to one core, and wrk, pinned to the
- * other, loads them in turn (A B B A ...) after a warm-up, so that drift on a shared machine hits
+ * other, loads them in turn (A B B A ...) after a warm-up that lasts until each server's JIT compilers
+ * have settled ({@link #warmUp}), so that drift on a shared machine hits
  * both alike. Prints throughput and p99 per round and the ratio B/A with its spread.
  *
  * <pre>
@@ -85,6 +86,36 @@ public final class AbRatio {
             this.port = port;
             this.process = process;
             this.tls = tls;
+        }
+
+        /**
+         * Returns the server process's CPU clock ticks so far, in all its threads and in its JIT compiler threads,
+         * from Linux's {@code /proc}; zeros where it cannot be read.
+         */
+        long[] cpuTicks() {
+            Path proc = Path.of("/proc", Long.toString(process.pid()));
+            long all = 0;
+            long compilers = 0;
+            try (var tasks = Files.list(proc.resolve("task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        String stat = Files.readString(task.resolve("stat"));
+                        // after the parenthesised name: state, then 10 fields up to utime and stime
+                        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                        all += ticks;
+                        if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                            compilers += ticks;
+                        }
+                    } catch (IOException | RuntimeException gone) {
+                        // a thread that ended while listed
+                    }
+                }
+            } catch (IOException | RuntimeException notLinux) {
+                return new long[2];
+            }
+            return new long[] {all, compilers};
         }
 
         String url(String path) {
@@ -186,9 +217,12 @@ public final class AbRatio {
                         // wrk's 64 at once on a loaded core may not finish within a short warm-up, so a few first
                         load(target, path, Math.max(1, settings.warmup() / 2), settings.gentle());
                     }
-                    Run warm = load(target, path, settings.warmup(), settings);
-                    if (!warm.detail().isEmpty()) {
-                        out.printf(Locale.ROOT, "%s %s: %s%n", target.name, protocol.label(), warm.detail());
+                    Warm warm = warmUp(target, path, settings);
+                    out.printf(Locale.ROOT, "%s %s %s: warmed up %d s, the JIT compilers took %.0f%% of its CPU time in the last %d s%s%n",
+                            target.name, protocol.label(), path, warm.seconds(), 100 * warm.compilerShare(), SLICE_SECONDS,
+                            warm.seconds() >= WARMUP_LIMIT_SECONDS ? " (the limit)" : "");
+                    if (!warm.last().detail().isEmpty()) {
+                        out.printf(Locale.ROOT, "%s %s: %s%n", target.name, protocol.label(), warm.last().detail());
                     }
                 }
                 List<Run> runsA = new ArrayList<>();
@@ -248,8 +282,45 @@ public final class AbRatio {
                 median(runsB.stream().mapToDouble(Run::requestsPerSecond).toArray()), protocol.label());
     }
 
+    /** A warm-up's length, its last slice's run, and the share of the server's CPU time its JIT compilers took in that slice. */
+    record Warm(int seconds, Run last, double compilerShare) {
+    }
+
+    /** The length of a warm-up slice after the first {@code --warmup} seconds. */
+    static final int SLICE_SECONDS = 5;
+    /** A slice in which the JIT compilers took less than this share of the server's CPU time ends the warm-up. */
+    static final double SETTLED = 0.05;
+    /** The longest warm-up, whether or not the compilers have settled. */
+    static final int WARMUP_LIMIT_SECONDS = 180;
+
     /**
-     * Seconds of load before the first round. On one pinned core the JIT compilers share the core with
+     * Loads a target for {@code --warmup} seconds, then on in slices of {@value #SLICE_SECONDS} s until its JIT
+     * compilers took under 5% of its CPU time in a slice, or for {@value #WARMUP_LIMIT_SECONDS} s in all. On one
+     * pinned core the compilers share the core with the server: under HTTP/2 load they took a third to a half of
+     * it for 30 to 45 s in runs here, and the rate then rose threefold, at a time that differs from run to run,
+     * so a fixed warm-up measured when each side's compilation happened to end more than the server.
+     */
+    static Warm warmUp(Target target, String path, Settings settings) throws IOException, InterruptedException {
+        int first = Math.max(0, settings.warmup() - SLICE_SECONDS);
+        if (first > 0) {
+            load(target, path, first, settings);
+        }
+        int spent = first;
+        while (true) {
+            long[] before = target.cpuTicks();
+            Run slice = load(target, path, SLICE_SECONDS, settings);
+            long[] after = target.cpuTicks();
+            spent += SLICE_SECONDS;
+            long all = after[0] - before[0];
+            double share = all > 0 ? (double) (after[1] - before[1]) / all : 0;
+            if (share < SETTLED || spent >= WARMUP_LIMIT_SECONDS) {
+                return new Warm(spent, slice, share);
+            }
+        }
+    }
+
+    /**
+     * Seconds of load before the first round, at least. On one pinned core the JIT compilers share the core with
      * the server: under load, compilation went on for about 20 s in runs here and throughput was still
      * rising after that, so a shorter warm-up measures the compiler as much as the server.
      */
