@@ -38,6 +38,8 @@ import java.util.regex.Pattern;
  *     [--handshake-clients 4]
  * </pre>
  *
+ * <p>{@code --warmup} is the least warm-up: it goes on until the server's JIT compilers have settled ({@link #warmUp}).
+ *
  * <p>{@code --protocol} ({@link Protocol}) picks the wire: HTTP/1.1 by wrk (plain, or over TLS), HTTP/2 by
  * h2load ({@code -m} streams on each of {@code --h2-clients} connections; h2c with prior knowledge, or h2 by
  * ALPN), or new TLS connections per second by {@code openssl s_time -new} from {@code --handshake-clients}

@@ -58,6 +58,8 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
 
     private static final AsciiString DATE = AsciiString.cached("date");
     private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
+    private static final int MAX_NAMES = 256;
+    private static final Map<String, AsciiString> NAMES = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The connection's receive window: the streams' bodies share it, each bounded by its own (the default, 64 KiB). */
     private static final int CONNECTION_WINDOW = 1024 * 1024;
@@ -277,6 +279,17 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
             return;
         }
         boolean empty = head.framing() == ResponseHead.Framing.NONE || !content.hasRemaining();
+        if (requestDone && body == null) {
+            // nothing of the request is left to drop once it is written, so no listener: the idle time starts now
+            channel.write(headers(head, empty), channel.voidPromise());
+            if (!empty) {
+                channel.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(content.duplicate()), true), channel.voidPromise());
+            }
+            handedOver();
+            channel.flush();
+            idle.resetReadTimeout();
+            return;
+        }
         ChannelFuture last = channel.write(headers(head, empty));
         if (!empty) { // a whole response comes from an immutable body: sent without a copy
             last = channel.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(content.duplicate()), true));
@@ -346,11 +359,23 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         }
     }
 
+    /** A field name as HTTP/2 spells it, kept for the next response: an app sends the same few names again and again. */
+    private static AsciiString lowerCase(String name) {
+        AsciiString known = NAMES.get(name);
+        if (known == null) {
+            known = AsciiString.cached(name.toLowerCase(Locale.ROOT));
+            if (NAMES.size() < MAX_NAMES) {
+                NAMES.putIfAbsent(name, known);
+            }
+        }
+        return known;
+    }
+
     private static Http2HeadersFrame headers(ResponseHead head, boolean endStream) {
         // the engine has checked every field already; Netty's checks would only repeat it
         Http2Headers fields = new DefaultHttp2Headers(false);
         fields.status(HttpResponseStatus.valueOf(head.status()).codeAsText());
-        head.forEachAppField((name, value) -> fields.add(name.toLowerCase(Locale.ROOT), value));
+        head.forEachAppField((name, value) -> fields.add(lowerCase(name), value));
         fields.set(DATE, head.date());
         if (head.contentLength() >= 0) {
             fields.setLong(CONTENT_LENGTH, head.contentLength());
