@@ -18,25 +18,29 @@ import org.junit.jupiter.api.Assumptions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** What the TLS and HTTP/2 tiers share: test certificates made by {@code keytool}, and real clients run as processes. */
-final class Tools {
+/**
+ * What tests over TLS and HTTP/2 share: test certificates made by {@code keytool}, and real clients (curl, openssl,
+ * nghttp) run as processes.
+ */
+public final class Tools {
 
     static final String KEYTOOL = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    static final String PASSWORD = "changeit";
+    /** The password of the keystores {@link #material} makes. */
+    public static final String PASSWORD = "changeit";
 
     private Tools() {
     }
 
     /** A certificate for localhost and 127.0.0.1 and its key, in a PKCS#12 keystore and as PEM text. */
-    record Material(Path keystore, X509Certificate certificate, String certificatePem, String keyPem) {
+    public record Material(Path keystore, X509Certificate certificate, String certificatePem, String keyPem) {
     }
 
     /** A process's exit code and its output, standard error included. */
-    record Run(int exit, String output) {
+    public record Run(int exit, String output) {
     }
 
     /** Makes a self-signed certificate valid for two days in {@code dir}, with keytool's key options {@code algorithm}. */
-    static Material material(Path dir, String name, String... algorithm)
+    public static Material material(Path dir, String name, String... algorithm)
             throws IOException, GeneralSecurityException, InterruptedException {
         Path keystore = dir.resolve(name + ".p12");
         List<String> command = new ArrayList<>(List.of(KEYTOOL, "-genkeypair", "-alias", "server", "-dname", "CN=localhost",
@@ -55,7 +59,7 @@ final class Tools {
     }
 
     /** Deletes a directory of plain files made for a test, when there is one. */
-    static void deleteFiles(Path dir) throws IOException {
+    public static void deleteFiles(Path dir) throws IOException {
         if (dir != null) {
             try (var files = Files.list(dir)) {
                 for (Path file : files.toList()) {
@@ -90,7 +94,7 @@ final class Tools {
     }
 
     /** Runs a command with this input and returns its exit code and output; fails after 20 seconds. */
-    static Run run(List<String> command, String input) throws IOException, InterruptedException {
+    public static Run run(List<String> command, String input) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getOutputStream().write(input.getBytes(StandardCharsets.ISO_8859_1));
         process.getOutputStream().close();
@@ -103,7 +107,7 @@ final class Tools {
     }
 
     /** Skips the test when the tool does not run, naming the package that installs it. */
-    static void assumeTool(String tool, String installs, String... version) {
+    public static void assumeTool(String tool, String installs, String... version) {
         List<String> command = new ArrayList<>(List.of(tool));
         command.addAll(List.of(version));
         try {

@@ -25,7 +25,7 @@ import org.apache.tomcat.util.net.SocketBufferHandler;
  */
 public final class CheckedChannel extends NioChannel {
 
-    /** Connections an app upgraded to WebSocket, by peer and local port, until their channel's next read. */
+    /** Connections an app upgraded to WebSocket, by peer and local port, until their channel's next read or its close. */
     private static final Set<String> UPGRADES = ConcurrentHashMap.newKeySet();
 
     private final Gate gate;
@@ -61,6 +61,12 @@ public final class CheckedChannel extends NioChannel {
         return gate.read(dst, super::read);
     }
 
+    @Override
+    public void close() throws IOException {
+        gate.closing();
+        super.close();
+    }
+
     /** A TLS connection's channel: the same check over the decrypted bytes, its refusal written encrypted. */
     private static final class Secure extends SecureNioChannel {
         private final Gate gate;
@@ -79,6 +85,12 @@ public final class CheckedChannel extends NioChannel {
         @Override
         public int read(ByteBuffer dst) throws IOException {
             return gate.read(dst, super::read);
+        }
+
+        @Override
+        public void close() throws IOException {
+            gate.closing();
+            super.close();
         }
     }
 
@@ -115,6 +127,17 @@ public final class CheckedChannel extends NioChannel {
                 upgraded = UPGRADES.remove(remote.getAddress().getHostAddress() + " " + remote.getPort() + " " + local.getPort());
             }
             return upgraded;
+        }
+
+        /** Takes the connection's upgrade mark, if no read has: a connection closed without reading again leaves none. */
+        void closing() {
+            try {
+                if (socket != null && socket.isOpen()) {
+                    upgraded();
+                }
+            } catch (IOException | RuntimeException gone) {
+                // a socket already closed has no addresses to look its mark up by
+            }
         }
 
         int read(ByteBuffer dst, Io raw) throws IOException {

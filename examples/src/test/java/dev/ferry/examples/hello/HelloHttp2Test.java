@@ -8,6 +8,7 @@ import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.server.Tls;
 import dev.ferry.spi.ServerProvider;
+import dev.ferry.testkit.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,9 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HelloHttp2Test {
 
-    private static final String PASSWORD = "changeit";
     private static Path dir;
-    private static Path keystore;
+    private static Tools.Material material;
     private static Path ca;
 
     static Stream<ServerProvider> servers() {
@@ -39,26 +38,16 @@ class HelloHttp2Test {
 
     @BeforeAll
     static void certificate() throws Exception {
-        assumeTrue(curlSpeaksHttp2(), "curl with HTTP/2 is not installed");
+        Tools.assumeTool("curl", "curl", "-V");
+        assumeTrue(Tools.run(List.of("curl", "-V"), "").output().contains("HTTP2"), "this curl does not speak HTTP/2");
         dir = Files.createTempDirectory("ferry-hello-h2");
-        keystore = dir.resolve("server.p12");
-        ca = dir.resolve("ca.pem");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        assertEquals(0, run(List.of(keytool, "-genkeypair", "-alias", "server", "-dname", "CN=localhost", "-ext",
-                "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD))
-                .exit);
-        assertEquals(0, run(List.of(keytool, "-exportcert", "-rfc", "-alias", "server", "-keystore", keystore.toString(),
-                "-storepass", PASSWORD, "-file", ca.toString())).exit);
+        material = Tools.material(dir, "server", "-keyalg", "EC", "-groupname", "secp256r1");
+        ca = Files.writeString(dir.resolve("ca.pem"), material.certificatePem());
     }
 
     @AfterAll
     static void deleteFiles() throws IOException {
-        for (Path file : new Path[] {keystore, ca, dir}) {
-            if (file != null) {
-                Files.deleteIfExists(file);
-            }
-        }
+        Tools.deleteFiles(dir);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -82,7 +71,7 @@ class HelloHttp2Test {
     @MethodSource("servers")
     void h2OverTlsByAlpn(ServerProvider provider) throws Exception {
         Server server = provider.start(HelloApp.app(), ServerConfig.builder().host("127.0.0.1").port(0)
-                .tls(Tls.keystore(keystore, PASSWORD, "PKCS12")).build());
+                .tls(Tls.keystore(material.keystore(), Tools.PASSWORD, "PKCS12")).build());
         try {
             String base = "https://localhost:" + server.port();
             String[] tls = {"--http2", "--cacert", ca.toString(), "--resolve", "localhost:" + server.port() + ":127.0.0.1"};
@@ -114,31 +103,11 @@ class HelloHttp2Test {
                 "\n%{http_version} %{http_code}"));
         command.addAll(List.of(options));
         command.addAll(List.of(rest));
-        Run run = run(command);
-        assertEquals(0, run.exit, "curl " + command + ": " + run.output);
-        int end = run.output.lastIndexOf('\n');
-        return run.output.substring(end + 1) + " " + run.output.substring(0, end);
-    }
-
-    private static boolean curlSpeaksHttp2() {
-        try {
-            Run run = run(List.of("curl", "-V"));
-            return run.exit == 0 && run.output.contains("HTTP2");
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    private record Run(int exit, String output) {
-    }
-
-    private static Run run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] output = process.getInputStream().readAllBytes();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IOException("timed out: " + command);
-        }
-        return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+        Tools.Run run = Tools.run(command, "");
+        assertEquals(0, run.exit(), "curl " + command + ": " + run.output());
+        int end = run.output().lastIndexOf('\n');
+        // the run's output is read as ISO-8859-1; the body is UTF-8
+        String body = new String(run.output().substring(0, end).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        return run.output().substring(end + 1) + " " + body;
     }
 }
