@@ -386,7 +386,10 @@ final class RawH2 implements Closeable {
             }
             return new Reply(status, headers, body.toByteArray(), dataFrames, reset, goAwayNow, false);
         } finally {
-            pending.addAll(others);
+            // ahead of the frames still pending, which came after them: a stream's frames stay in order
+            for (int i = others.size() - 1; i >= 0; i--) {
+                pending.addFirst(others.get(i));
+            }
         }
     }
 
