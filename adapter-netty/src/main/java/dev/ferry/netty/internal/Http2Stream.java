@@ -46,6 +46,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -59,7 +60,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
     private static final AsciiString DATE = AsciiString.cached("date");
     private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
     private static final int MAX_NAMES = 256;
-    private static final Map<String, AsciiString> NAMES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, AsciiString> NAMES = new ConcurrentHashMap<>();
 
     /** The connection's receive window: the streams' bodies share it, each bounded by its own (the default, 64 KiB). */
     private static final int CONNECTION_WINDOW = 1024 * 1024;
@@ -279,22 +280,20 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
             return;
         }
         boolean empty = head.framing() == ResponseHead.Framing.NONE || !content.hasRemaining();
-        if (requestDone && body == null) {
-            // nothing of the request is left to drop once it is written, so no listener: the idle time starts now
-            channel.write(headers(head, empty), channel.voidPromise());
-            if (!empty) {
-                channel.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(content.duplicate()), true), channel.voidPromise());
-            }
+        // with the request whole, nothing of it is left to drop once the response is written: no listener needed
+        boolean whole = requestDone && body == null;
+        ChannelFuture last = channel.write(headers(head, empty), whole ? channel.voidPromise() : channel.newPromise());
+        if (!empty) { // a whole response comes from an immutable body: sent without a copy
+            last = channel.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(content.duplicate()), true),
+                    whole ? channel.voidPromise() : channel.newPromise());
+        }
+        if (whole) {
             handedOver();
             channel.flush();
-            idle.resetReadTimeout();
-            return;
+            idle.resetReadTimeout(); // the connection's idle time starts now
+        } else {
+            ended(last);
         }
-        ChannelFuture last = channel.write(headers(head, empty));
-        if (!empty) { // a whole response comes from an immutable body: sent without a copy
-            last = channel.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(content.duplicate()), true));
-        }
-        ended(last);
     }
 
     @Override
