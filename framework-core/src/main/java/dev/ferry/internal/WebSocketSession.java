@@ -26,8 +26,8 @@ import java.util.function.Function;
 public final class WebSocketSession implements WebSocket.Session {
 
     private static final System.Logger LOG = System.getLogger("dev.ferry");
-    /** Events waiting for the listener beyond which the connection is not read. */
-    private static final int PAUSE_AT = 32;
+    /** Events waiting for the listener beyond which the connection is not read, and at which it is read again. */
+    private static final int PAUSE_ABOVE = 32;
     private static final int RESUME_AT = 8;
     private static final ScheduledExecutorService TIMER = timer();
 
@@ -42,7 +42,10 @@ public final class WebSocketSession implements WebSocket.Session {
     private final WebSocketEvents events = new Events();
     private volatile WebSocketTransport transport;
     private volatile boolean closeSent;
+    private final Object readGate = new Object();
     private volatile boolean paused;
+    private int pauseAbove = PAUSE_ABOVE;
+    private int resumeAt = RESUME_AT;
     private volatile long lastActivity = System.nanoTime();
     private volatile ScheduledFuture<?> idleCheck;
     private int sentCode = WebSocket.ABNORMAL;
@@ -76,6 +79,10 @@ public final class WebSocketSession implements WebSocket.Session {
     /** Starts the session on this transport: the endpoint opens, and the idle timeout runs. */
     public void start(WebSocketTransport transport) {
         this.transport = transport;
+        if (transport.closesOnBrokenFrames()) {
+            pauseAbove = 0;
+            resumeAt = 0;
+        }
         scheduleIdleCheck(idleNanos);
         post(() -> {
             WebSocket.Listener opened = endpoint.open(this);
@@ -167,7 +174,7 @@ public final class WebSocketSession implements WebSocket.Session {
                 events.tooLarge();
                 return;
             }
-            post(() -> {
+            postMessage(() -> {
                 if (listener != null && !failed) {
                     listener.text(message);
                 }
@@ -181,7 +188,7 @@ public final class WebSocketSession implements WebSocket.Session {
                 events.tooLarge();
                 return;
             }
-            post(() -> {
+            postMessage(() -> {
                 if (listener != null && !failed) {
                     listener.binary(message);
                 }
@@ -196,7 +203,7 @@ public final class WebSocketSession implements WebSocket.Session {
         @Override
         public void pong(ByteBuffer data) {
             lastActivity = System.nanoTime();
-            post(() -> {
+            postMessage(() -> {
                 if (listener != null && !failed) {
                     listener.pong(data);
                 }
@@ -210,12 +217,16 @@ public final class WebSocketSession implements WebSocket.Session {
 
         @Override
         public void protocolError(int code, Throwable failure) {
+            // after the events that came before the broken frame, so that what they send goes out first
             post(() -> {
-                if (listener != null && !failed) {
-                    listener.error(failure);
+                try {
+                    if (listener != null && !failed) {
+                        listener.error(failure);
+                    }
+                } finally {
+                    closeWith(code, "");
                 }
             });
-            closeWith(code, "");
         }
 
         @Override
@@ -306,6 +317,19 @@ public final class WebSocketSession implements WebSocket.Session {
         void run() throws Exception;
     }
 
+    /** Posts a message from the peer, and stops reading while the endpoint is too far behind. */
+    private void postMessage(Event event) {
+        post(event);
+        if (pending.get() > pauseAbove) {
+            synchronized (readGate) {
+                if (!paused && pending.get() > pauseAbove) {
+                    paused = true;
+                    transport.reading(false);
+                }
+            }
+        }
+    }
+
     private void post(Event event) {
         queue.add(() -> {
             try {
@@ -319,23 +343,24 @@ public final class WebSocketSession implements WebSocket.Session {
                 }
             }
         });
-        int waiting = pending.incrementAndGet();
-        if (waiting == 1) {
+        if (pending.incrementAndGet() == 1) {
             Thread.ofVirtual().name("ferry-websocket").start(this::drain);
-        } else if (waiting > PAUSE_AT && !paused && transport != null) {
-            paused = true;
-            transport.reading(false);
         }
     }
 
     private void drain() {
+        int left;
         do {
             Runnable next = queue.poll();
             next.run();
-            if (paused && pending.get() <= RESUME_AT) {
-                paused = false;
-                transport.reading(true);
+            left = pending.decrementAndGet();
+            // under the gate, so that a pause decided on a count taken before this event ended is seen here
+            synchronized (readGate) {
+                if (paused && pending.get() <= resumeAt) {
+                    paused = false;
+                    transport.reading(true);
+                }
             }
-        } while (pending.decrementAndGet() > 0);
+        } while (left > 0);
     }
 }

@@ -31,4 +31,13 @@ public interface WebSocketTransport {
     /** Stops or resumes reading from the connection, while the endpoint is behind; reading is on at first. */
     default void reading(boolean on) {
     }
+
+    /**
+     * Returns whether the server sends its own close frame as soon as it reads a broken frame. The core then
+     * reads one message at a time ({@link #reading} off until the endpoint has handled each), so that what
+     * the endpoint sends in answer to a message still goes out before that close frame.
+     */
+    default boolean closesOnBrokenFrames() {
+        return false;
+    }
 }

@@ -51,6 +51,7 @@ final class RawWebSocket implements Closeable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private ByteArrayOutputStream held;
     final String key;
     /** The status of the handshake's answer. */
     int status;
@@ -173,7 +174,26 @@ final class RawWebSocket implements Closeable {
         for (int i = 0; i < payload.length; i++) {
             frame.write(payload[i] ^ mask[i & 3]);
         }
-        out.write(frame.toByteArray());
+        if (held != null) {
+            held.writeBytes(frame.toByteArray());
+        } else {
+            out.write(frame.toByteArray());
+            out.flush();
+        }
+        return this;
+    }
+
+    /** Holds the frames sent from now on, so that {@link #release()} writes them in one go. */
+    RawWebSocket hold() {
+        held = new ByteArrayOutputStream();
+        return this;
+    }
+
+    /** Writes the frames held since {@link #hold()} with one write, so that the server reads them together. */
+    RawWebSocket release() throws IOException {
+        byte[] frames = held.toByteArray();
+        held = null;
+        out.write(frames);
         out.flush();
         return this;
     }
@@ -204,6 +224,9 @@ final class RawWebSocket implements Closeable {
         }
         if ((second & 0x80) != 0) {
             throw new IOException("a server's frame is never masked");
+        }
+        if ((first & 0x70) != 0) {
+            throw new IOException("a server's frame with RSV bits set, while no extension was negotiated");
         }
         long length = second & 0x7F;
         if (length == 126) {

@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -142,6 +144,24 @@ abstract class WebSocketTests extends Tier {
             assertEquals(accept(ws.key), ws.header("Sec-WebSocket-Accept"), ws.head);
             assertTrue("websocket".equalsIgnoreCase(ws.header("Upgrade")), ws.head);
             assertTrue("upgrade".equalsIgnoreCase(ws.header("Connection")), ws.head);
+        }
+    }
+
+    /**
+     * No extension is negotiated, even when the client offers permessage-deflate, and the answer carries none
+     * of the fields of drafts before RFC 6455 ({@code Sec-WebSocket-Location}, {@code Sec-WebSocket-Origin}).
+     */
+    @Test
+    void offeredExtensionsAreDeclinedAndTheAnswerHasOnlyTheFieldsOfRfc6455() throws IOException {
+        try (RawWebSocket ws = open("/echo", "Origin: http://127.0.0.1:" + port,
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, x-webkit-deflate-frame")) {
+            assertEquals(101, ws.status, ws.head);
+            for (String field : List.of("Sec-WebSocket-Extensions", "Sec-WebSocket-Location", "Sec-WebSocket-Origin",
+                    "Sec-WebSocket-Protocol")) {
+                assertNull(ws.header(field), field + " in " + ws.head);
+            }
+            ws.text("plain");
+            assertEquals("plain", ws.read().text()); // read() fails on a frame with RSV1 (compressed)
         }
     }
 

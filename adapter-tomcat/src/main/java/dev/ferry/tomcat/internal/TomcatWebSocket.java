@@ -7,6 +7,7 @@ import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.Extension;
 import jakarta.websocket.MessageHandler;
 import jakarta.websocket.PongMessage;
 import jakarta.websocket.SendHandler;
@@ -52,6 +53,11 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
                     @Override
                     public <T> T getEndpointInstance(Class<T> type) {
                         return type.cast(endpoint);
+                    }
+
+                    @Override
+                    public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
+                        return List.of(); // no extension on any server: Tomcat alone would offer permessage-deflate
                     }
 
                     @Override
@@ -171,6 +177,11 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
         } catch (IOException | RuntimeException e) {
             // already closing
         }
+    }
+
+    @Override
+    public boolean closesOnBrokenFrames() {
+        return true; // its frame reader sends 1002 (or 1007) itself
     }
 
     @Override

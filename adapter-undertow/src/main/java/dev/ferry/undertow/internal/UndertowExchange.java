@@ -8,6 +8,7 @@ import dev.ferry.spi.WorkerBatch;
 import io.undertow.websockets.WebSocketConnectionCallback;
 import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
 import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
+import io.undertow.websockets.spi.WebSocketHttpExchange;
 import java.util.List;
 import io.undertow.io.IoCallback;
 import io.undertow.server.AbstractServerConnection;
@@ -324,7 +325,16 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
             socket.start(upgrade.open(socket));
         };
         try {
-            new WebSocketProtocolHandshakeHandler(List.of(new Hybi13Handshake()), connected, refused -> abort())
+            Hybi13Handshake rfc6455 = new Hybi13Handshake() {
+                @Override
+                protected void upgradeChannel(WebSocketHttpExchange exchange, byte[] data) {
+                    // fields of the drafts before RFC 6455 that Undertow's handshake still sets
+                    http.getResponseHeaders().remove(Headers.SEC_WEB_SOCKET_LOCATION);
+                    http.getResponseHeaders().remove(Headers.SEC_WEB_SOCKET_ORIGIN);
+                    super.upgradeChannel(exchange, data);
+                }
+            };
+            new WebSocketProtocolHandshakeHandler(List.of(rfc6455), connected, refused -> abort())
                     .handleRequest(http);
         } catch (Exception e) {
             throw e instanceof IOException io ? io : new IOException(e);

@@ -181,6 +181,11 @@ final class UndertowWebSocket extends AbstractReceiveListener implements WebSock
     }
 
     @Override
+    public boolean closesOnBrokenFrames() {
+        return true; // its frame reader sends 1002 (or 1007) itself
+    }
+
+    @Override
     public void reading(boolean on) {
         if (on) {
             channel.resumeReceives();

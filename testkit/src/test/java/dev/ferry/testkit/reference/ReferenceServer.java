@@ -474,7 +474,7 @@ public final class ReferenceServer implements Server {
                         message = null;
                         events.tooLarge();
                     }
-                    if (discarding && op != 8) {
+                    if (broken || discarding && op != 8) {
                         in.skipNBytes(length);
                         continue;
                     }
