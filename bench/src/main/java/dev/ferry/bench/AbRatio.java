@@ -149,8 +149,15 @@ public final class AbRatio {
         String a = required(options, "a");
         String b = required(options, "b");
         List<String> paths = List.of(options.getOrDefault("paths", "/plaintext,/json").split(","));
-        Settings settings = new Settings(Integer.parseInt(options.getOrDefault("rounds", "4")),
-                Integer.parseInt(options.getOrDefault("seconds", "8")), Integer.parseInt(options.getOrDefault("warmup", DEFAULT_WARMUP)),
+        Settings settings = settings(options, 4, 8);
+        run(a, b, paths, settings, System.out);
+    }
+
+    /** Reads the settings from the options, with these rounds and seconds by default, and checks that the tools are here. */
+    static Settings settings(Map<String, String> options, int rounds, int seconds) throws IOException, InterruptedException {
+        Settings settings = new Settings(Integer.parseInt(options.getOrDefault("rounds", Integer.toString(rounds))),
+                Integer.parseInt(options.getOrDefault("seconds", Integer.toString(seconds))),
+                Integer.parseInt(options.getOrDefault("warmup", DEFAULT_WARMUP)),
                 Integer.parseInt(options.getOrDefault("connections", "64")), options.getOrDefault("server-cpu", "0"),
                 options.getOrDefault("load-cpu", "1"),
                 List.of(options.getOrDefault("jvm", "-Xms256m -Xmx256m -XX:+UseParallelGC").split(" ")),
@@ -160,7 +167,7 @@ public final class AbRatio {
                 Integer.parseInt(options.getOrDefault("handshake-clients", "4")));
         requireTool(settings.protocol().tool(), "apt-get install -y " + PACKAGES.get(settings.protocol().tool()));
         requireTool("taskset", "apt-get install -y util-linux");
-        run(a, b, paths, settings, System.out);
+        return settings;
     }
 
     /** The Debian package of each load tool. */
@@ -214,11 +221,6 @@ public final class AbRatio {
                 Target second = start(b, settings, certificate)) {
             for (String path : paths) {
                 for (Target target : List.of(first, second)) {
-                    if (protocol.tls()) {
-                        // a cold JVM's first handshakes are slow (the JIT has not compiled the crypto yet): all of
-                        // wrk's 64 at once on a loaded core may not finish within a short warm-up, so a few first
-                        load(target, path, Math.max(1, settings.warmup() / 2), settings.gentle());
-                    }
                     Warm warm = warmUp(target, path, settings);
                     out.printf(Locale.ROOT, "%s %s %s: warmed up %d s, the JIT compilers took %.0f%% of its CPU time in the last %d s%s%n",
                             target.name, protocol.label(), path, warm.seconds(), 100 * warm.compilerShare(), SLICE_SECONDS,
@@ -303,6 +305,11 @@ public final class AbRatio {
      * so a fixed warm-up measured when each side's compilation happened to end more than the server.
      */
     static Warm warmUp(Target target, String path, Settings settings) throws IOException, InterruptedException {
+        if (settings.protocol().tls()) {
+            // a cold JVM's first handshakes are slow (the JIT has not compiled the crypto yet): all of
+            // wrk's 64 at once on a loaded core may not finish within a short warm-up, so a few first
+            load(target, path, Math.max(1, settings.warmup() / 2), settings.gentle());
+        }
         int first = Math.max(0, settings.warmup() - SLICE_SECONDS);
         if (first > 0) {
             load(target, path, first, settings);
@@ -359,14 +366,6 @@ public final class AbRatio {
             case "raw-servlet" -> "dev.ferry.bench.raw.RawServlet";
             default -> throw new IllegalArgumentException("unknown raw target " + name);
         };
-    }
-
-    static Target start(String name, String cpu, List<String> jvmFlags) throws IOException, InterruptedException {
-        return start(name, cpu, jvmFlags, HELLO);
-    }
-
-    static Target start(String name, String cpu, List<String> jvmFlags, String appMain) throws IOException, InterruptedException {
-        return start(name, new Settings(1, 1, 1, 1, cpu, "", jvmFlags, appMain), null);
     }
 
     /**
