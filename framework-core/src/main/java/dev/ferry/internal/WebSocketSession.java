@@ -26,7 +26,7 @@ import java.util.function.Function;
 public final class WebSocketSession implements WebSocket.Session {
 
     private static final System.Logger LOG = System.getLogger("dev.ferry");
-    /** Events waiting for the listener beyond which the connection is not read, and at which it is read again. */
+    /** Events waiting for the listener above which the connection is not read, and at or below which it is again. */
     private static final int PAUSE_ABOVE = 32;
     private static final int RESUME_AT = 8;
     private static final ScheduledExecutorService TIMER = timer();
@@ -44,8 +44,8 @@ public final class WebSocketSession implements WebSocket.Session {
     private volatile boolean closeSent;
     private final Object readGate = new Object();
     private volatile boolean paused;
-    private int pauseAbove = PAUSE_ABOVE;
-    private int resumeAt = RESUME_AT;
+    private volatile int pauseAbove = PAUSE_ABOVE;
+    private volatile int resumeAt = RESUME_AT;
     private volatile long lastActivity = System.nanoTime();
     private volatile ScheduledFuture<?> idleCheck;
     private int sentCode = WebSocket.ABNORMAL;
@@ -78,11 +78,11 @@ public final class WebSocketSession implements WebSocket.Session {
 
     /** Starts the session on this transport: the endpoint opens, and the idle timeout runs. */
     public void start(WebSocketTransport transport) {
-        this.transport = transport;
         if (transport.closesOnBrokenFrames()) {
             pauseAbove = 0;
             resumeAt = 0;
         }
+        this.transport = transport;
         scheduleIdleCheck(idleNanos);
         post(() -> {
             WebSocket.Listener opened = endpoint.open(this);

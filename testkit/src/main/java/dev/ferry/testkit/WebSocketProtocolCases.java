@@ -122,12 +122,13 @@ final class WebSocketProtocolCases {
         // RFC 6455, section 5.1: a server closes the connection on an unmasked frame
         cases.add(new Case("5.1.u", "an unmasked text frame", "close 1002",
                 ws -> ws.frame(0x80 | RawWebSocket.TEXT, false, utf8("bare"))));
-        // 3.2 and 4.2.4, with the frames in one write: messages before a broken frame are answered before the close
+        // 3.2 and 4.2.4, the frames in one write, the text answered 300 ms late: messages before a broken frame are
+        // answered before the close
         cases.add(new Case("3.2", "a text, then RSV2 on a text frame, then a ping: the text is answered, the ping is not",
-                "text first, close 1002", ws -> ws.hold().text("first").frame(0x80 | 0x20 | RawWebSocket.TEXT, true, utf8("x"))
+                "text slow, close 1002", ws -> ws.hold().text("slow").frame(0x80 | 0x20 | RawWebSocket.TEXT, true, utf8("x"))
                         .send(true, RawWebSocket.PING, utf8("p")).release()));
-        cases.add(new Case("4.2.4", "a text, then reserved control opcode 14 with a payload, then a ping", "text first, close 1002",
-                ws -> ws.hold().text("first").frame(0x80 | 14, true, utf8("x")).send(true, RawWebSocket.PING, utf8("p")).release()));
+        cases.add(new Case("4.2.4", "a text, then reserved control opcode 14 with a payload, then a ping", "text slow, close 1002",
+                ws -> ws.hold().text("slow").frame(0x80 | 14, true, utf8("x")).send(true, RawWebSocket.PING, utf8("p")).release()));
         return cases;
     }
 

@@ -58,11 +58,15 @@ abstract class WebSocketTests extends Tier {
     Handler handler() {
         WebSocket.Endpoint echo = session -> new WebSocket.Listener() {
             @Override
-            public void text(String message) {
+            public void text(String message) throws InterruptedException {
                 switch (message) {
                     case "throw" -> throw new IllegalStateException("the endpoint failed on purpose");
                     case "ping" -> session.ping(ByteBuffer.wrap(new byte[] {1, 2, 3}));
                     case "bye" -> session.close(4000, "bye then");
+                    case "slow" -> { // answered late: a broken frame after it must not overtake the answer
+                        Thread.sleep(300);
+                        session.text(message);
+                    }
                     default -> session.text(message);
                 }
             }
