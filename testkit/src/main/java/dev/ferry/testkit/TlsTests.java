@@ -411,6 +411,17 @@ abstract class TlsTests extends Tier {
         }
     }
 
+    /** A connection the server ends after its answer ends with TLS's close_notify: a bare TCP close reads as truncation. */
+    @Test
+    void theServerEndsAConnectionWithCloseNotify() throws Exception {
+        for (String version : List.of("-tls1_3", "-tls1_2")) {
+            Tools.Run run = sClient(version, "-alpn", "http/1.1");
+            assertTrue(run.output().contains("HTTP/1.1 200"), version + ": " + run.output());
+            assertFalse(run.output().contains("unexpected eof"), version + ": the connection ended without close_notify: "
+                    + run.output());
+        }
+    }
+
     @Test
     void opensslSClientIsRefusedTls11AndWeakCiphers() throws Exception {
         Tools.Run old = sClient("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");

@@ -195,14 +195,23 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
             closing = true; // reads on, dropping what arrives; the backlog is released once the channel closes
             updateReading();
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
+                SslHandler tls = channel.pipeline().get(SslHandler.class);
                 if (!written.isSuccess() || inputClosed) {
-                    channel.close();
+                    channel.close(); // over TLS, the SslHandler sends close_notify first
+                } else if (tls != null) {
+                    // close_notify before the TCP half-close, or the client sees its input truncated
+                    tls.closeOutbound().addListener(sent -> lingerAfterLastResponse());
                 } else {
-                    channel.shutdownOutput();
-                    channel.eventLoop().schedule(() -> channel.close(), 2, TimeUnit.SECONDS);
+                    lingerAfterLastResponse();
                 }
             });
         }
+    }
+
+    /** Ends the output and closes once the client has, or after 2 s, so that its last bytes in flight are not reset. */
+    private void lingerAfterLastResponse() {
+        channel.shutdownOutput();
+        channel.eventLoop().schedule(() -> channel.close(), 2, TimeUnit.SECONDS);
     }
 
     @Override
