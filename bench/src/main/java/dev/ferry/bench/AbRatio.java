@@ -72,6 +72,10 @@ public final class AbRatio {
         }
     }
 
+    /** The JVM's own threads besides the JIT compilers: the garbage collector and housekeeping. */
+    private static final java.util.regex.Pattern HOUSEKEEPING = java.util.regex.Pattern.compile(
+            "GC |G1 |VM |JFR|Common-Cleaner|Service Thread|Monitor Deflati|Sweeper");
+
     /** A server started for measuring. */
     static final class Target implements AutoCloseable {
         final String name;
@@ -91,13 +95,15 @@ public final class AbRatio {
         }
 
         /**
-         * Returns the server process's CPU clock ticks so far, in all its threads and in its JIT compiler threads,
-         * from Linux's {@code /proc}; zeros where it cannot be read.
+         * Returns the server process's CPU clock ticks so far (utime + stime), from Linux's {@code /proc}: in all its
+         * threads, in its JIT compiler threads, and in the threads that serve requests (all but the JIT compilers,
+         * the garbage collector and the JVM's housekeeping); zeros where it cannot be read.
          */
         long[] cpuTicks() {
             Path proc = Path.of("/proc", Long.toString(process.pid()));
             long all = 0;
             long compilers = 0;
+            long serving = 0;
             try (var tasks = Files.list(proc.resolve("task"))) {
                 for (Path task : (Iterable<Path>) tasks::iterator) {
                     try {
@@ -109,15 +115,17 @@ public final class AbRatio {
                         all += ticks;
                         if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
                             compilers += ticks;
+                        } else if (!HOUSEKEEPING.matcher(name).lookingAt()) {
+                            serving += ticks;
                         }
                     } catch (IOException | RuntimeException gone) {
                         // a thread that ended while listed
                     }
                 }
             } catch (IOException | RuntimeException notLinux) {
-                return new long[2];
+                return new long[3];
             }
-            return new long[] {all, compilers};
+            return new long[] {all, compilers, serving};
         }
 
         String url(String path) {

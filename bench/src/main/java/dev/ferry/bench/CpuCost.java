@@ -89,12 +89,12 @@ public final class CpuCost {
             throws IOException, InterruptedException {
         int seconds = settings.seconds();
         long before = cpuTicks(target.process.pid());
-        long servingBefore = servingTicks(target.process.pid());
+        long servingBefore = target.cpuTicks()[2];
         long started = System.nanoTime();
         AbRatio.Run run = AbRatio.load(target, path, seconds, settings);
         double elapsed = (System.nanoTime() - started) / 1e9;
         long ticks = cpuTicks(target.process.pid()) - before;
-        long servingTicks = servingTicks(target.process.pid()) - servingBefore;
+        long servingTicks = target.cpuTicks()[2] - servingBefore;
         double requests = run.requestsPerSecond() * seconds;
         double cpuMicros = ticks * 1e6 / 100.0; // USER_HZ is 100 on Linux
         if (elapsed > seconds * 1.5) {
@@ -102,34 +102,6 @@ public final class CpuCost {
         }
         return new Cost(requests, cpuMicros / requests, servingTicks * 1e6 / 100.0 / requests, run.p99Millis(),
                 run.requestsPerSecond(), cpuMicros / 1e6 / elapsed);
-    }
-
-    /**
-     * Returns utime + stime in clock ticks of the threads that serve requests: all but the JIT
-     * compilers, the garbage collector and the JVM's own housekeeping threads.
-     */
-    static long servingTicks(long pid) throws IOException {
-        long sum = 0;
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                String stat;
-                try {
-                    stat = Files.readString(task.resolve("stat"));
-                } catch (IOException gone) {
-                    continue;
-                }
-                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler") || name.startsWith("GC ")
-                        || name.startsWith("G1 ") || name.startsWith("VM ") || name.startsWith("JFR")
-                        || name.startsWith("Common-Cleaner") || name.startsWith("Service Thread")
-                        || name.startsWith("Monitor Deflati") || name.startsWith("Sweeper")) {
-                    continue;
-                }
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                sum += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-            }
-        }
-        return sum;
     }
 
     /** Returns utime + stime of the process in clock ticks, summed over all its threads. */
@@ -141,15 +113,18 @@ public final class CpuCost {
     }
 
     private static double median(List<Double> values) {
-        double[] array = values.stream().mapToDouble(Double::doubleValue).toArray();
-        return AbRatio.median(array);
+        return AbRatio.median(array(values));
     }
 
     private static double min(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        return AbRatio.min(array(values));
     }
 
     private static double max(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        return AbRatio.max(array(values));
+    }
+
+    private static double[] array(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

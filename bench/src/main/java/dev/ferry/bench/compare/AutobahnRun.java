@@ -40,11 +40,12 @@ public final class AutobahnRun {
 
     /** Runs the suite with the options in {@code args}. */
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = options(args);
+        Map<String, String> options = Compare.options(args);
         List<String> servers = list(options.getOrDefault("servers", "undertow,netty,tomcat"));
         Path out = Path.of(options.getOrDefault("out", "bench/target/autobahn")).toAbsolutePath();
         String wstest = options.getOrDefault("wstest", "wstest");
-        if (new ProcessBuilder("sh", "-c", "command -v " + wstest).start().waitFor() != 0) {
+        List<String> cases = list(options.getOrDefault("cases", "*"));
+        if (!Tools.present(wstest)) {
             System.err.println("wstest not found: install the Autobahn TestSuite (pip install autobahntestsuite, on Python 2.7)"
                     + " or name it with --wstest");
             System.exit(2);
@@ -64,7 +65,7 @@ public final class AutobahnRun {
                 started.add(process);
                 targets.addObject().put("agent", server).put("url", "ws://127.0.0.1:" + process.port + "/echo");
             }
-            list(options.getOrDefault("cases", "*")).forEach(spec.putArray("cases")::add);
+            cases.forEach(spec.putArray("cases")::add);
             list(options.getOrDefault("exclude", "")).forEach(spec.putArray("exclude-cases")::add);
             spec.putObject("exclude-agent-cases");
             Path specFile = out.resolve("fuzzingclient.json");
@@ -83,7 +84,7 @@ public final class AutobahnRun {
                 throw new IllegalStateException("wstest exited with " + suite.exitValue() + "; see " + out.resolve("wstest.log"));
             }
             Summary summary = Summary.of(json.readTree(index.toFile()), servers);
-            String markdown = summary.markdown(String.join(" ", list(options.getOrDefault("cases", "*"))), seconds);
+            String markdown = summary.markdown(String.join(" ", cases), seconds);
             Files.writeString(out.resolve("summary.md"), markdown);
             System.out.print(markdown);
             System.out.println("\nReport: " + out.resolve("reports").resolve("index.html"));
@@ -92,20 +93,6 @@ public final class AutobahnRun {
             started.forEach(ServerProcess::close);
         }
         System.exit(exit);
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("an option begins with --, not " + args[i]);
-            }
-            options.put(args[i].substring(2), args[i + 1]);
-        }
-        if (args.length % 2 != 0) {
-            throw new IllegalArgumentException("the option " + args[args.length - 1] + " has no value");
-        }
-        return options;
     }
 
     private static List<String> list(String value) {
