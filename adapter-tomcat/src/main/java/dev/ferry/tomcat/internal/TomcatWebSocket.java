@@ -180,11 +180,6 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
     }
 
     @Override
-    public boolean closesOnBrokenFrames() {
-        return true; // its frame reader sends 1002 (or 1007) itself
-    }
-
-    @Override
     public void reading(boolean on) {
         if (session instanceof WsSession tomcat) {
             if (on) {
