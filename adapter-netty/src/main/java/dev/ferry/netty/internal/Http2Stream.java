@@ -31,6 +31,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -64,6 +65,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
 
     /** The connection's receive window: the streams' bodies share it, each bounded by its own (the default, 64 KiB). */
     private static final int CONNECTION_WINDOW = 1024 * 1024;
+    private static final int FLUSHES_PER_WRITE = 256;
     private static final int BODY_HIGH = 64 * 1024; // a stream's body bytes waiting for the app before the stream is not read
 
     private final Http2StreamChannel channel;
@@ -106,7 +108,9 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
                 stream.pipeline().addLast(new Http2Stream(stream, engine, config, idle, events.serving));
             }
         });
-        connection.pipeline().addLast(codec, streams, events);
+        // the streams' flushes between two reads (responses that virtual threads hand back one by one) reach the
+        // codec as one: each codec flush shares the window among the streams with frames queued and submits a socket write
+        connection.pipeline().addLast(codec, new FlushConsolidationHandler(FLUSHES_PER_WRITE, true), streams, events);
         try {
             var local = codec.connection().local().flowController();
             var whole = codec.connection().connectionStream();
