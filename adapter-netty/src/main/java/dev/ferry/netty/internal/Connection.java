@@ -105,7 +105,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
             toHttp2();
         } else if (msg instanceof RequestDecoder.Refused refused) {
             channel.write(Unpooled.wrappedBuffer(refused.response()), channel.voidPromise());
-            closeGracefully();
+            closeGracefully(true);
         } else if (msg instanceof HttpRequest head) {
             request = head;
             serving = true;
@@ -166,7 +166,8 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
             body.release();
         }
         if (close || !requestDone) {
-            closeGracefully();
+            // a client that sent nothing after its whole request gets no reset that could destroy the answer
+            closeGracefully(!requestDone || !backlog.isEmpty() || channel.pipeline().get(RequestDecoder.class).holdsBytes());
             return;
         }
         serving = false;
@@ -178,7 +179,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
             draining = false;
             updateReading();
             if (inputClosed && !serving) {
-                closeGracefully();
+                closeGracefully(true);
             }
         }
     }
@@ -189,14 +190,17 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
                 && (body == null || !body.full(channel.config().isAutoRead())));
     }
 
-    /** Sends FIN after the last response, and drops what the client still sends for a moment: no reset destroys it. */
-    private void closeGracefully() {
+    /**
+     * Closes once what was written is out. When the client may still be sending ({@code linger}), sends FIN and
+     * drops what it sends for a moment first, so that no reset destroys the last response.
+     */
+    private void closeGracefully(boolean linger) {
         if (!closing) {
             closing = true; // reads on, dropping what arrives; the backlog is released once the channel closes
             updateReading();
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
                 SslHandler tls = channel.pipeline().get(SslHandler.class);
-                if (!written.isSuccess() || inputClosed) {
+                if (!written.isSuccess() || inputClosed || !linger) {
                     channel.close(); // over TLS, the SslHandler sends close_notify first
                 } else if (tls != null) {
                     // close_notify before the TCP half-close, or the client sees its input truncated
@@ -226,7 +230,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
             if (closing && channel.isOutputShutdown()) {
                 channel.close(); // lingering after the last response: nothing is left to wait for
             } else if (!serving) {
-                closeGracefully(); // once what was written is out
+                closeGracefully(true); // once what was written is out
             } else if (!requestDone) {
                 body.fail(new HttpException(Status.BAD_REQUEST)); // the client ended the request before its body
             }

@@ -134,6 +134,11 @@ final class RequestDecoder extends HttpRequestDecoder {
         }
     }
 
+    /** Returns whether bytes that came after the last message passed on are still held. */
+    boolean holdsBytes() {
+        return actualReadableBytes() > 0;
+    }
+
     @Override
     protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         in.skipBytes(in.readableBytes()); // the client closed its side: a partial message is dropped
