@@ -73,7 +73,7 @@ public final class AbRatio {
     }
 
     /** The JVM's own threads besides the JIT compilers: the garbage collector and housekeeping. */
-    private static final java.util.regex.Pattern HOUSEKEEPING = java.util.regex.Pattern.compile(
+    private static final Pattern HOUSEKEEPING = Pattern.compile(
             "GC |G1 |VM |JFR|Common-Cleaner|Service Thread|Monitor Deflati|Sweeper");
 
     /** A server started for measuring. */
@@ -96,23 +96,21 @@ public final class AbRatio {
 
         /**
          * Returns the server process's CPU clock ticks so far (utime + stime), from Linux's {@code /proc}: in all its
-         * threads, in its JIT compiler threads, and in the threads that serve requests (all but the JIT compilers,
-         * the garbage collector and the JVM's housekeeping); zeros where it cannot be read.
+         * threads (those that ended too), in its JIT compiler threads, and in the live threads that serve requests
+         * (all but the JIT compilers, the garbage collector and the JVM's housekeeping); zeros where it cannot be read.
          */
         long[] cpuTicks() {
             Path proc = Path.of("/proc", Long.toString(process.pid()));
-            long all = 0;
+            long all;
             long compilers = 0;
             long serving = 0;
             try (var tasks = Files.list(proc.resolve("task"))) {
+                all = ticks(Files.readString(proc.resolve("stat")));
                 for (Path task : (Iterable<Path>) tasks::iterator) {
                     try {
                         String stat = Files.readString(task.resolve("stat"));
-                        // after the parenthesised name: state, then 10 fields up to utime and stime
                         String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                        all += ticks;
+                        long ticks = ticks(stat);
                         if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
                             compilers += ticks;
                         } else if (!HOUSEKEEPING.matcher(name).lookingAt()) {
@@ -126,6 +124,12 @@ public final class AbRatio {
                 return new long[3];
             }
             return new long[] {all, compilers, serving};
+        }
+
+        /** utime + stime of a {@code stat} line: after the parenthesised name come the state and 10 more fields. */
+        private static long ticks(String stat) {
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
         }
 
         String url(String path) {

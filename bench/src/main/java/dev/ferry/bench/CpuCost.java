@@ -1,8 +1,6 @@
 package dev.ferry.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -88,13 +86,13 @@ public final class CpuCost {
     private static Cost measure(AbRatio.Target target, String path, AbRatio.Settings settings)
             throws IOException, InterruptedException {
         int seconds = settings.seconds();
-        long before = cpuTicks(target.process.pid());
-        long servingBefore = target.cpuTicks()[2];
+        long[] before = target.cpuTicks();
         long started = System.nanoTime();
         AbRatio.Run run = AbRatio.load(target, path, seconds, settings);
         double elapsed = (System.nanoTime() - started) / 1e9;
-        long ticks = cpuTicks(target.process.pid()) - before;
-        long servingTicks = target.cpuTicks()[2] - servingBefore;
+        long[] after = target.cpuTicks();
+        long ticks = after[0] - before[0];
+        long servingTicks = after[2] - before[2];
         double requests = run.requestsPerSecond() * seconds;
         double cpuMicros = ticks * 1e6 / 100.0; // USER_HZ is 100 on Linux
         if (elapsed > seconds * 1.5) {
@@ -102,14 +100,6 @@ public final class CpuCost {
         }
         return new Cost(requests, cpuMicros / requests, servingTicks * 1e6 / 100.0 / requests, run.p99Millis(),
                 run.requestsPerSecond(), cpuMicros / 1e6 / elapsed);
-    }
-
-    /** Returns utime + stime of the process in clock ticks, summed over all its threads. */
-    static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // fields[0] is field 3 (state); utime is field 14, stime field 15
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
     private static double median(List<Double> values) {
