@@ -65,7 +65,6 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
 
     /** The connection's receive window: the streams' bodies share it, each bounded by its own (the default, 64 KiB). */
     private static final int CONNECTION_WINDOW = 1024 * 1024;
-    private static final int FLUSHES_PER_WRITE = 256;
     private static final int BODY_HIGH = 64 * 1024; // a stream's body bytes waiting for the app before the stream is not read
 
     private final Http2StreamChannel channel;
@@ -110,7 +109,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         });
         // the streams' flushes between two reads (responses that virtual threads hand back one by one) reach the
         // codec as one: each codec flush shares the window among the streams with frames queued and submits a socket write
-        connection.pipeline().addLast(codec, new FlushConsolidationHandler(FLUSHES_PER_WRITE, true), streams, events);
+        connection.pipeline().addLast(codec, new FlushConsolidationHandler(NettyServer.FLUSHES_PER_WRITE, true), streams, events);
         try {
             var local = codec.connection().local().flowController();
             var whole = codec.connection().connectionStream();

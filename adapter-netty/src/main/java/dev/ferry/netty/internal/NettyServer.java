@@ -38,6 +38,9 @@ import java.util.concurrent.TimeUnit;
 /** A Ferry app served by Netty, with one event loop group sized to the cores. */
 public final class NettyServer implements Server {
 
+    /** The flushes a {@code FlushConsolidationHandler} holds back before one goes through anyway. */
+    static final int FLUSHES_PER_WRITE = 256;
+
     private final ServerConfig config;
     private final Engine engine;
     private final String transport;
@@ -83,7 +86,7 @@ public final class NettyServer implements Server {
                                 ssl.setHandshakeTimeoutMillis(config.requestHeaderTimeout().toMillis());
                                 channel.pipeline().addLast(ssl, new ChunkedWriteHandler());
                             }
-                            channel.pipeline().addLast(new FlushConsolidationHandler(256), idle, new RequestDecoder(config),
+                            channel.pipeline().addLast(new FlushConsolidationHandler(FLUSHES_PER_WRITE), idle, new RequestDecoder(config),
                                     new Connection(channel, engine, config, idle));
                         }
                     })
