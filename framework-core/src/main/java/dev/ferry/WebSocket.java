@@ -1,5 +1,6 @@
 package dev.ferry;
 
+import dev.ferry.internal.Fields;
 import dev.ferry.internal.WebSocketAccept;
 import java.nio.ByteBuffer;
 import java.util.Base64;
@@ -117,26 +118,34 @@ public final class WebSocket {
 
         /** Returns whether messages can still be sent: no close frame was sent or received. */
         boolean isOpen();
+
+        /**
+         * Returns the subprotocol agreed in the handshake ({@code Sec-WebSocket-Protocol}), or an empty string
+         * when none was: the endpoint declared none, or the client offered none of them.
+         */
+        String subprotocol();
     }
 
     /** Returns the handler that upgrades valid requests to this endpoint, allowing same-origin and non-browser clients. */
     public static Upgrade upgrade(Endpoint endpoint) {
-        return new Upgrade(Objects.requireNonNull(endpoint), List.of());
+        return new Upgrade(Objects.requireNonNull(endpoint), List.of(), List.of());
     }
 
     /**
      * The handler of a WebSocket route: it checks the handshake and origin and accepts the upgrade.
      * Without allowed origins, a request with an {@code Origin} is accepted only when the origin's host
      * and port are the request's {@code Host}; a request without {@code Origin} (not from a browser) is
-     * accepted.
+     * accepted. Without declared subprotocols, none is agreed, whatever the client offers.
      */
     public static final class Upgrade implements Handler {
         private final Endpoint endpoint;
         private final List<String> origins;
+        private final List<String> subprotocols;
 
-        private Upgrade(Endpoint endpoint, List<String> origins) {
+        private Upgrade(Endpoint endpoint, List<String> origins, List<String> subprotocols) {
             this.endpoint = endpoint;
             this.origins = origins;
+            this.subprotocols = subprotocols;
         }
 
         /**
@@ -145,7 +154,25 @@ public final class WebSocket {
          * still accepted.
          */
         public Upgrade allowOrigins(String... origins) {
-            return new Upgrade(endpoint, List.of(origins).stream().map(o -> o.toLowerCase(Locale.ROOT)).toList());
+            return new Upgrade(endpoint, List.of(origins).stream().map(o -> o.toLowerCase(Locale.ROOT)).toList(),
+                    subprotocols);
+        }
+
+        /**
+         * Returns a copy that speaks these subprotocols, such as {@code graphql-transport-ws}: the handshake
+         * agrees on the first one in the client's {@code Sec-WebSocket-Protocol} list (its order of preference)
+         * that is among them, compared with case, and answers with it; {@link Session#subprotocol()} tells the
+         * endpoint which. A client that offers none of them still gets the upgrade, without a subprotocol.
+         *
+         * @throws IllegalArgumentException for a name that is not a token (RFC 6455, section 4.1)
+         */
+        public Upgrade subprotocols(String... names) {
+            for (String name : names) {
+                if (!Fields.isToken(name)) {
+                    throw new IllegalArgumentException("a subprotocol's name is a token: '" + name + "'");
+                }
+            }
+            return new Upgrade(endpoint, origins, List.of(names));
         }
 
         @Override
@@ -170,7 +197,22 @@ public final class WebSocket {
             if (!originAllowed(request)) {
                 return Errors.render(request, Status.FORBIDDEN, "This origin may not open a WebSocket here");
             }
-            return Response.of(Status.SWITCHING_PROTOCOLS).withBody(Body.streamed(new WebSocketAccept(endpoint, key.strip(), request)));
+            return Response.of(Status.SWITCHING_PROTOCOLS)
+                    .withBody(Body.streamed(new WebSocketAccept(endpoint, key.strip(), agreedSubprotocol(headers), request)));
+        }
+
+        private String agreedSubprotocol(Headers headers) {
+            if (subprotocols.isEmpty()) {
+                return "";
+            }
+            for (String value : headers.all("Sec-WebSocket-Protocol")) {
+                for (String offered : value.split(",")) {
+                    if (subprotocols.contains(offered.strip())) {
+                        return offered.strip();
+                    }
+                }
+            }
+            return "";
         }
 
         private boolean originAllowed(Request request) {
@@ -221,7 +263,8 @@ public final class WebSocket {
 
         @Override
         public String toString() {
-            return "WebSocket.upgrade(" + endpoint + (origins.isEmpty() ? "" : ", origins " + origins) + ")";
+            return "WebSocket.upgrade(" + endpoint + (origins.isEmpty() ? "" : ", origins " + origins)
+                    + (subprotocols.isEmpty() ? "" : ", subprotocols " + subprotocols) + ")";
         }
     }
 }

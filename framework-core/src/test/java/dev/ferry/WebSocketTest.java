@@ -26,6 +26,7 @@ class WebSocketTest {
                 case "throw" -> throw new IllegalStateException("the endpoint failed");
                 case "ping" -> session.ping(ByteBuffer.wrap(new byte[] {1, 2, 3}));
                 case "bye" -> session.close(4000, "bye then");
+                case "subprotocol" -> session.text("[" + session.subprotocol() + "]");
                 case "who" -> session.text(session.request().pathParam("room") + " " + session.request().headers().firstOrNull("X-User"));
                 default -> session.text(message);
             }
@@ -53,6 +54,7 @@ class WebSocketTest {
         return auth.then(Router.builder()
                 .websocket("/rooms/{room}", echo)
                 .websocket("/open", WebSocket.upgrade(echo).allowOrigins("https://app.example"))
+                .websocket("/graphql", WebSocket.upgrade(echo).subprotocols("graphql-transport-ws", "graphql-ws"))
                 .build());
     }
 
@@ -67,6 +69,33 @@ class WebSocketTest {
     private String nextClose() throws InterruptedException {
         String close = closes.poll(5, TimeUnit.SECONDS);
         return close == null ? "no closed event" : close;
+    }
+
+    @Test
+    void theSubprotocolIsTheClientsFirstChoiceAmongTheEndpoints() {
+        TestClient.Socket socket = client().websocket(upgrade("/graphql")
+                .headers(Headers.of("X-User", "ada", "Sec-WebSocket-Protocol", "mqtt, graphql-ws, graphql-transport-ws")));
+        assertEquals(101, socket.response().status().code());
+        assertEquals("graphql-ws", socket.response().headers().firstOrNull("Sec-WebSocket-Protocol"));
+        socket.text("subprotocol");
+        assertEquals("[graphql-ws]", socket.receiveText());
+
+        TestClient.Socket none = client().websocket(upgrade("/graphql")
+                .headers(Headers.of("X-User", "ada", "Sec-WebSocket-Protocol", "mqtt")));
+        assertEquals(101, none.response().status().code());
+        assertEquals(null, none.response().headers().firstOrNull("Sec-WebSocket-Protocol"));
+        none.text("subprotocol");
+        assertEquals("[]", none.receiveText());
+
+        TestClient.Socket undeclared = client().websocket(upgrade("/rooms/blue")
+                .headers(Headers.of("X-User", "ada", "Sec-WebSocket-Protocol", "graphql-ws")));
+        assertEquals(null, undeclared.response().headers().firstOrNull("Sec-WebSocket-Protocol"));
+    }
+
+    @Test
+    void aSubprotocolIsAToken() {
+        assertThrows(IllegalArgumentException.class, () -> WebSocket.upgrade(echo).subprotocols("chat, v2"));
+        assertThrows(IllegalArgumentException.class, () -> WebSocket.upgrade(echo).subprotocols(""));
     }
 
     @Test

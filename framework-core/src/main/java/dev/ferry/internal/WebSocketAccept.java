@@ -19,12 +19,17 @@ public final class WebSocketAccept implements Body.Writer {
 
     private final WebSocket.Endpoint endpoint;
     private final String key;
+    private final String subprotocol;
     private final dev.ferry.Request request;
 
-    /** Accepts the upgrade of this request, as its route saw it, whose {@code Sec-WebSocket-Key} is this, for the endpoint. */
-    public WebSocketAccept(WebSocket.Endpoint endpoint, String key, dev.ferry.Request request) {
+    /**
+     * Accepts the upgrade of this request, as its route saw it, whose {@code Sec-WebSocket-Key} is this, for the
+     * endpoint, with the agreed subprotocol (empty for none).
+     */
+    public WebSocketAccept(WebSocket.Endpoint endpoint, String key, String subprotocol, dev.ferry.Request request) {
         this.endpoint = endpoint;
         this.key = key;
+        this.subprotocol = subprotocol;
         this.request = request;
     }
 
@@ -36,6 +41,11 @@ public final class WebSocketAccept implements Body.Writer {
     /** Returns the endpoint to open. */
     public WebSocket.Endpoint endpoint() {
         return endpoint;
+    }
+
+    /** Returns the agreed subprotocol, or an empty string for none. */
+    public String subprotocol() {
+        return subprotocol;
     }
 
     /** Returns the client's key. */

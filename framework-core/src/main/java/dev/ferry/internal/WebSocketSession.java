@@ -33,6 +33,7 @@ public final class WebSocketSession implements WebSocket.Session {
 
     private final Request request;
     private final WebSocket.Endpoint endpoint;
+    private final String subprotocol;
     private final int maxMessageSize;
     private final long idleNanos;
     private final Consumer<WebSocketSession> onEnd;
@@ -56,11 +57,12 @@ public final class WebSocketSession implements WebSocket.Session {
     private WebSocket.Listener listener;
     private boolean failed;
 
-    /** A session for the upgrade request; {@code onEnd} runs once when it is over. */
-    public WebSocketSession(Request request, WebSocket.Endpoint endpoint, int maxMessageSize, long idleNanos,
-                            Consumer<WebSocketSession> onEnd) {
+    /** A session for the upgrade request, with the agreed subprotocol (empty for none); {@code onEnd} runs once when it is over. */
+    public WebSocketSession(Request request, WebSocket.Endpoint endpoint, String subprotocol, int maxMessageSize,
+                            long idleNanos, Consumer<WebSocketSession> onEnd) {
         this.request = request;
         this.endpoint = endpoint;
+        this.subprotocol = subprotocol;
         this.maxMessageSize = maxMessageSize;
         this.idleNanos = idleNanos;
         this.onEnd = onEnd;
@@ -131,6 +133,11 @@ public final class WebSocketSession implements WebSocket.Session {
     @Override
     public boolean isOpen() {
         return !closeSent && !ended.get();
+    }
+
+    @Override
+    public String subprotocol() {
+        return subprotocol;
     }
 
     /** Sends a close frame unless one was sent; returns the stage of the one close frame. */

@@ -161,7 +161,7 @@ final class ExchangeEngine implements Engine {
                     + "or ferry-adapter-tomcat.");
             return respond(exchange, false, connection.close(), refused, body, trace);
         }
-        String[] fields = new String[response.headers().size() * 2 + 4];
+        String[] fields = new String[response.headers().size() * 2 + 6];
         int[] n = {0};
         boolean[] wrong = {false};
         response.headers().forEach((name, value) -> {
@@ -182,10 +182,14 @@ final class ExchangeEngine implements Engine {
         fields[n[0]++] = "websocket";
         fields[n[0]++] = "Sec-WebSocket-Accept";
         fields[n[0]++] = accept.accept();
+        if (!accept.subprotocol().isEmpty()) {
+            fields[n[0]++] = "Sec-WebSocket-Protocol";
+            fields[n[0]++] = accept.subprotocol();
+        }
         ResponseHead head = new ResponseHead(101, "Switching Protocols", fields, n[0], HttpDate.now(), "Upgrade",
                 ResponseHead.Framing.NONE, -1);
-        WebSocketSession session = new WebSocketSession(accept.request(), accept.endpoint(), maxWebSocketMessage,
-                webSocketIdleNanos, sessions::remove);
+        WebSocketSession session = new WebSocketSession(accept.request(), accept.endpoint(), accept.subprotocol(),
+                maxWebSocketMessage, webSocketIdleNanos, sessions::remove);
         sessions.add(session);
         try {
             exchange.upgrade(new WebSocketUpgrade(head, accept.key(), maxWebSocketMessage, session));

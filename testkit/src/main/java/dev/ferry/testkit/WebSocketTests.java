@@ -63,6 +63,7 @@ abstract class WebSocketTests extends Tier {
                     case "throw" -> throw new IllegalStateException("the endpoint failed on purpose");
                     case "ping" -> session.ping(ByteBuffer.wrap(new byte[] {1, 2, 3}));
                     case "bye" -> session.close(4000, "bye then");
+                    case "subprotocol" -> session.text("[" + session.subprotocol() + "]");
                     case "slow" -> { // answered late: a broken frame after it must not overtake the answer
                         Thread.sleep(300);
                         session.text(message);
@@ -87,6 +88,7 @@ abstract class WebSocketTests extends Tier {
                 .websocket("/echo", echo)
                 .websocket("/guarded", echo)
                 .websocket("/open", WebSocket.upgrade(echo).allowOrigins("https://app.example"))
+                .websocket("/chat", WebSocket.upgrade(echo).subprotocols("v2.chat", "v1.chat"))
                 .build());
     }
 
@@ -242,6 +244,57 @@ abstract class WebSocketTests extends Tier {
             String answer = closed.get(5, TimeUnit.SECONDS);
             assertTrue(answer.startsWith("1000 "), answer); // the answer repeats the code; the reason is the server's
             assertEquals("1000 done", nextClose("1000 done"));
+        }
+    }
+
+    /**
+     * The handshake agrees on the first subprotocol in the client's list that the endpoint declared, answers with
+     * it once, and tells the endpoint; a client offering none of them, or an endpoint declaring none, gets the
+     * upgrade without one.
+     */
+    @Test
+    void theSubprotocolIsTheClientsFirstChoiceThatTheEndpointSpeaks() throws IOException {
+        record Offer(String target, List<String> fields, String agreed) {
+        }
+        List<Offer> offers = List.of(
+                new Offer("/chat", List.of("Sec-WebSocket-Protocol: mqtt, v1.chat, v2.chat"), "v1.chat"),
+                new Offer("/chat", List.of("Sec-WebSocket-Protocol: V2.CHAT,mqtt", "Sec-WebSocket-Protocol: v2.chat"),
+                        "v2.chat"),
+                new Offer("/chat", List.of("Sec-WebSocket-Protocol: mqtt"), null),
+                new Offer("/chat", List.of(), null),
+                new Offer("/echo", List.of("Sec-WebSocket-Protocol: v1.chat"), null));
+        for (Offer offer : offers) {
+            try (RawWebSocket ws = open(offer.target(), offer.fields().toArray(String[]::new))) {
+                assertEquals(101, ws.status, ws.head);
+                assertEquals(offer.agreed(), ws.header("Sec-WebSocket-Protocol"), offer + ": " + ws.head);
+                assertEquals(offer.agreed() == null ? 0 : 1,
+                        ws.head.toLowerCase(java.util.Locale.ROOT).split("sec-websocket-protocol:", -1).length - 1, ws.head);
+                ws.text("subprotocol");
+                assertEquals("[" + (offer.agreed() == null ? "" : offer.agreed()) + "]", ws.read().text(), offer.toString());
+            }
+        }
+    }
+
+    /** The JDK's client, which fails a handshake answered with a subprotocol it did not offer, agrees on one. */
+    @Test
+    void theJdkClientAgreesOnASubprotocol() throws Exception {
+        assumeTrue(carriesWebSockets(), "the dev server cannot carry an upgrade");
+        LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+        java.net.http.WebSocket.Listener listener = new java.net.http.WebSocket.Listener() {
+            @Override
+            public CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
+                received.add(data.toString());
+                socket.request(1);
+                return null;
+            }
+        };
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            java.net.http.WebSocket socket = client.newWebSocketBuilder().subprotocols("v2.chat", "v1.chat")
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/chat"), listener).get(5, TimeUnit.SECONDS);
+            assertEquals("v2.chat", socket.getSubprotocol());
+            socket.sendText("subprotocol", true).get(5, TimeUnit.SECONDS);
+            assertEquals("[v2.chat]", received.poll(5, TimeUnit.SECONDS));
+            socket.sendClose(1000, "done").get(5, TimeUnit.SECONDS);
         }
     }
 
