@@ -538,10 +538,11 @@ abstract class HardeningTests extends Tier {
             assertTrue(elapsed >= BODY_TIMEOUT.toMillis() / 2 && elapsed <= BODY_TIMEOUT.plus(CLOSE_SLACK).toMillis(),
                     "at the body read timeout: " + elapsed + " ms");
             assertClosed(slow, "after the 408 for a stalled body");
+            assertEquals(0, app.completions(slow), "the stalled request never completed");
         }
+        // counted for the whole app, so a request an earlier test left running may hold this up a little
         assertTrue(await(() -> app.inProgress() == 0, Duration.ofSeconds(5)), "the stalled handler ended; in progress: "
                 + app.inProgress());
-        assertEquals(3, app.completions(), "only the quick requests completed");
     }
 
     @Test
