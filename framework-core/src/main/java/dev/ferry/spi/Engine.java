@@ -20,6 +20,13 @@ import java.time.Duration;
  */
 public interface Engine {
 
+    /**
+     * How long a connection that closes after its response first waits for the client to end its side, dropping
+     * what it still sends: closing with the client's bytes unread would make the kernel reset the connection and
+     * destroy the end of that response. The connection's output ends (FIN) before the wait.
+     */
+    Duration LINGER = Duration.ofSeconds(2);
+
     /** Returns an engine that serves the app under these settings. */
     static Engine create(Handler app, ServerConfig config) {
         return new ExchangeEngine(app, config);

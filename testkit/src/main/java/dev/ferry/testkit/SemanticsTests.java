@@ -491,6 +491,30 @@ abstract class SemanticsTests extends Tier {
         }
     }
 
+    /**
+     * A closing answer arrives whole even when the client sent more that the server will not read: a server
+     * that closes with those bytes unread makes its kernel reset the connection and drop what it had not sent
+     * yet, so it must read on until the client has the answer.
+     */
+    @Test
+    void aClosingAnswerArrivesWholeThoughTheClientSentMore() throws IOException {
+        int size = 4 << 20;
+        java.net.Socket socket = new java.net.Socket();
+        socket.setReceiveBufferSize(32 * 1024); // a small window: the server still has much to send when it closes
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+        try (RawClient client = RawClient.over(socket)) {
+            client.timeout(Duration.ofSeconds(10));
+            client.send(request("GET", "/bytes/" + size, "Connection: close")
+                    + "GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(4000));
+            RawResponse response = client.read();
+            assertEquals(200, response.status());
+            assertTrue(response.saysClose(), response.head());
+            assertArrayEquals(ConformanceApp.pattern(size), response.body(), "the whole answer");
+            assertTrue(client.closedWithin(CLOSE_SLACK), "the server closes after the answer");
+            assertEquals(0, client.discarded().length, "nothing after the answer");
+        }
+    }
+
     @Test
     void requestAfterHalfCloseIsStillAnswered() throws IOException {
         try (RawClient client = connect()) {

@@ -212,10 +212,13 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
         }
     }
 
-    /** Ends the output and closes once the client has, or after 2 s, so that its last bytes in flight are not reset. */
+    /**
+     * Ends the output and closes once the client has, or after {@link Engine#LINGER}, so that its last bytes in
+     * flight are not reset.
+     */
     private void lingerAfterLastResponse() {
         channel.shutdownOutput();
-        channel.eventLoop().schedule(() -> channel.close(), 2, TimeUnit.SECONDS);
+        channel.eventLoop().schedule(() -> channel.close(), Engine.LINGER.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.ferry.undertow.internal;
 
 import dev.ferry.server.ServerConfig;
+import dev.ferry.spi.Engine;
 import dev.ferry.spi.HeadCheck;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,6 +17,7 @@ import org.xnio.conduits.StreamSourceConduit;
  * answered the requests before), or up to the byte that broke a chunked body; empty lines before a request
  * line are cut out. A connection on which nothing arrives within the header timeout is closed. After the HTTP/2
  * preface, or a WebSocket upgrade, bytes pass unchecked; an HTTP/2 connection reads the frame headers going by.
+ * After a response that ends the connection, the guard lingers: see {@link #drop}.
  */
 final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> implements Runnable {
 
@@ -23,6 +25,8 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     final HeadCheck check;
     private ByteBuffer refusal;
     private boolean arrived;
+    volatile boolean closing; // a response that ends the connection was sent, its request read as Undertow reads it
+    private volatile boolean lingering;
     volatile boolean engineReads; // from the engine's first read of a request body until it hands over the response
     volatile boolean upgraded; // the connection carries WebSocket frames from now on
     Http2Connections.Connection http2; // Undertow's HTTP/2 connection over this one, which reads its frame headers
@@ -37,6 +41,9 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        if (closing) {
+            return drop();
+        }
         int from = dst.position();
         if (upgraded || check.http2()) {
             int n = next.read(dst); // WebSocket or HTTP/2 frames, no longer HTTP/1
@@ -96,6 +103,41 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
             dst.position(from);
         } while (next.read(dst) > 0);
         return -1;
+    }
+
+    /**
+     * Once the exchange of a response that ends the connection is complete, Undertow reads only to close: it closes
+     * at once when a byte arrives, or ends the input. The guard instead drops what arrives until the client ends its
+     * side, or for {@link Engine#LINGER}: closing on unread bytes would make the kernel reset the connection and
+     * destroy the end of that response. Undertow's close sends FIN first, then waits for the end reported here.
+     */
+    private int drop() throws IOException {
+        if (!lingering) {
+            lingering = true;
+            connection.getIoThread().executeAfter(() -> IoUtils.safeClose(connection), Engine.LINGER.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+        ByteBuffer scratch = ByteBuffer.allocate(8192);
+        int n;
+        do {
+            scratch.clear();
+            n = next.read(scratch);
+        } while (n > 0);
+        return n;
+    }
+
+    @Override
+    public void terminateReads() throws IOException {
+        if (closing) {
+            drop(); // the input stays open to be read to its end
+        } else {
+            super.terminateReads();
+        }
+    }
+
+    @Override
+    public boolean isReadShutdown() {
+        return !lingering && super.isReadShutdown();
     }
 
     /** Undertow resumes reads once the requests before a refused head are answered: time to refuse it. */

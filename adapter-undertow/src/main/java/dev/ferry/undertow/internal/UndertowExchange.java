@@ -263,6 +263,12 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         }
         head.forEach(this);
         http.setPersistent(!head.closes());
+        if (head.closes() && !http2) {
+            http.addExchangeCompleteListener((exchange, next) -> {
+                guard.closing = true; // Undertow closes next, reading only to see the client's end
+                next.proceed();
+            });
+        }
     }
 
     @Override
