@@ -3,6 +3,7 @@ module dev.ferry.netty {
     requires dev.ferry.core;
     requires io.netty.buffer;
     requires io.netty.codec;
+    requires io.netty.codec.compression;
     requires io.netty.codec.http;
     requires io.netty.codec.http2;
     requires io.netty.common;

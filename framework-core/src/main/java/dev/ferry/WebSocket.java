@@ -2,6 +2,7 @@ package dev.ferry;
 
 import dev.ferry.internal.Fields;
 import dev.ferry.internal.WebSocketAccept;
+import dev.ferry.internal.WebSocketExtensions;
 import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.List;
@@ -19,7 +20,8 @@ import java.util.concurrent.CompletionStage;
  * that is not a valid upgrade is refused before the endpoint runs: a {@code Sec-WebSocket-Version}
  * other than 13 alone or a missing {@code Upgrade: websocket} gets 426 with {@code Upgrade: websocket} and
  * {@code Sec-WebSocket-Version: 13}; another malformed handshake (not HTTP/1.1, not GET, no
- * {@code Connection: upgrade}, a key that is not 16 bytes in base64, a body) gets 400; an
+ * {@code Connection: upgrade}, a key that is not 16 bytes in base64, a body, a {@code Sec-WebSocket-Extensions}
+ * that is not a list of extensions with token parameters) gets 400; an
  * {@code Origin} that is not allowed gets 403.
  *
  * <p>Events reach the {@link Listener} one at a time, in order, on a virtual thread, so a listener may
@@ -128,7 +130,7 @@ public final class WebSocket {
 
     /** Returns the handler that upgrades valid requests to this endpoint, allowing same-origin and non-browser clients. */
     public static Upgrade upgrade(Endpoint endpoint) {
-        return new Upgrade(Objects.requireNonNull(endpoint), List.of(), List.of());
+        return new Upgrade(Objects.requireNonNull(endpoint), List.of(), List.of(), false);
     }
 
     /**
@@ -141,11 +143,13 @@ public final class WebSocket {
         private final Endpoint endpoint;
         private final List<String> origins;
         private final List<String> subprotocols;
+        private final boolean compress;
 
-        private Upgrade(Endpoint endpoint, List<String> origins, List<String> subprotocols) {
+        private Upgrade(Endpoint endpoint, List<String> origins, List<String> subprotocols, boolean compress) {
             this.endpoint = endpoint;
             this.origins = origins;
             this.subprotocols = subprotocols;
+            this.compress = compress;
         }
 
         /**
@@ -155,7 +159,7 @@ public final class WebSocket {
          */
         public Upgrade allowOrigins(String... origins) {
             return new Upgrade(endpoint, List.of(origins).stream().map(o -> o.toLowerCase(Locale.ROOT)).toList(),
-                    subprotocols);
+                    subprotocols, compress);
         }
 
         /**
@@ -172,7 +176,18 @@ public final class WebSocket {
                     throw new IllegalArgumentException("a subprotocol's name is a token: '" + name + "'");
                 }
             }
-            return new Upgrade(endpoint, origins, List.of(names));
+            return new Upgrade(endpoint, origins, List.of(names), compress);
+        }
+
+        /**
+         * Returns a copy that compresses messages with permessage-deflate (RFC 7692) when the client offers it,
+         * as browsers do: the handshake accepts the client's first offer the server can carry out, each side
+         * compresses what it sends, and the message limit counts inflated bytes. Each compressing connection holds
+         * a compressor and an inflater of about 300 KB of native memory for its life (a fresh context per message
+         * only when the client asks with {@code server_no_context_takeover}).
+         */
+        public Upgrade compress() {
+            return new Upgrade(endpoint, origins, subprotocols, true);
         }
 
         @Override
@@ -190,7 +205,9 @@ public final class WebSocket {
                     : !hasToken(headers.all("Connection"), "upgrade") ? "a WebSocket handshake needs Connection: upgrade"
                     : version == null ? "a WebSocket handshake needs Sec-WebSocket-Version: 13"
                     : headers.all("Sec-WebSocket-Key").size() != 1 || !validKey(key) ? "Sec-WebSocket-Key must be 16 bytes in base64"
-                    : request.body().length() != 0 ? "a WebSocket handshake has no body" : null;
+                    : request.body().length() != 0 ? "a WebSocket handshake has no body"
+                    : !extensionsReadable(headers) ? "Sec-WebSocket-Extensions must list extensions with token parameters"
+                    : null;
             if (problem != null) {
                 return Errors.render(request, Status.BAD_REQUEST, problem);
             }
@@ -198,7 +215,16 @@ public final class WebSocket {
                 return Errors.render(request, Status.FORBIDDEN, "This origin may not open a WebSocket here");
             }
             return Response.of(Status.SWITCHING_PROTOCOLS)
-                    .withBody(Body.streamed(new WebSocketAccept(endpoint, key.strip(), agreedSubprotocol(headers), request)));
+                    .withBody(Body.streamed(new WebSocketAccept(endpoint, key.strip(), agreedSubprotocol(headers), compress, request)));
+        }
+
+        private static boolean extensionsReadable(Headers headers) {
+            try {
+                WebSocketExtensions.parse(headers.all("Sec-WebSocket-Extensions"));
+                return true;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
         }
 
         private String agreedSubprotocol(Headers headers) {
@@ -264,7 +290,7 @@ public final class WebSocket {
         @Override
         public String toString() {
             return "WebSocket.upgrade(" + endpoint + (origins.isEmpty() ? "" : ", origins " + origins)
-                    + (subprotocols.isEmpty() ? "" : ", subprotocols " + subprotocols) + ")";
+                    + (subprotocols.isEmpty() ? "" : ", subprotocols " + subprotocols) + (compress ? ", compressed" : "") + ")";
         }
     }
 }

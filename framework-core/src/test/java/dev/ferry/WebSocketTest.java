@@ -55,6 +55,7 @@ class WebSocketTest {
                 .websocket("/rooms/{room}", echo)
                 .websocket("/open", WebSocket.upgrade(echo).allowOrigins("https://app.example"))
                 .websocket("/graphql", WebSocket.upgrade(echo).subprotocols("graphql-transport-ws", "graphql-ws"))
+                .websocket("/deflate", WebSocket.upgrade(echo).compress())
                 .build());
     }
 
@@ -90,6 +91,21 @@ class WebSocketTest {
         TestClient.Socket undeclared = client().websocket(upgrade("/rooms/blue")
                 .headers(Headers.of("X-User", "ada", "Sec-WebSocket-Protocol", "graphql-ws")));
         assertEquals(null, undeclared.response().headers().firstOrNull("Sec-WebSocket-Protocol"));
+    }
+
+    @Test
+    void permessageDeflateIsAgreedOnlyWhereTheEndpointCompresses() {
+        Headers offer = Headers.of("X-User", "ada", "Sec-WebSocket-Extensions",
+                "permessage-deflate; server_max_window_bits=9, permessage-deflate; client_max_window_bits; server_no_context_takeover");
+        TestClient.Socket compressing = client().websocket(upgrade("/deflate").headers(offer));
+        assertEquals(101, compressing.response().status().code());
+        assertEquals("permessage-deflate;server_no_context_takeover;client_max_window_bits=15",
+                compressing.response().headers().firstOrNull("Sec-WebSocket-Extensions"));
+        TestClient.Socket plain = client().websocket(upgrade("/rooms/blue").headers(offer));
+        assertEquals(null, plain.response().headers().firstOrNull("Sec-WebSocket-Extensions"));
+        TestClient.Socket unreadable = client().websocket(upgrade("/deflate")
+                .headers(Headers.of("X-User", "ada", "Sec-WebSocket-Extensions", "permessage-deflate; a=\"b c\"")));
+        assertEquals(400, unreadable.response().status().code());
     }
 
     @Test

@@ -20,16 +20,20 @@ public final class WebSocketAccept implements Body.Writer {
     private final WebSocket.Endpoint endpoint;
     private final String key;
     private final String subprotocol;
+    private final boolean compress;
     private final dev.ferry.Request request;
 
     /**
      * Accepts the upgrade of this request, as its route saw it, whose {@code Sec-WebSocket-Key} is this, for the
-     * endpoint, with the agreed subprotocol (empty for none).
+     * endpoint, with the agreed subprotocol (empty for none), and whether the endpoint compresses when the client
+     * offers it.
      */
-    public WebSocketAccept(WebSocket.Endpoint endpoint, String key, String subprotocol, dev.ferry.Request request) {
+    public WebSocketAccept(WebSocket.Endpoint endpoint, String key, String subprotocol, boolean compress,
+                           dev.ferry.Request request) {
         this.endpoint = endpoint;
         this.key = key;
         this.subprotocol = subprotocol;
+        this.compress = compress;
         this.request = request;
     }
 
@@ -46,6 +50,11 @@ public final class WebSocketAccept implements Body.Writer {
     /** Returns the agreed subprotocol, or an empty string for none. */
     public String subprotocol() {
         return subprotocol;
+    }
+
+    /** Returns whether the endpoint compresses messages (permessage-deflate) when the client offers it. */
+    public boolean compress() {
+        return compress;
     }
 
     /** Returns the client's key. */

@@ -14,6 +14,7 @@ import dev.ferry.internal.Access;
 import dev.ferry.internal.Fields;
 import dev.ferry.internal.Loggable;
 import dev.ferry.internal.WebSocketAccept;
+import dev.ferry.internal.WebSocketExtensions;
 import dev.ferry.internal.WebSocketSession;
 import dev.ferry.server.ServerConfig;
 import java.io.IOException;
@@ -161,7 +162,7 @@ final class ExchangeEngine implements Engine {
                     + "or ferry-adapter-tomcat.");
             return respond(exchange, false, connection.close(), refused, body, trace);
         }
-        String[] fields = new String[response.headers().size() * 2 + 6];
+        String[] fields = new String[response.headers().size() * 2 + 8];
         int[] n = {0};
         boolean[] wrong = {false};
         response.headers().forEach((name, value) -> {
@@ -186,13 +187,20 @@ final class ExchangeEngine implements Engine {
             fields[n[0]++] = "Sec-WebSocket-Protocol";
             fields[n[0]++] = accept.subprotocol();
         }
+        WebSocketDeflate deflate = accept.compress()
+                ? WebSocketDeflate.agree(WebSocketExtensions.parse(accept.request().headers().all("Sec-WebSocket-Extensions")))
+                : null;
+        if (deflate != null) {
+            fields[n[0]++] = "Sec-WebSocket-Extensions";
+            fields[n[0]++] = deflate.header();
+        }
         ResponseHead head = new ResponseHead(101, "Switching Protocols", fields, n[0], HttpDate.now(), "Upgrade",
                 ResponseHead.Framing.NONE, -1);
         WebSocketSession session = new WebSocketSession(accept.request(), accept.endpoint(), accept.subprotocol(),
                 maxWebSocketMessage, webSocketIdleNanos, sessions::remove);
         sessions.add(session);
         try {
-            exchange.upgrade(new WebSocketUpgrade(head, accept.key(), maxWebSocketMessage, session));
+            exchange.upgrade(new WebSocketUpgrade(head, accept.key(), maxWebSocketMessage, deflate, session));
             if (trace != null) {
                 trace.log(101, 0, false);
             }

@@ -17,6 +17,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 
 /**
  * A WebSocket client on a plain socket, for the conformance tier: it writes the handshake and masked
@@ -27,8 +30,8 @@ final class RawWebSocket implements Closeable {
 
     static final int CONTINUATION = 0, TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
 
-    /** A frame from the server. */
-    record Frame(boolean fin, int opcode, byte[] payload) {
+    /** A frame from the server; {@code rsv1} marks a compressed message (permessage-deflate). */
+    record Frame(boolean fin, boolean rsv1, int opcode, byte[] payload) {
         String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
@@ -43,7 +46,7 @@ final class RawWebSocket implements Closeable {
 
         @Override
         public String toString() {
-            return "Frame[opcode=" + opcode + ", fin=" + fin + ", " + payload.length + " bytes"
+            return "Frame[opcode=" + opcode + ", fin=" + fin + (rsv1 ? ", rsv1" : "") + ", " + payload.length + " bytes"
                     + (opcode == CLOSE ? ", code " + closeCode() + " '" + closeReason() + "'" : "") + "]";
         }
     }
@@ -225,8 +228,8 @@ final class RawWebSocket implements Closeable {
         if ((second & 0x80) != 0) {
             throw new IOException("a server's frame is never masked");
         }
-        if ((first & 0x70) != 0) {
-            throw new IOException("a server's frame with RSV bits set, while no extension was negotiated");
+        if ((first & 0x70) != 0 && ((first & 0x70) != 0x40 || !deflated())) {
+            throw new IOException("a server's frame with RSV bits set that no agreed extension uses");
         }
         long length = second & 0x7F;
         if (length == 126) {
@@ -241,11 +244,58 @@ final class RawWebSocket implements Closeable {
         if (payload.length < length) {
             throw new EOFException("the server closed the connection inside a frame");
         }
-        return new Frame((first & 0x80) != 0, first & 0x0F, payload);
+        return new Frame((first & 0x80) != 0, (first & 0x40) != 0, first & 0x0F, payload);
     }
 
     Frame read() throws IOException {
         return read(Duration.ofSeconds(5));
+    }
+
+    /** Returns whether the handshake's answer agreed to permessage-deflate. */
+    boolean deflated() {
+        String extensions = header("Sec-WebSocket-Extensions");
+        return extensions != null && extensions.startsWith("permessage-deflate");
+    }
+
+    /** Sends a message compressed with the client's compressor as one frame with RSV1 (RFC 7692). */
+    RawWebSocket compressed(int opcode, byte[] message, Deflater deflater) throws IOException {
+        return frame(0x80 | 0x40 | opcode, true, deflate(deflater, message));
+    }
+
+    /** Returns a message's compressed bytes, without the empty block's last four bytes (RFC 7692, section 7.2.1). */
+    static byte[] deflate(Deflater deflater, byte[] message) {
+        deflater.setInput(message);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        int n;
+        do {
+            n = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
+            out.write(buffer, 0, n);
+        } while (n == buffer.length);
+        byte[] all = out.toByteArray();
+        return java.util.Arrays.copyOf(all, all.length - 4);
+    }
+
+    /** Returns the bytes of a compressed message from the server, inflated with this inflater (kept between messages or not). */
+    static byte[] inflate(Inflater inflater, byte[] payload) throws IOException {
+        byte[] input = java.util.Arrays.copyOf(payload, payload.length + 4);
+        input[payload.length + 2] = (byte) 0xFF;
+        input[payload.length + 3] = (byte) 0xFF;
+        inflater.setInput(input);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            int n;
+            while ((n = inflater.inflate(buffer)) > 0 || !inflater.needsInput()) {
+                out.write(buffer, 0, n);
+                if (n == 0 && (inflater.finished() || inflater.needsDictionary())) {
+                    break;
+                }
+            }
+        } catch (DataFormatException e) {
+            throw new IOException("the server's compressed message does not inflate: " + e.getMessage(), e);
+        }
+        return out.toByteArray();
     }
 
     /** Returns whether the server closed the connection within the limit, after what it sent before. */

@@ -19,6 +19,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,6 +91,7 @@ abstract class WebSocketTests extends Tier {
                 .websocket("/guarded", echo)
                 .websocket("/open", WebSocket.upgrade(echo).allowOrigins("https://app.example"))
                 .websocket("/chat", WebSocket.upgrade(echo).subprotocols("v2.chat", "v1.chat"))
+                .websocket("/deflate", WebSocket.upgrade(echo).compress())
                 .build());
     }
 
@@ -271,6 +274,139 @@ abstract class WebSocketTests extends Tier {
                         ws.head.toLowerCase(java.util.Locale.ROOT).split("sec-websocket-protocol:", -1).length - 1, ws.head);
                 ws.text("subprotocol");
                 assertEquals("[" + (offer.agreed() == null ? "" : offer.agreed()) + "]", ws.read().text(), offer.toString());
+            }
+        }
+    }
+
+    /**
+     * An endpoint that compresses accepts the client's first permessage-deflate offer the server can carry out and
+     * answers with it in one form on every server; an offer with an unknown, repeated or out-of-range parameter, or
+     * asking for a server window under 15 bits, is declined. Agreed, a compressed message is echoed compressed.
+     */
+    @Test
+    void permessageDeflateIsTheClientsFirstOfferTheServerCanCarryOut() throws IOException {
+        record Offer(List<String> fields, String agreed) {
+        }
+        List<Offer> offers = List.of(
+                new Offer(List.of("permessage-deflate"), "permessage-deflate"),
+                new Offer(List.of("permessage-deflate; client_max_window_bits"), "permessage-deflate;client_max_window_bits=15"),
+                new Offer(List.of("permessage-deflate; client_max_window_bits=\"10\""),
+                        "permessage-deflate;client_max_window_bits=10"),
+                new Offer(List.of("permessage-deflate; server_max_window_bits=10, permessage-deflate; server_max_window_bits=15"),
+                        "permessage-deflate;server_max_window_bits=15"),
+                new Offer(List.of("permessage-deflate; client_no_context_takeover; server_no_context_takeover"),
+                        "permessage-deflate;server_no_context_takeover;client_no_context_takeover"),
+                new Offer(List.of("x-webkit-deflate-frame", "permessage-deflate; client_max_window_bits=16, permessage-deflate"),
+                        "permessage-deflate"),
+                new Offer(List.of("permessage-deflate; server_no_context_takeover; server_no_context_takeover"), null),
+                new Offer(List.of("permessage-deflate; server_max_window_bits"), null),
+                new Offer(List.of("permessage-deflate; mystery"), null),
+                new Offer(List.of("Permessage-Deflate"), null));
+        for (Offer offer : offers) {
+            List<String> fields = offer.fields().stream().map(f -> "Sec-WebSocket-Extensions: " + f).toList();
+            try (RawWebSocket ws = open("/deflate", fields.toArray(String[]::new))) {
+                assertEquals(101, ws.status, ws.head);
+                assertEquals(offer.agreed(), ws.header("Sec-WebSocket-Extensions"), offer + ": " + ws.head);
+                if (offer.agreed() == null) {
+                    ws.text("plain");
+                    assertEquals("plain", ws.read().text()); // read() fails on a frame with RSV1
+                } else {
+                    ws.compressed(RawWebSocket.TEXT, "squeezed, squeezed".getBytes(StandardCharsets.UTF_8),
+                            new Deflater(Deflater.DEFAULT_COMPRESSION, true));
+                    RawWebSocket.Frame echo = ws.read();
+                    assertTrue(echo.rsv1() && echo.fin(), offer + ": " + echo);
+                    assertEquals("squeezed, squeezed",
+                            new String(RawWebSocket.inflate(new Inflater(true), echo.payload()), StandardCharsets.UTF_8));
+                }
+            }
+        }
+    }
+
+    /**
+     * Compressed messages keep their context between messages on both sides unless the client asked for
+     * {@code server_no_context_takeover}: then each message the server sends inflates on its own. A message sent
+     * uncompressed, or in fragments, is read as well; the limit counts inflated bytes (1009 past it).
+     */
+    @Test
+    void compressedMessagesKeepOrDropTheirContextAsAgreedAndCountInflatedBytes() throws Exception {
+        String message = "a message that repeats itself, ".repeat(20);
+        byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+        for (boolean noContext : new boolean[] {false, true}) {
+            String offer = "Sec-WebSocket-Extensions: permessage-deflate" + (noContext ? "; server_no_context_takeover" : "");
+            try (RawWebSocket ws = open("/deflate", offer)) {
+                assertTrue(ws.deflated(), ws.head);
+                Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+                Inflater inflater = new Inflater(true);
+                ws.compressed(RawWebSocket.TEXT, bytes, deflater);
+                ws.text(message); // uncompressed, between compressed ones
+                ws.compressed(RawWebSocket.TEXT, bytes, deflater);
+                byte[] second = RawWebSocket.deflate(deflater, bytes);
+                ws.send(false, RawWebSocket.TEXT | 0x40, java.util.Arrays.copyOf(second, second.length / 2));
+                ws.send(true, RawWebSocket.CONTINUATION, java.util.Arrays.copyOfRange(second, second.length / 2, second.length));
+                for (int i = 0; i < 4; i++) {
+                    RawWebSocket.Frame echo = ws.read();
+                    assertTrue(echo.rsv1(), "the server compresses what it sends: " + echo);
+                    byte[] inflated = RawWebSocket.inflate(noContext ? new Inflater(true) : inflater, echo.payload());
+                    assertEquals(message, new String(inflated, StandardCharsets.UTF_8), "echo " + i + (noContext ? ", no context" : ""));
+                }
+                byte[] large = "z".repeat(MAX + 1).getBytes(StandardCharsets.UTF_8);
+                ws.compressed(RawWebSocket.TEXT, large, deflater); // a few bytes on the wire
+                RawWebSocket.Frame close = ws.read();
+                assertEquals(RawWebSocket.CLOSE, close.opcode(), close.toString());
+                assertEquals(1009, close.closeCode(), close.toString());
+            }
+        }
+    }
+
+    /** Once permessage-deflate is agreed, RSV1 on a control frame, or RSV2, still fails with 1002. */
+    @Test
+    void rsvBitsThatTheAgreementDoesNotUseAreAProtocolError() throws IOException {
+        rsvCase("RSV1 on a ping", ws -> sendQuietly(() -> ws.frame(0x80 | 0x40 | RawWebSocket.PING, true, new byte[0])));
+        rsvCase("RSV2 on a text", ws -> sendQuietly(() -> ws.frame(0x80 | 0x20 | RawWebSocket.TEXT, true,
+                "b".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** RSV1 marks the first frame of a compressed message only: on a continuation it fails with 1002 (RFC 7692, section 6.1). */
+    @Test
+    void rsv1OnAContinuationIsAProtocolError() throws IOException {
+        byte[] compressed = RawWebSocket.deflate(new Deflater(Deflater.DEFAULT_COMPRESSION, true),
+                "x".getBytes(StandardCharsets.UTF_8));
+        rsvCase("RSV1 on a continuation", ws -> sendQuietly(() -> ws.send(false, RawWebSocket.BINARY, new byte[] {1})
+                .frame(0x80 | 0x40 | RawWebSocket.CONTINUATION, true, compressed)));
+    }
+
+    private void rsvCase(String name, java.util.function.Consumer<RawWebSocket> send) throws IOException {
+        try (RawWebSocket ws = open("/deflate", "Sec-WebSocket-Extensions: permessage-deflate")) {
+            assertTrue(ws.deflated(), ws.head);
+            send.accept(ws);
+            RawWebSocket.Frame close = ws.read();
+            assertEquals(RawWebSocket.CLOSE, close.opcode(), name + ": " + close);
+            assertEquals(1002, close.closeCode(), name + ": " + close);
+        }
+    }
+
+    private interface Send {
+        void run() throws IOException;
+    }
+
+    private static void sendQuietly(Send send) {
+        try {
+            send.run();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A {@code Sec-WebSocket-Extensions} field that is not a list of extensions with token parameters is 400 on every
+     * server, the dev server included: the core refuses it before any server reads it.
+     */
+    @Test
+    void anExtensionsFieldThatCannotBeReadIs400() throws IOException {
+        for (String field : List.of("permessage-deflate; client_max_window_bits=\"1;0\"", "permessage-deflate; =15",
+                "permessage-deflate; a b", "permessage deflate")) {
+            try (RawWebSocket ws = RawWebSocket.open(port, "/deflate", "Sec-WebSocket-Extensions: " + field)) {
+                assertEquals(400, ws.status, field + ": " + ws.head);
             }
         }
     }

@@ -354,11 +354,15 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
         socket.events(upgrade.open(socket));
         int max = upgrade.maxMessageSize();
         var decoder = new WebSocket13FrameDecoder(WebSocketDecoderConfig.newBuilder().expectMaskedFrames(true)
-                .allowMaskMismatch(false).allowExtensions(false).maxFramePayloadLength(max)
+                .allowMaskMismatch(false).allowExtensions(upgrade.deflate().isPresent()).maxFramePayloadLength(max)
                 .closeOnProtocolViolation(false).build());
         var pipeline = channel.pipeline();
-        pipeline.addLast(decoder, new WebSocket13FrameEncoder(false), new Utf8FrameValidator(false),
-                new WebSocketFrameAggregator(max), socket);
+        pipeline.addLast(decoder, new WebSocket13FrameEncoder(false));
+        upgrade.deflate().ifPresent(agreed -> {
+            var deflate = NettyWebSocket.deflate(agreed, max);
+            pipeline.addLast(new NettyWebSocket.ReservedBits(), deflate.newExtensionDecoder(), deflate.newExtensionEncoder());
+        });
+        pipeline.addLast(new Utf8FrameValidator(false), new WebSocketFrameAggregator(max), socket);
         backlog.forEach(ReferenceCountUtil::release);
         backlog.clear();
         pipeline.remove(this);

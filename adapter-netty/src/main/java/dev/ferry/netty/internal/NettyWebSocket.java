@@ -1,6 +1,7 @@
 package dev.ferry.netty.internal;
 
 import dev.ferry.spi.WebSocketClose;
+import dev.ferry.spi.WebSocketDeflate;
 import dev.ferry.spi.WebSocketEvents;
 import dev.ferry.spi.WebSocketTransport;
 import io.netty.buffer.ByteBuf;
@@ -9,26 +10,37 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.MessageAggregationException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtension;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionFilterProvider;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtension;
+import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One WebSocket connection on Netty's frame codec ({@code WebSocket13FrameDecoder}, the UTF-8 validator
- * and {@code WebSocketFrameAggregator} in front of it): whole messages go to the core's events, and the
+ * One WebSocket connection on Netty's frame codec ({@code WebSocket13FrameDecoder}, permessage-deflate when
+ * agreed, the UTF-8 validator and {@code WebSocketFrameAggregator} in front of it): whole messages go to the
+ * core's events, and the
  * core's sends become frames. Pings and the peer's close frame are answered here, as the SPI asks.
  */
 final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> implements WebSocketTransport {
@@ -81,6 +93,48 @@ final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> i
         }
     }
 
+    /**
+     * The encoder and decoder of Netty's permessage-deflate for what the core agreed: its handshaker is given the
+     * agreed parameters, each of which it accepts, and inflates a frame to at most the message limit.
+     */
+    static WebSocketServerExtension deflate(WebSocketDeflate agreed, int maxMessageSize) {
+        Map<String, String> parameters = new HashMap<>();
+        agreed.parameters().forEach(parameter -> parameters.put(parameter.getKey(), parameter.getValue()));
+        WebSocketServerExtension extension = new PerMessageDeflateServerExtensionHandshaker(6, true, 15, true, false,
+                WebSocketExtensionFilterProvider.DEFAULT, maxMessageSize)
+                .handshakeExtension(new WebSocketExtensionData(WebSocketDeflate.NAME, parameters));
+        if (extension == null) {
+            throw new IllegalStateException("Netty declined the agreed " + agreed);
+        }
+        return extension;
+    }
+
+    /**
+     * Fails a frame with RSV bits that permessage-deflate does not use (RSV2, RSV3, RSV1 on a control frame or a
+     * continuation) with 1002, where the frame decoder lets any through once an extension is agreed; drops every
+     * frame after it.
+     */
+    static final class ReservedBits extends ChannelInboundHandlerAdapter {
+        private boolean failed;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object message) {
+            WebSocketFrame frame = (WebSocketFrame) message;
+            boolean data = frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame;
+            boolean allowed = frame.rsv() == 0 || frame.rsv() == WebSocketExtension.RSV1 && data;
+            if (!failed && allowed) {
+                ctx.fireChannelRead(frame);
+                return;
+            }
+            frame.release();
+            if (!failed) {
+                failed = true;
+                ctx.fireExceptionCaught(new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR,
+                        "RSV bits that no agreed extension uses: " + frame.rsv()));
+            }
+        }
+    }
+
     private static ByteBuffer copy(ByteBuf content) {
         ByteBuffer copy = ByteBuffer.allocate(content.readableBytes());
         content.getBytes(content.readerIndex(), copy);
@@ -115,6 +169,12 @@ final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> i
             events.tooLarge();
         } else if (cause instanceof MessageAggregationException) {
             events.protocolError(1002, cause);
+        } else if (cause instanceof DecompressionException) {
+            if (cause.getCause() instanceof java.util.zip.DataFormatException) {
+                events.protocolError(1007, cause); // compressed bytes that do not inflate
+            } else {
+                events.tooLarge(); // a frame that inflates past the message limit
+            }
         } else {
             ctx.close();
             end(cause);

@@ -1,5 +1,6 @@
 package dev.ferry.tomcat.internal;
 
+import dev.ferry.spi.WebSocketDeflate;
 import dev.ferry.spi.WebSocketEvents;
 import dev.ferry.spi.WebSocketTransport;
 import dev.ferry.spi.WebSocketUpgrade;
@@ -57,7 +58,8 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
 
                     @Override
                     public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
-                        return List.of(); // no extension on any server: Tomcat alone would offer permessage-deflate
+                        // what the core agreed, or none: Tomcat alone would offer permessage-deflate to every endpoint
+                        return upgrade.deflate().map(TomcatWebSocket::extension).stream().toList();
                     }
 
                     @Override
@@ -69,7 +71,9 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
                     public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse answer) {
                         Map<String, List<String>> fields = answer.getHeaders();
                         upgrade.head().forEachAppField((name, value) -> {
-                            if (!name.equalsIgnoreCase("Upgrade") && !name.equalsIgnoreCase("Sec-WebSocket-Accept")) {
+                            // Tomcat writes these itself, the extension from the agreement it was given
+                            if (!name.equalsIgnoreCase("Upgrade") && !name.equalsIgnoreCase("Sec-WebSocket-Accept")
+                                    && !name.equalsIgnoreCase("Sec-WebSocket-Extensions")) {
                                 fields.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
                             }
                         });
@@ -80,6 +84,35 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
         } catch (jakarta.websocket.DeploymentException e) {
             throw new IOException(e);
         }
+    }
+
+    /** The core's permessage-deflate agreement as the one extension Tomcat is to carry out. */
+    private static Extension extension(WebSocketDeflate agreed) {
+        List<Extension.Parameter> parameters = new ArrayList<>();
+        for (Map.Entry<String, String> parameter : agreed.parameters()) {
+            parameters.add(new Extension.Parameter() {
+                @Override
+                public String getName() {
+                    return parameter.getKey();
+                }
+
+                @Override
+                public String getValue() {
+                    return parameter.getValue();
+                }
+            });
+        }
+        return new Extension() {
+            @Override
+            public String getName() {
+                return WebSocketDeflate.NAME;
+            }
+
+            @Override
+            public List<Parameter> getParameters() {
+                return parameters;
+            }
+        };
     }
 
     @Override

@@ -29,6 +29,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     private volatile boolean lingering;
     volatile boolean engineReads; // from the engine's first read of a request body until it hands over the response
     volatile boolean upgraded; // the connection carries WebSocket frames from now on
+    volatile FrameGuard frames; // the frame heads of a WebSocket connection that agreed permessage-deflate
     Http2Connections.Connection http2; // Undertow's HTTP/2 connection over this one, which reads its frame headers
 
     HeadGuard(StreamConnection connection, ServerConfig config) {
@@ -45,6 +46,9 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
             return drop();
         }
         int from = dst.position();
+        if (frames != null) {
+            return frames(dst, from);
+        }
         if (upgraded || check.http2()) {
             int n = next.read(dst); // WebSocket or HTTP/2 frames, no longer HTTP/1
             if (n > 0 && http2 != null) {
@@ -138,6 +142,28 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     @Override
     public boolean isReadShutdown() {
         return !lingering && super.isReadShutdown();
+    }
+
+    /** Passes WebSocket frames up to a broken one, which is reported once Undertow has read all before it. */
+    private int frames(ByteBuffer dst, int from) throws IOException {
+        if (frames.broken()) {
+            frames.report();
+            return 0;
+        }
+        int n = next.read(dst);
+        if (n <= 0) {
+            return n;
+        }
+        int end = frames.scan(dst, from, from + n);
+        dst.position(end);
+        if (frames.broken()) {
+            if (end == from) {
+                frames.report();
+            } else {
+                next.wakeupReads(); // the socket may have nothing more: Undertow reads again to find the end
+            }
+        }
+        return end - from;
     }
 
     /** Undertow resumes reads once the requests before a refused head are answered: time to refuse it. */

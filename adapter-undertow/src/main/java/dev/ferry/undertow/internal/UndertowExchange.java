@@ -3,11 +3,14 @@ package dev.ferry.undertow.internal;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.Exchange;
 import dev.ferry.spi.ResponseHead;
+import dev.ferry.spi.WebSocketEvents;
 import dev.ferry.spi.WebSocketUpgrade;
 import dev.ferry.spi.WorkerBatch;
 import io.undertow.websockets.WebSocketConnectionCallback;
 import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
+import io.undertow.websockets.WebSocketExtension;
 import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
+import io.undertow.websockets.extensions.PerMessageDeflateHandshake;
 import io.undertow.websockets.spi.WebSocketHttpExchange;
 import java.util.List;
 import io.undertow.io.IoCallback;
@@ -27,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.zip.Deflater;
 import java.util.stream.Stream;
 import org.xnio.IoUtils;
 import org.xnio.Options;
@@ -326,9 +330,16 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         this.head = upgrade.head();
         upgrade.head().forEach(this);
         guard.upgraded = true;
+        FrameGuard frames = upgrade.deflate().isPresent() ? new FrameGuard() : null;
+        guard.frames = frames;
         WebSocketConnectionCallback connected = (exchange, channel) -> {
             UndertowWebSocket socket = new UndertowWebSocket(channel, upgrade.maxMessageSize());
-            socket.start(upgrade.open(socket));
+            WebSocketEvents events = upgrade.open(socket);
+            if (frames != null) {
+                frames.onBroken(() -> events.protocolError(1002,
+                        new IOException("a frame with RSV bits that permessage-deflate does not use")));
+            }
+            socket.start(events);
         };
         try {
             Hybi13Handshake rfc6455 = new Hybi13Handshake() {
@@ -339,7 +350,14 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
                     http.getResponseHeaders().remove(Headers.SEC_WEB_SOCKET_ORIGIN);
                     super.upgradeChannel(exchange, data);
                 }
+
+                @Override
+                protected List<WebSocketExtension> selectedExtension(List<WebSocketExtension> offered) {
+                    return List.of(); // the head carries the core's agreement, from which Undertow sets the extension up
+                }
             };
+            upgrade.deflate().ifPresent(agreed -> rfc6455.addExtension(new PerMessageDeflateHandshake(false,
+                    Deflater.DEFAULT_COMPRESSION, !agreed.serverNoContextTakeover(), !agreed.clientNoContextTakeover())));
             new WebSocketProtocolHandshakeHandler(List.of(rfc6455), connected, refused -> abort())
                     .handleRequest(http);
         } catch (Exception e) {

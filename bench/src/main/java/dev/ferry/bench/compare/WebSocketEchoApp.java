@@ -9,8 +9,8 @@ import java.nio.ByteBuffer;
 
 /**
  * The app the Autobahn TestSuite's fuzzing client talks to: {@code /echo} sends every text and binary
- * message back as it came, waiting for each send so that a slow reader slows the echo; {@code /ready}
- * answers once the server listens. It runs on the server named by {@code ferry.server}, on the host and
+ * message back as it came (compressed with permessage-deflate when the client offers it), waiting for each
+ * send so that a slow reader slows the echo; {@code /ready} answers once the server listens. It runs on the server named by {@code ferry.server}, on the host and
  * port of {@code ferry.host} and {@code ferry.port}, with a message limit above the suite's largest
  * message.
  */
@@ -36,7 +36,7 @@ public final class WebSocketEchoApp {
             }
         };
         ServerConfig config = ServerConfig.fromEnvironment().toBuilder().maxWebSocketMessage(MAX_MESSAGE).build();
-        Ferry.serve("websocket-echo", Router.builder().websocket("/echo", echo)
+        Ferry.serve("websocket-echo", Router.builder().websocket("/echo", WebSocket.upgrade(echo).compress())
                 .get("/ready", request -> Response.text("ready")).build(), config);
     }
 }

@@ -184,6 +184,29 @@ public final class ReferenceServer implements Server {
             }
         }
 
+        /**
+         * Ends the output, then drops what the client still sends until it ends its side or {@link Engine#LINGER}
+         * passes: closing on unread bytes would make the kernel reset the connection and destroy the last answer.
+         */
+        private void lingerAndClose() {
+            try {
+                out.flush();
+                socket.shutdownOutput();
+                long deadline = System.nanoTime() + Engine.LINGER.toNanos();
+                byte[] dropped = new byte[8192];
+                long left;
+                while ((left = deadline - System.nanoTime()) > 0) {
+                    socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+                    if (in.read(dropped) < 0) {
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                // the time is up, or the connection is gone
+            }
+            close();
+        }
+
         void serve() {
             try {
                 boolean first = true;
@@ -196,6 +219,7 @@ public final class ReferenceServer implements Server {
                     }
                     first = false;
                     if (!exchange(b)) {
+                        lingerAndClose();
                         return;
                     }
                 }
