@@ -214,8 +214,8 @@ public final class WebSocket {
             if (!originAllowed(request)) {
                 return Errors.render(request, Status.FORBIDDEN, "This origin may not open a WebSocket here");
             }
-            return Response.of(Status.SWITCHING_PROTOCOLS)
-                    .withBody(Body.streamed(new WebSocketAccept(endpoint, key.strip(), agreedSubprotocol(headers), compress, request)));
+            WebSocketAccept accept = new WebSocketAccept(endpoint, key.strip(), agreedSubprotocol(headers), compress, request);
+            return Response.of(Status.SWITCHING_PROTOCOLS).withBody(Body.streamed(accept));
         }
 
         private static boolean extensionsReadable(Headers headers) {
@@ -290,7 +290,8 @@ public final class WebSocket {
         @Override
         public String toString() {
             return "WebSocket.upgrade(" + endpoint + (origins.isEmpty() ? "" : ", origins " + origins)
-                    + (subprotocols.isEmpty() ? "" : ", subprotocols " + subprotocols) + (compress ? ", compressed" : "") + ")";
+                    + (subprotocols.isEmpty() ? "" : ", subprotocols " + subprotocols)
+                    + (compress ? ", compressed" : "") + ")";
         }
     }
 }

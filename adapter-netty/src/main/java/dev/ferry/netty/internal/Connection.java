@@ -360,7 +360,8 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
         pipeline.addLast(decoder, new WebSocket13FrameEncoder(false));
         upgrade.deflate().ifPresent(agreed -> {
             var deflate = NettyWebSocket.deflate(agreed, max);
-            pipeline.addLast(new NettyWebSocket.ReservedBits(), deflate.newExtensionDecoder(), deflate.newExtensionEncoder());
+            pipeline.addLast(new NettyWebSocket.ReservedBits(), deflate.newExtensionDecoder(),
+                    deflate.newExtensionEncoder());
         });
         pipeline.addLast(new Utf8FrameValidator(false), new WebSocketFrameAggregator(max), socket);
         backlog.forEach(ReferenceCountUtil::release);
