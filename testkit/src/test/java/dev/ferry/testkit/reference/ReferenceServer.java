@@ -461,10 +461,13 @@ public final class ReferenceServer implements Server {
         /** Serves WebSocket frames (RFC 6455) on this connection's thread until the close handshake or the end. */
         private void frames(dev.ferry.spi.WebSocketUpgrade upgrade) throws IOException {
             socket.setSoTimeout(0); // the core runs the idle timeout
-            dev.ferry.spi.WebSocketEvents events = upgrade.open(new FrameTransport());
+            dev.ferry.spi.WebSocketDeflate deflate = upgrade.deflate().orElse(null);
+            dev.ferry.spi.WebSocketEvents events = upgrade.open(new FrameTransport(deflate));
             int max = upgrade.maxMessageSize();
+            java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
             java.io.ByteArrayOutputStream message = null;
             int type = 0;
+            boolean compressed = false;
             boolean discarding = false; // after a message over the limit or a broken frame: only a close frame counts
             try {
                 while (true) {
@@ -484,7 +487,9 @@ public final class ReferenceServer implements Server {
                             length = length << 8 | in.read();
                         }
                     }
-                    boolean broken = (b0 & 0x70) != 0 || (b1 & 0x80) == 0 || op >= 8 && (length > 125 || !fin)
+                    int rsv = b0 & 0x70;
+                    boolean rsvAllowed = rsv == 0 || deflate != null && rsv == 0x40 && (op == 1 || op == 2);
+                    boolean broken = !rsvAllowed || (b1 & 0x80) == 0 || op >= 8 && (length > 125 || !fin)
                             || op > 10 || op > 2 && op < 8 || op == 0 && message == null && !discarding
                             || (op == 1 || op == 2) && message != null;
                     if (broken && !discarding) {
@@ -492,7 +497,9 @@ public final class ReferenceServer implements Server {
                         events.protocolError(1002, new IOException("a malformed frame"));
                     }
                     byte[] mask = in.readNBytes(4);
-                    boolean tooLong = op < 8 && (message == null ? 0 : message.size()) + length > max;
+                    // compressed bytes may run a little past the inflated ones; the inflated size is checked at the end
+                    long wireLimit = compressed || rsv == 0x40 ? max + max / 100 + 64 : max;
+                    boolean tooLong = op < 8 && (message == null ? 0 : message.size()) + length > wireLimit;
                     if (tooLong && !discarding) {
                         discarding = true;
                         message = null;
@@ -514,11 +521,29 @@ public final class ReferenceServer implements Server {
                             if (op != 0) {
                                 message = new java.io.ByteArrayOutputStream();
                                 type = op;
+                                compressed = rsv == 0x40;
                             }
                             message.write(payload);
                             if (fin) {
                                 byte[] whole = message.toByteArray();
                                 message = null;
+                                if (compressed) {
+                                    try {
+                                        whole = inflate(inflater, whole, max);
+                                    } catch (java.util.zip.DataFormatException e) {
+                                        discarding = true;
+                                        events.protocolError(1007, e);
+                                        continue;
+                                    }
+                                    if (deflate.clientNoContextTakeover()) {
+                                        inflater.reset();
+                                    }
+                                    if (whole == null) {
+                                        discarding = true;
+                                        events.tooLarge();
+                                        continue;
+                                    }
+                                }
                                 if (type == 2) {
                                     events.binary(java.nio.ByteBuffer.wrap(whole));
                                 } else {
@@ -570,9 +595,36 @@ public final class ReferenceServer implements Server {
             }
         }
 
+        /** Inflates a compressed message (RFC 7692, section 7.2.2), or returns null past {@code max} bytes. */
+        private static byte[] inflate(java.util.zip.Inflater inflater, byte[] compressed, int max)
+                throws java.util.zip.DataFormatException {
+            byte[] input = java.util.Arrays.copyOf(compressed, compressed.length + 4);
+            input[compressed.length + 2] = (byte) 0xFF;
+            input[compressed.length + 3] = (byte) 0xFF;
+            inflater.setInput(input);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            while (!inflater.needsInput()) {
+                int n = inflater.inflate(buffer);
+                out.write(buffer, 0, n);
+                if (out.size() > max) {
+                    return null;
+                }
+                if (n == 0 && (inflater.finished() || inflater.needsDictionary())) {
+                    break;
+                }
+            }
+            return out.toByteArray();
+        }
+
         private void writeFrame(int op, byte[] payload) throws IOException {
+            writeHeadedFrame(0x80 | op, payload);
+        }
+
+        /** Writes a frame whose first byte (FIN, RSV bits, opcode) is this. */
+        private void writeHeadedFrame(int first, byte[] payload) throws IOException {
             synchronized (out) {
-                out.write(0x80 | op);
+                out.write(first);
                 if (payload.length < 126) {
                     out.write(payload.length);
                 } else if (payload.length < 65536) {
@@ -590,8 +642,40 @@ public final class ReferenceServer implements Server {
             }
         }
 
-        /** The core's sends, written as unmasked frames. */
+        /** The core's sends, written as unmasked frames, messages compressed when permessage-deflate was agreed. */
         private final class FrameTransport implements dev.ferry.spi.WebSocketTransport {
+            private final dev.ferry.spi.WebSocketDeflate deflate;
+            private final java.util.zip.Deflater deflater =
+                    new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, true);
+
+            FrameTransport(dev.ferry.spi.WebSocketDeflate deflate) {
+                this.deflate = deflate;
+            }
+
+            private java.util.concurrent.CompletionStage<Void> message(int op, byte[] payload) {
+                if (deflate == null) {
+                    return send(op, payload);
+                }
+                deflater.setInput(payload);
+                java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+                byte[] buffer = new byte[8192];
+                int n;
+                do {
+                    n = deflater.deflate(buffer, 0, buffer.length, java.util.zip.Deflater.SYNC_FLUSH);
+                    compressed.write(buffer, 0, n);
+                } while (n == buffer.length);
+                if (deflate.serverNoContextTakeover()) {
+                    deflater.reset();
+                }
+                byte[] bytes = compressed.toByteArray();
+                try {
+                    writeHeadedFrame(0x80 | 0x40 | op, java.util.Arrays.copyOf(bytes, bytes.length - 4));
+                    return java.util.concurrent.CompletableFuture.completedFuture(null);
+                } catch (IOException e) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(e);
+                }
+            }
+
             private java.util.concurrent.CompletionStage<Void> send(int op, byte[] payload) {
                 try {
                     writeFrame(op, payload);
@@ -609,12 +693,12 @@ public final class ReferenceServer implements Server {
 
             @Override
             public java.util.concurrent.CompletionStage<Void> text(String message) {
-                return send(1, message.getBytes(StandardCharsets.UTF_8));
+                return message(1, message.getBytes(StandardCharsets.UTF_8));
             }
 
             @Override
             public java.util.concurrent.CompletionStage<Void> binary(java.nio.ByteBuffer message) {
-                return send(2, bytes(message));
+                return message(2, bytes(message));
             }
 
             @Override
