@@ -226,7 +226,10 @@ final class RawWebSocket implements Closeable {
             throw new EOFException("the server closed the connection inside a frame");
         }
         if ((second & 0x80) != 0) {
-            throw new IOException("a server's frame is never masked");
+            byte[] next = new byte[24];
+            int n = in.readNBytes(next, 0, next.length);
+            throw new IOException(String.format("a server's frame is never masked: %02x %02x, then %s", first, second,
+                    java.util.HexFormat.ofDelimiter(" ").formatHex(next, 0, n)));
         }
         if ((first & 0x70) != 0 && ((first & 0x70) != 0x40 || !deflated())) {
             throw new IOException("a server's frame with RSV bits set that no agreed extension uses");

@@ -41,6 +41,7 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
     private WebSocketEvents events;
     private boolean ended;
     private volatile boolean closeRequested;
+    private volatile boolean tooLarge;
 
     private TomcatWebSocket(WebSocketUpgrade upgrade) {
         this.upgrade = upgrade;
@@ -156,6 +157,7 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
         if (failure instanceof WsIOException broken) {
             int code = broken.getCloseReason().getCloseCode().getCode();
             if (code == 1009) {
+                tooLarge = true;
                 events.tooLarge(); // Tomcat closes with 1009 itself; the core records why the session ends
             } else {
                 events.protocolError(code, failure);
@@ -198,6 +200,10 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
 
     @Override
     public CompletionStage<Void> close(int code, String reason) {
+        if (tooLarge) {
+            // Tomcat is sending its own 1009 close frame from its reader; a second close from here raced it
+            return CompletableFuture.completedFuture(null);
+        }
         closeRequested = true;
         CloseReason why = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
         return blocking(() -> session.close(why));
