@@ -46,16 +46,6 @@ public final class WebSocketDeflate {
         return clientNoContextTakeover;
     }
 
-    /** Returns the server's window in bits as the answer names it (always 15), or -1 when the offer did not name it. */
-    public int serverMaxWindowBits() {
-        return serverMaxWindowBits;
-    }
-
-    /** Returns the client's window in bits as the answer names it, or -1 when the offer did not name it. */
-    public int clientMaxWindowBits() {
-        return clientMaxWindowBits;
-    }
-
     /** Returns the answer's parameters in the order it names them, each a name and its value (null for none). */
     public List<Map.Entry<String, String>> parameters() {
         List<Map.Entry<String, String>> parameters = new ArrayList<>(4);
@@ -78,7 +68,10 @@ public final class WebSocketDeflate {
         return new AbstractMap.SimpleImmutableEntry<>(name, value);
     }
 
-    /** Returns the answer's {@code Sec-WebSocket-Extensions} value, such as {@code permessage-deflate;client_max_window_bits=15}. */
+    /**
+     * Returns the answer's {@code Sec-WebSocket-Extensions} value, such as
+     * {@code permessage-deflate;client_max_window_bits=15}.
+     */
     public String header() {
         StringBuilder header = new StringBuilder(NAME);
         for (Map.Entry<String, String> parameter : parameters()) {
@@ -148,7 +141,9 @@ public final class WebSocketDeflate {
 
     /** Returns the window size of 8 to 15 bits the value names, or -1. */
     private static int windowBits(String value) {
-        if (value == null || value.isEmpty() || value.length() > 2 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        boolean digits = value != null && !value.isEmpty() && value.length() <= 2
+                && value.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (!digits) {
             return -1;
         }
         int bits = Integer.parseInt(value);
