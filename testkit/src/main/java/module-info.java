@@ -7,6 +7,7 @@ module dev.ferry.testkit {
     requires transitive org.junit.jupiter.api;
     requires org.junit.jupiter.params;
     requires java.management;
+    requires jdk.management;
     requires java.logging;
     requires java.net.http;
 

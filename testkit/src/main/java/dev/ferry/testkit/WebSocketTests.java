@@ -358,6 +358,34 @@ abstract class WebSocketTests extends Tier {
         }
     }
 
+    /**
+     * A compressed message of 16 KiB on the wire that inflates to 16 MiB (a deflate bomb) closes with 1009, and the
+     * server inflates little more than the limit to find that out: the heap all connections share is not spent on
+     * one message (all threads of this JVM, the server's among them, allocate under 1 MiB meanwhile).
+     */
+    @Test
+    void aCompressedMessageInflatesNoFurtherThanTheLimit() throws Exception {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (RawWebSocket ws = open("/deflate", "Sec-WebSocket-Extensions: permessage-deflate")) {
+            assertTrue(ws.deflated(), ws.head);
+            byte[] bomb = Bomb.BYTES;
+            long before = threads.getTotalThreadAllocatedBytes();
+            assertTrue(before >= 0, "this JVM does not count allocated bytes");
+            sendQuietly(() -> ws.frame(0x80 | 0x40 | RawWebSocket.BINARY, true, bomb));
+            RawWebSocket.Frame close = ws.read();
+            long allocated = threads.getTotalThreadAllocatedBytes() - before;
+            assertEquals(RawWebSocket.CLOSE, close.opcode(), close.toString());
+            assertEquals(1009, close.closeCode(), close.toString());
+            assertTrue(allocated < 1024 * 1024, allocated + " bytes allocated while a " + bomb.length
+                    + "-byte message was refused");
+        }
+    }
+
+    /** 16 MiB of zeros compressed, made once. */
+    private static final class Bomb {
+        static final byte[] BYTES = RawWebSocket.deflate(new Deflater(Deflater.BEST_COMPRESSION, true), new byte[16 << 20]);
+    }
+
     /** Once permessage-deflate is agreed, RSV1 on a control frame, or RSV2, still fails with 1002. */
     @Test
     void rsvBitsThatTheAgreementDoesNotUseAreAProtocolError() throws IOException {

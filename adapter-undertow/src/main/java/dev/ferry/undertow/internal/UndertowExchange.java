@@ -10,6 +10,7 @@ import io.undertow.websockets.WebSocketConnectionCallback;
 import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
 import io.undertow.websockets.WebSocketExtension;
 import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
+import io.undertow.websockets.extensions.ExtensionFunction;
 import io.undertow.websockets.extensions.PerMessageDeflateHandshake;
 import io.undertow.websockets.spi.WebSocketHttpExchange;
 import java.util.List;
@@ -356,8 +357,15 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
                     return List.of(); // the head carries the core's agreement, from which Undertow sets the extension up
                 }
             };
-            upgrade.deflate().ifPresent(agreed -> rfc6455.addExtension(new PerMessageDeflateHandshake(false,
-                    Deflater.DEFAULT_COMPRESSION, !agreed.serverNoContextTakeover(), !agreed.clientNoContextTakeover())));
+            upgrade.deflate().ifPresent(agreed -> {
+                boolean serverContext = !agreed.serverNoContextTakeover(), clientContext = !agreed.clientNoContextTakeover();
+                rfc6455.addExtension(new PerMessageDeflateHandshake(false, Deflater.DEFAULT_COMPRESSION, serverContext, clientContext) {
+                    @Override
+                    public ExtensionFunction create() {
+                        return new BoundedDeflate(Deflater.DEFAULT_COMPRESSION, serverContext, clientContext, upgrade.maxMessageSize());
+                    }
+                });
+            });
             new WebSocketProtocolHandshakeHandler(List.of(rfc6455), connected, refused -> abort())
                     .handleRequest(http);
         } catch (Exception e) {
