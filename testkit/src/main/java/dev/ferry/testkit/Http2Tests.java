@@ -3,6 +3,7 @@ package dev.ferry.testkit;
 import dev.ferry.server.Server;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.server.Tls;
+import dev.ferry.spi.ContinuationLimit;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -372,6 +373,93 @@ abstract class Http2Tests extends Tier {
             assertServed(h2.get(1, "/hello", "x-big", "a".repeat(MAX_HEADER_BYTES / 2)).reply(1), ConformanceApp.HELLO);
         }
         assertEquals(1, app.invocations(), "the app sees only the request within the limit");
+    }
+
+    /**
+     * A header block that grows past maxHeaderBytes in CONTINUATION frames is refused before its end comes (431,
+     * RST_STREAM, GOAWAY or a close): a server that waited for END_HEADERS would hold a block of any size (the
+     * CONTINUATION flood). Another connection is served meanwhile, and the app never sees the flood.
+     */
+    @Test
+    void aHeaderBlockGrowingInContinuationFramesIsRefusedBeforeItEnds() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings(); // acknowledged now: no frame but CONTINUATION may follow the open block
+            h2.send(RawH2.HEADERS, 0, 1, RawH2.block(h2.request("GET", "/hello?growing")));
+            byte[] field = RawH2.block("x-flood", "a".repeat(1000));
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            while (frames.size() < 8 * MAX_HEADER_BYTES) {
+                frames.writeBytes(RawH2.frame(RawH2.CONTINUATION, 0, 1, field));
+            }
+            try {
+                h2.raw(frames.toByteArray()); // no END_HEADERS: the block stays open
+            } catch (IOException closed) {
+                // refused while the frames were still being written: the reads below tell how
+            }
+            RawH2.Reply reply;
+            try {
+                reply = h2.reply(1);
+            } catch (AssertionError silent) {
+                throw new AssertionError("nothing came back for an open header block of " + frames.size() + " bytes: "
+                        + silent.getMessage());
+            }
+            boolean refused = reply.status() == 431 || reply.status() < 0
+                    && (reply.reset() >= 0 || reply.goAway() != null || h2.closedWithin(Duration.ofSeconds(1)));
+            assertTrue(refused, "431, RST_STREAM, GOAWAY or a close, got " + reply);
+            try (RawH2 other = RawH2.connect(port)) {
+                assertServed(other.get(1, "/hello").reply(1), ConformanceApp.HELLO);
+            }
+        }
+        assertEquals(0, app.invocations("growing"), "the app never sees the flood");
+    }
+
+    /**
+     * A header block kept open in empty CONTINUATION frames is cut off with GOAWAY (ENHANCE_YOUR_CALM) by the
+     * {@code MAX_SMALL_FRAGMENTS + 1}th: otherwise a client holds its connection for ever at a few bytes a second, as
+     * neither the header nor the idle timeout ends it (Tomcat's own count cuts it sooner). A block in fragments of
+     * 1500 bytes is served once it is whole: the app sees the field in its last fragment, and never the open block.
+     */
+    @Test
+    void aHeaderBlockKeptOpenInSmallContinuationFramesIsCutOff() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings(); // acknowledged now: no frame but CONTINUATION may follow the open block
+            h2.send(RawH2.HEADERS, 0, 1, RawH2.block(h2.request("GET", "/hello?open")));
+            int sent = 0;
+            RawH2.Frame answer = null;
+            boolean closed = false;
+            while (answer == null && !closed && sent < 4 * ContinuationLimit.MAX_SMALL_FRAGMENTS) {
+                try {
+                    h2.send(RawH2.CONTINUATION, 0, 1, new byte[0]);
+                    sent++;
+                } catch (IOException e) {
+                    closed = true;
+                }
+                try {
+                    while (answer == null && !closed) { // past SETTINGS ACK and WINDOW_UPDATE
+                        closed = h2.next(Duration.ofMillis(50)) == null;
+                        answer = h2.goAway();
+                    }
+                } catch (AssertionError nothingYet) {
+                    // the block is still open
+                }
+            }
+            assertTrue(answer != null && answer.errorCode() == RawH2.ENHANCE_YOUR_CALM,
+                    "GOAWAY (ENHANCE_YOUR_CALM) for " + sent + " empty CONTINUATION frames, got " + answer
+                    + (closed ? " and a close" : ""));
+            assertTrue(sent <= ContinuationLimit.MAX_SMALL_FRAGMENTS + 1, "cut off after " + sent + " frames");
+        }
+        try (RawH2 h2 = RawH2.connect(port)) {
+            byte[] block = RawH2.block(h2.request("GET", "/header/x-last", "x-a", "a".repeat(3000), "x-b", "b".repeat(2900),
+                    "x-last", "in the last fragment"));
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            for (int at = 0; at < block.length; at += 1500) {
+                int end = Math.min(block.length, at + 1500);
+                frames.writeBytes(RawH2.frame(at == 0 ? RawH2.HEADERS : RawH2.CONTINUATION,
+                        (at == 0 ? RawH2.END_STREAM : 0) | (end == block.length ? RawH2.END_HEADERS : 0), 1,
+                        java.util.Arrays.copyOfRange(block, at, end)));
+            }
+            assertServed(h2.raw(frames.toByteArray()).reply(1), "in the last fragment"); // the app sees the whole block
+        }
+        assertEquals(0, app.invocations("open"), "the app never sees the open block");
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.ferry.undertow.internal;
 
+import dev.ferry.spi.ContinuationLimit;
 import dev.ferry.spi.ResetLimit;
+import dev.ferry.spi.WorkerBatch;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
@@ -17,8 +19,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xnio.Buffers;
@@ -151,7 +157,7 @@ final class Http2Connections {
      * {@code :authority}. It counts the client's RST_STREAM frames only while no response is pending on the stream,
      * so not in a flood of HEADERS and RST_STREAM (rapid reset, CVE-2023-44487): the guard passes each read here, the
      * frame headers are read (payloads skipped), and the core's {@link ResetLimit} ends the connection with GOAWAY
-     * (ENHANCE_YOUR_CALM).
+     * (ENHANCE_YOUR_CALM); so does its {@link ContinuationLimit}, which Undertow's reader has none of.
      */
     static final class Connection extends Http2Channel {
         final HeadGuard guard;
@@ -163,6 +169,12 @@ final class Http2Connections {
         private int headAt;
         private int payloadLeft;
         private final ResetLimit resets = new ResetLimit();
+        private final ContinuationLimit continuations = new ContinuationLimit();
+        // Undertow starts a stream at its HEADERS frame, before the CONTINUATION frames of its header block are read:
+        // the streams whose block is in several frames, as the scan found them, wait for its end ({id, ended})
+        private final ArrayDeque<int[]> split = new ArrayDeque<>();
+        private final Map<Integer, Runnable> waiting = new HashMap<>();
+        private int[] received; // the split block of the stream receive() returned last, else null
 
         Connection(StreamConnection connection, ByteBufferPool pool, PooledByteBuffer first, OptionMap options, HeadGuard guard,
                    GoAwaySink sink) {
@@ -175,7 +187,12 @@ final class Http2Connections {
         @Override
         public AbstractHttp2StreamSourceChannel receive() throws IOException {
             AbstractHttp2StreamSourceChannel frame = super.receive();
+            received = null;
             if (frame instanceof Http2StreamSourceChannel stream) {
+                while (!split.isEmpty() && split.peek()[0] <= stream.getStreamId()) {
+                    int[] block = split.poll();
+                    received = block[0] == stream.getStreamId() ? block : null;
+                }
                 HeaderMap fields = stream.getHeaders();
                 if (!fields.contains(AUTHORITY) && fields.contains(Headers.HOST)) {
                     fields.put(AUTHORITY, fields.getFirst(Headers.HOST));
@@ -203,7 +220,26 @@ final class Http2Connections {
             });
         }
 
-        /** Reads the frame headers among the bytes, skipping payloads, and counts the client's stream resets. */
+        /**
+         * Returns how to start the exchange of the stream receive() returned last: as usual when its header block came
+         * in one frame, else on a virtual thread once Undertow has read the block's last frame; on the IO thread.
+         */
+        Executor afterHeaders(Executor usual) {
+            int[] block = received;
+            received = null;
+            if (block == null) {
+                return usual;
+            }
+            return task -> {
+                if (block[1] == 1) {
+                    getIoThread().execute(() -> WorkerBatch.start(task)); // after Undertow has read this read's frames
+                } else {
+                    waiting.put(block[0], task);
+                }
+            };
+        }
+
+        /** Reads the frame headers among the bytes, skipping payloads; counts the client's stream resets and small header fragments. */
         void scan(ByteBuffer bytes, int from, int to) {
             for (int i = from; i < to; ) {
                 if (payloadLeft > 0) {
@@ -216,9 +252,26 @@ final class Http2Connections {
                 if (headAt == head.length) {
                     headAt = 0;
                     payloadLeft = (head[0] & 0xFF) << 16 | (head[1] & 0xFF) << 8 | head[2] & 0xFF;
-                    if (head[3] == 3 && resets.reset()) {
+                    if (head[3] == 3 && resets.reset() || continuations.frame(head[3], head[4], payloadLeft)) {
                         getIoThread().execute(() -> sendGoAway(ERROR_ENHANCE_YOUR_CALM));
                     }
+                    if (head[3] == 1 || head[3] == 9) {
+                        headerBlock(head[3], (head[4] & 4) != 0,
+                                (head[5] & 0x7F) << 24 | (head[6] & 0xFF) << 16 | (head[7] & 0xFF) << 8 | head[8] & 0xFF);
+                    }
+                }
+            }
+        }
+
+        private void headerBlock(int type, boolean ends, int stream) {
+            if (type == 1 && !ends) {
+                split.add(new int[] {stream, 0});
+            } else if (type == 9 && ends && !split.isEmpty() && split.peekLast()[1] == 0) {
+                int[] block = split.peekLast();
+                block[1] = 1;
+                Runnable task = waiting.remove(block[0]);
+                if (task != null) {
+                    getIoThread().execute(() -> WorkerBatch.start(task));
                 }
             }
         }

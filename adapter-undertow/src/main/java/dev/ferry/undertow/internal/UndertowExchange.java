@@ -29,6 +29,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.zip.Deflater;
@@ -43,6 +44,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
 
     private final HttpServerExchange http;
     private final HeadGuard guard;
+    private final Http2Connections.Connection connection; // over HTTP/2, else null
     private final ServerConfig config;
     private final boolean http2;
     private ResponseHead head;
@@ -57,13 +59,22 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         this.http = http;
         this.http2 = http.getProtocol() == Protocols.HTTP_2_0;
         if (http2) {
-            Http2Connections.Connection connection = http.getConnection().getAttachment(Http2Connections.CONNECTION);
+            connection = http.getConnection().getAttachment(Http2Connections.CONNECTION);
             connection.opened(http);
             this.guard = connection.guard;
         } else {
+            connection = null;
             this.guard = (HeadGuard) ((AbstractServerConnection) http.getConnection()).getOriginalSourceConduit();
         }
         this.config = config;
+    }
+
+    /**
+     * Returns how to start this exchange when it is dispatched, on the IO thread that received it: as usual, or, over
+     * HTTP/2, once the rest of a header block split into CONTINUATION frames has been read.
+     */
+    Executor starter(Executor usual) {
+        return connection == null ? usual : connection.afterHeaders(usual);
     }
 
     @Override
