@@ -462,6 +462,20 @@ abstract class Http2Tests extends Tier {
         assertEquals(0, app.invocations("open"), "the app never sees the open block");
     }
 
+    /**
+     * A header block left open (HEADERS without END_HEADERS, then nothing) does not hold the connection: it is closed
+     * within the idle timeout and slack, as a connection with no request would be, and the app never sees the request.
+     */
+    @Test
+    void aHeaderBlockLeftOpenDoesNotHoldTheConnection() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings(); // acknowledged now: no frame but CONTINUATION may follow the open block
+            h2.send(RawH2.HEADERS, 0, 1, RawH2.block(h2.request("GET", "/hello?left-open")));
+            assertTrue(h2.closedWithin(IDLE_TIMEOUT.plus(CLOSE_SLACK)), "closed within the idle timeout and slack");
+        }
+        assertEquals(0, app.invocations("left-open"), "the app never sees the open block");
+    }
+
     @Test
     void anExceptionIs500AndTheOtherStreamsGoOn() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {

@@ -163,6 +163,7 @@ final class Http2Connections {
         final HeadGuard guard;
         final GoAwaySink sink;
         private final int maxStreams;
+        private final int headerTimeoutMillis;
         private final AtomicInteger streams = new AtomicInteger();
         boolean opened; // a stream has reached the app (set on the IO thread)
         private final byte[] head = new byte[9];
@@ -182,6 +183,7 @@ final class Http2Connections {
             this.guard = guard;
             this.sink = sink;
             this.maxStreams = options.get(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, Integer.MAX_VALUE);
+            this.headerTimeoutMillis = options.get(UndertowOptions.REQUEST_PARSE_TIMEOUT, Integer.MAX_VALUE);
         }
 
         @Override
@@ -265,7 +267,15 @@ final class Http2Connections {
 
         private void headerBlock(int type, boolean ends, int stream) {
             if (type == 1 && !ends) {
-                split.add(new int[] {stream, 0});
+                int[] block = {stream, 0};
+                split.add(block);
+                // its stream is open for Undertow, which keeps the connection then: the block must end within the
+                // header timeout, as a head does on HTTP/1.1
+                getIoThread().executeAfter(() -> {
+                    if (block[1] == 0 && isOpen()) {
+                        sendGoAway(ERROR_NO_ERROR);
+                    }
+                }, headerTimeoutMillis, TimeUnit.MILLISECONDS);
             } else if (type == 9 && ends && !split.isEmpty() && split.peekLast()[1] == 0) {
                 int[] block = split.peekLast();
                 block[1] = 1;
