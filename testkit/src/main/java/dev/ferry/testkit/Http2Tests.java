@@ -476,6 +476,44 @@ abstract class Http2Tests extends Tier {
         assertEquals(0, app.invocations("left-open"), "the app never sees the open block");
     }
 
+    /**
+     * A client that floods PINGs and reads nothing (CVE-2019-9512) loses its connection within the idle timeout and
+     * slack: a server either cuts the flood off or, having stopped reading, ends a connection that takes none of its
+     * answers. Another connection is served meanwhile.
+     */
+    @Test
+    void aPingFloodFromAClientThatReadsNothingIsCutOff() throws Exception {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings();
+            byte[] ping = RawH2.frame(RawH2.PING, 0, 0, new byte[8]);
+            ByteArrayOutputStream batch = new ByteArrayOutputStream();
+            for (int i = 0; i < 10_000; i++) {
+                batch.writeBytes(ping);
+            }
+            byte[] pings = batch.toByteArray();
+            var cut = new java.util.concurrent.CompletableFuture<IOException>();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < 1_000; i++) { // 10 million PINGs: more than any socket buffers hold
+                        h2.raw(pings);
+                    }
+                } catch (IOException e) {
+                    cut.complete(e);
+                }
+            });
+            try (RawH2 other = RawH2.connect(port)) {
+                assertServed(other.get(1, "/hello").reply(1), ConformanceApp.HELLO);
+            }
+            try {
+                cut.get(IDLE_TIMEOUT.plus(CLOSE_SLACK).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("the flooding connection was still open after " + IDLE_TIMEOUT.plus(CLOSE_SLACK));
+            } finally {
+                writer.interrupt();
+            }
+        }
+    }
+
     @Test
     void anExceptionIs500AndTheOtherStreamsGoOn() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xnio.Buffers;
 import org.xnio.ChannelListener;
@@ -119,7 +120,7 @@ final class Http2Connections {
     /** Undertow's HTTP/2 connection over the bytes read, the preface first, as its own HTTP/2 listener sets one up. */
     private void http2(StreamConnection connection, HeadGuard guard, PooledByteBuffer first) {
         OptionMap options = http1.getUndertowOptions();
-        GoAwaySink sink = new GoAwaySink(connection.getSinkChannel().getConduit());
+        GoAwaySink sink = new GoAwaySink(connection, idleTimeout);
         connection.getSinkChannel().setConduit(sink);
         Connection channel = new Connection(connection, http1.getBufferPool(), first, options, guard, sink);
         channel.scan(first.getBuffer(), PREFACE.length, first.getBuffer().limit());
@@ -290,14 +291,47 @@ final class Http2Connections {
     /**
      * The sink under an HTTP/2 connection, where a GOAWAY can go between two frames. Undertow writes whole frames in
      * each call, under the connection's lock, so a call that leaves nothing of what it was given ends at a boundary.
+     * It also ends a connection whose client has taken nothing for the idle timeout while bytes wait for it: Undertow
+     * then stops reading, but keeps the connection of a client that sends (PINGs, say) and never reads.
      */
     static final class GoAwaySink extends AbstractStreamSinkConduit<StreamSinkConduit> {
         private final ByteBuffer frame = ByteBuffer.wrap(new byte[] {0, 0, 8, 7, 0, 0, 0, 0, 0, 0x7F, -1, -1, -1, 0, 0, 0, 0});
+        private final StreamConnection connection;
+        private final long idleNanos;
+        private final AtomicBoolean watching = new AtomicBoolean();
+        private volatile long progress; // bytes written so far
+        private volatile boolean stalled; // the last write or flush left bytes unwritten
         private boolean boundary = true;
         volatile boolean goAway;
 
-        GoAwaySink(StreamSinkConduit next) {
-            super(next);
+        GoAwaySink(StreamConnection connection, Duration idleTimeout) {
+            super(connection.getSinkChannel().getConduit());
+            this.connection = connection;
+            this.idleNanos = idleTimeout.toNanos();
+        }
+
+        /** Notes how far a write got; once bytes are left, a timer closes the connection if none go out for the idle timeout. */
+        private void wrote(long n, boolean left) {
+            progress += n;
+            stalled = left;
+            if (left && watching.compareAndSet(false, true)) {
+                watch(progress);
+            }
+        }
+
+        private void watch(long mark) {
+            connection.getIoThread().executeAfter(() -> {
+                if (progress == mark && stalled) {
+                    IoUtils.safeClose(connection);
+                } else if (stalled) {
+                    watch(progress);
+                } else {
+                    watching.set(false);
+                    if (stalled && watching.compareAndSet(false, true)) { // a stall that began meanwhile
+                        watch(progress);
+                    }
+                }
+            }, idleNanos, TimeUnit.NANOSECONDS);
         }
 
         /** Writes the GOAWAY when asked for and between frames; returns whether Undertow's bytes may follow. */
@@ -321,6 +355,7 @@ final class Http2Connections {
             }
             long n = next.write(srcs, offset, length);
             boundary = !Buffers.hasRemaining(srcs, offset, length);
+            wrote(n, !boundary);
             passes();
             return n;
         }
@@ -337,7 +372,9 @@ final class Http2Connections {
 
         @Override
         public boolean flush() throws IOException {
-            return passes() && next.flush();
+            boolean flushed = passes() && next.flush();
+            wrote(0, !flushed);
+            return flushed;
         }
     }
 }
