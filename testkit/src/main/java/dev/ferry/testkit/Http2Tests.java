@@ -514,6 +514,39 @@ abstract class Http2Tests extends Tier {
         }
     }
 
+    /**
+     * DATA frames that carry nothing (CVE-2019-9518): a body with two among its bytes is echoed; 10,000 in a row are
+     * cut off with ENHANCE_YOUR_CALM, as GOAWAY or as RST_STREAM (Tomcat's own count, whose point varies, resets the
+     * stream; the core's limit, {@code EmptyDataLimit}, ends the connection on Netty and Undertow).
+     */
+    @Test
+    void emptyDataFramesAreServedAndAFloodOfThemIsCutOff() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.headers(1, false, h2.request("POST", "/echo", "content-type", "application/octet-stream"));
+            h2.data(1, new byte[0], false).data(1, "ab".getBytes(StandardCharsets.US_ASCII), false).data(1, new byte[0], false);
+            RawH2.Reply reply = h2.data(1, "c".getBytes(StandardCharsets.US_ASCII), true).reply(1);
+            assertEquals(200, reply.status(), reply.toString());
+            assertEquals("abc", reply.text());
+        }
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.headers(1, false, h2.request("POST", "/echo", "content-type", "application/octet-stream"));
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            for (int i = 0; i < 10_000; i++) {
+                frames.writeBytes(RawH2.frame(RawH2.DATA, 0, 1, new byte[0]));
+            }
+            RawH2.Reply reply;
+            try {
+                h2.raw(frames.toByteArray()).data(1, "abc".getBytes(StandardCharsets.US_ASCII), true);
+            } catch (IOException closed) {
+                // cut off while the frames were being written: the reads below tell how
+            }
+            reply = h2.reply(1);
+            boolean calm = reply.reset() == RawH2.ENHANCE_YOUR_CALM
+                    || reply.goAway() != null && reply.goAway().errorCode() == RawH2.ENHANCE_YOUR_CALM;
+            assertTrue(reply.status() != 200 && calm, "ENHANCE_YOUR_CALM, got " + reply);
+        }
+    }
+
     @Test
     void anExceptionIs500AndTheOtherStreamsGoOn() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {

@@ -3,6 +3,7 @@ package dev.ferry.netty.internal;
 import dev.ferry.server.Execution;
 import dev.ferry.server.ServerConfig;
 import dev.ferry.spi.ContinuationLimit;
+import dev.ferry.spi.EmptyDataLimit;
 import dev.ferry.spi.Engine;
 import dev.ferry.spi.Exchange;
 import dev.ferry.spi.ResetLimit;
@@ -101,6 +102,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().initialSettings(settings)
                 .decoderEnforceMaxRstFramesPerWindow(ResetLimit.MAX_RESETS, (int) ResetLimit.WINDOW.toSeconds())
                 .decoderEnforceMaxSmallContinuationFrames(ContinuationLimit.MAX_SMALL_FRAGMENTS) // small below 8192 bytes, as the core's
+                .decoderEnforceMaxConsecutiveEmptyDataFrames(EmptyDataLimit.MAX_EMPTY_FRAMES)
                 .gracefulShutdownTimeoutMillis(config.idleTimeout().toMillis()).build(); // after GOAWAY, streams get this long
         var events = new ConnectionEvents();
         var streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {

@@ -1,6 +1,7 @@
 package dev.ferry.undertow.internal;
 
 import dev.ferry.spi.ContinuationLimit;
+import dev.ferry.spi.EmptyDataLimit;
 import dev.ferry.spi.ResetLimit;
 import dev.ferry.spi.WorkerBatch;
 import io.undertow.UndertowOptions;
@@ -158,7 +159,8 @@ final class Http2Connections {
      * {@code :authority}. It counts the client's RST_STREAM frames only while no response is pending on the stream,
      * so not in a flood of HEADERS and RST_STREAM (rapid reset, CVE-2023-44487): the guard passes each read here, the
      * frame headers are read (payloads skipped), and the core's {@link ResetLimit} ends the connection with GOAWAY
-     * (ENHANCE_YOUR_CALM); so does its {@link ContinuationLimit}, which Undertow's reader has none of.
+     * (ENHANCE_YOUR_CALM); so do its {@link ContinuationLimit} and {@link EmptyDataLimit}, which Undertow's reader
+     * has none of.
      */
     static final class Connection extends Http2Channel {
         final HeadGuard guard;
@@ -172,6 +174,7 @@ final class Http2Connections {
         private int payloadLeft;
         private final ResetLimit resets = new ResetLimit();
         private final ContinuationLimit continuations = new ContinuationLimit();
+        private final EmptyDataLimit emptyData = new EmptyDataLimit();
         // Undertow starts a stream at its HEADERS frame, before the CONTINUATION frames of its header block are read:
         // the streams whose block is in several frames, as the scan found them, wait for its end ({id, ended})
         private final ArrayDeque<int[]> split = new ArrayDeque<>();
@@ -242,7 +245,7 @@ final class Http2Connections {
             };
         }
 
-        /** Reads the frame headers among the bytes, skipping payloads; counts the client's stream resets and small header fragments. */
+        /** Reads the frame headers among the bytes, skipping payloads; counts resets, small header fragments and empty DATA frames. */
         void scan(ByteBuffer bytes, int from, int to) {
             for (int i = from; i < to; ) {
                 if (payloadLeft > 0) {
@@ -255,7 +258,8 @@ final class Http2Connections {
                 if (headAt == head.length) {
                     headAt = 0;
                     payloadLeft = (head[0] & 0xFF) << 16 | (head[1] & 0xFF) << 8 | head[2] & 0xFF;
-                    if (head[3] == 3 && resets.reset() || continuations.frame(head[3], head[4], payloadLeft)) {
+                    if (head[3] == 3 && resets.reset() || continuations.frame(head[3], head[4], payloadLeft)
+                            || emptyData.frame(head[3], head[4], payloadLeft)) {
                         getIoThread().execute(() -> sendGoAway(ERROR_ENHANCE_YOUR_CALM));
                     }
                     if (head[3] == 1 || head[3] == 9) {
