@@ -547,6 +547,25 @@ abstract class Http2Tests extends Tier {
         }
     }
 
+    /**
+     * A field with an empty name (CVE-2019-9516 sent a thousand of them): refused with 4xx, RST_STREAM or GOAWAY, one
+     * of them or a thousand, and the app never sees the request.
+     */
+    @Test
+    void fieldsWithAnEmptyNameAreRefused() throws IOException {
+        for (int n : new int[] {1, 1000}) {
+            try (RawH2 h2 = RawH2.connect(port)) {
+                String[] fields = new String[2 * n];
+                java.util.Arrays.fill(fields, "");
+                RawH2.Reply reply = h2.get(1, "/hello?empty-name", fields).reply(1);
+                boolean refused = reply.status() >= 400 && reply.status() < 500
+                        || reply.status() < 0 && (reply.reset() >= 0 || reply.goAway() != null);
+                assertTrue(refused, n + " empty names: 4xx, RST_STREAM or GOAWAY, got " + reply);
+            }
+        }
+        assertEquals(0, app.invocations("empty-name"), "the app never sees them");
+    }
+
     @Test
     void anExceptionIs500AndTheOtherStreamsGoOn() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {
