@@ -148,6 +148,12 @@ final class RawWebSocket implements Closeable {
     }
 
     /** Sends one masked frame. */
+    /** Writes these bytes as they are. */
+    void raw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
     RawWebSocket send(boolean fin, int opcode, byte[] payload) throws IOException {
         return frame((fin ? 0x80 : 0) | opcode, true, payload);
     }

@@ -7,6 +7,7 @@ import dev.ferry.Status;
 import dev.ferry.WebSocket;
 import dev.ferry.routing.Router;
 import dev.ferry.server.ServerConfig;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -384,6 +385,50 @@ abstract class WebSocketTests extends Tier {
     /** 16 MiB of zeros compressed, made once. */
     private static final class Bomb {
         static final byte[] BYTES = RawWebSocket.deflate(new Deflater(Deflater.BEST_COMPRESSION, true), new byte[16 << 20]);
+    }
+
+    /**
+     * A client that floods pings and reads none of the pongs: the heap of the JVM the server runs in grows by under
+     * 64 MiB (a server that queued every pong grew by hundreds), and the connection is gone within the idle timeout,
+     * the close handshake's wait (5 s) and slack, whether the server cuts it off or stops reading and times it out.
+     */
+    @Test
+    void aPingFloodFromAClientThatReadsNothingNeitherFillsTheHeapNorHoldsTheConnection() throws Exception {
+        try (RawWebSocket ws = upgraded("/echo")) {
+            ByteArrayOutputStream batch = new ByteArrayOutputStream();
+            for (int i = 0; i < 1000; i++) { // masked with zeros, 125 bytes each: as large as a control frame goes
+                batch.write(0x80 | RawWebSocket.PING);
+                batch.write(0x80 | 125);
+                batch.writeBytes(new byte[4 + 125]);
+            }
+            byte[] pings = batch.toByteArray();
+            Runtime heap = Runtime.getRuntime();
+            System.gc();
+            long before = heap.totalMemory() - heap.freeMemory();
+            var cut = new java.util.concurrent.CompletableFuture<IOException>();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < 10_000; i++) { // 10 million pings
+                        ws.raw(pings);
+                    }
+                } catch (IOException e) {
+                    cut.complete(e);
+                }
+            });
+            long deadline = System.nanoTime() + WS_IDLE.plusSeconds(5).plus(CLOSE_SLACK).toNanos();
+            long grown = 0;
+            try {
+                while (!cut.isDone() && System.nanoTime() < deadline) {
+                    Thread.sleep(500);
+                    System.gc();
+                    grown = Math.max(grown, heap.totalMemory() - heap.freeMemory() - before);
+                    assertTrue(grown < 64 << 20, "the heap grew by " + grown + " bytes during the flood");
+                }
+            } finally {
+                writer.interrupt();
+            }
+            assertTrue(cut.isDone(), "the flooding connection was still open after " + WS_IDLE.plusSeconds(5).plus(CLOSE_SLACK));
+        }
     }
 
     /** Once permessage-deflate is agreed, RSV1 on a control frame, or RSV2, still fails with 1002. */

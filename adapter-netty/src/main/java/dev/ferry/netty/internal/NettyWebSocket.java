@@ -53,6 +53,7 @@ final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> i
     private volatile boolean closeSent;
     /** The decoder met a broken frame: it discards the rest of the input, so no close frame can be read. */
     private volatile boolean broken;
+    private volatile boolean reading = true; // as the core asks
     private boolean ended;
 
     NettyWebSocket(Channel channel) {
@@ -70,6 +71,9 @@ final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> i
             case BinaryWebSocketFrame binary -> events.binary(copy(binary.content()));
             case PingWebSocketFrame ping -> {
                 ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retainedDuplicate()));
+                if (!channel.isWritable()) {
+                    updateReading(); // a client that does not take its pongs is not read until it does
+                }
                 events.ping(copy(ping.content()));
             }
             case PongWebSocketFrame pong -> events.pong(copy(pong.content()));
@@ -224,7 +228,19 @@ final class NettyWebSocket extends SimpleChannelInboundHandler<WebSocketFrame> i
 
     @Override
     public void reading(boolean on) {
-        channel.config().setAutoRead(on);
+        reading = on;
+        updateReading();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Reads while the core takes events and the client takes what is written to it, so neither queue grows without end. */
+    private void updateReading() {
+        channel.config().setAutoRead(reading && channel.isWritable());
     }
 
     private static CompletionStage<Void> sent(ChannelFuture future) {
