@@ -383,8 +383,7 @@ abstract class Http2Tests extends Tier {
     @Test
     void aHeaderBlockGrowingInContinuationFramesIsRefusedBeforeItEnds() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {
-            h2.serverSettings(); // acknowledged now: no frame but CONTINUATION may follow the open block
-            h2.send(RawH2.HEADERS, 0, 1, RawH2.block(h2.request("GET", "/hello?growing")));
+            h2.openHeaderBlock(1, "/hello?growing");
             byte[] field = RawH2.block("x-flood", "a".repeat(1000));
             ByteArrayOutputStream frames = new ByteArrayOutputStream();
             while (frames.size() < 8 * MAX_HEADER_BYTES) {
@@ -421,8 +420,7 @@ abstract class Http2Tests extends Tier {
     @Test
     void aHeaderBlockKeptOpenInSmallContinuationFramesIsCutOff() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {
-            h2.serverSettings(); // acknowledged now: no frame but CONTINUATION may follow the open block
-            h2.send(RawH2.HEADERS, 0, 1, RawH2.block(h2.request("GET", "/hello?open")));
+            h2.openHeaderBlock(1, "/hello?open");
             int sent = 0;
             RawH2.Frame answer = null;
             boolean closed = false;
@@ -469,8 +467,7 @@ abstract class Http2Tests extends Tier {
     @Test
     void aHeaderBlockLeftOpenDoesNotHoldTheConnection() throws IOException {
         try (RawH2 h2 = RawH2.connect(port)) {
-            h2.serverSettings(); // acknowledged now: no frame but CONTINUATION may follow the open block
-            h2.send(RawH2.HEADERS, 0, 1, RawH2.block(h2.request("GET", "/hello?left-open")));
+            h2.openHeaderBlock(1, "/hello?left-open");
             assertTrue(h2.closedWithin(IDLE_TIMEOUT.plus(CLOSE_SLACK)), "closed within the idle timeout and slack");
         }
         assertEquals(0, app.invocations("left-open"), "the app never sees the open block");

@@ -226,6 +226,15 @@ final class RawH2 implements Closeable {
         return raw(frames.toByteArray());
     }
 
+    /**
+     * Reads the server's SETTINGS (acknowledged now: nothing but CONTINUATION may follow an open block), then sends
+     * HEADERS for a GET without END_HEADERS, leaving its header block open.
+     */
+    RawH2 openHeaderBlock(int stream, String path) throws IOException {
+        serverSettings();
+        return send(HEADERS, 0, stream, block(request("GET", path)));
+    }
+
     /** Sends a GET with no body on this stream. */
     RawH2 get(int stream, String path, String... fields) throws IOException {
         return headers(stream, true, request("GET", path, fields));
