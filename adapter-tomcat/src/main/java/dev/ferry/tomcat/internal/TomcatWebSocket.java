@@ -41,7 +41,7 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
     private WebSocketEvents events;
     private boolean ended;
     private volatile boolean closeRequested;
-    private volatile boolean tooLarge;
+    private volatile boolean closedByTomcat; // Tomcat's reader sent a close frame of its own (1002, 1007, 1009)
 
     private TomcatWebSocket(WebSocketUpgrade upgrade) {
         this.upgrade = upgrade;
@@ -155,10 +155,10 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
     @Override
     public void onError(Session session, Throwable failure) {
         if (failure instanceof WsIOException broken) {
+            closedByTomcat = true; // Tomcat closes with the exception's code itself; the core records why the session ends
             int code = broken.getCloseReason().getCloseCode().getCode();
             if (code == 1009) {
-                tooLarge = true;
-                events.tooLarge(); // Tomcat closes with 1009 itself; the core records why the session ends
+                events.tooLarge();
             } else {
                 events.protocolError(code, failure);
             }
@@ -200,8 +200,8 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
 
     @Override
     public CompletionStage<Void> close(int code, String reason) {
-        if (tooLarge) {
-            // Tomcat is sending its own 1009 close frame from its reader; a second close from here raced it
+        if (closedByTomcat) {
+            // Tomcat's reader is sending its own close frame; a second one from here races it
             return CompletableFuture.completedFuture(null);
         }
         closeRequested = true;
