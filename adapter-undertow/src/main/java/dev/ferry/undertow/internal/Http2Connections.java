@@ -226,6 +226,11 @@ final class Http2Connections {
             });
         }
 
+        /** Returns whether the header block of the stream receive() returned last came in several frames; on the IO thread. */
+        boolean headersSplit() {
+            return received != null;
+        }
+
         /**
          * Returns how to start the exchange of the stream receive() returned last: as usual when its header block came
          * in one frame, else on a virtual thread once Undertow has read the block's last frame; on the IO thread.

@@ -77,6 +77,11 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         return connection == null ? usual : connection.afterHeaders(usual);
     }
 
+    /** Returns whether Undertow has read the request's whole header block: over HTTP/2 it may start a stream before. */
+    boolean headersWhole() {
+        return connection == null || !connection.headersSplit();
+    }
+
     @Override
     public boolean http2() {
         return http2;

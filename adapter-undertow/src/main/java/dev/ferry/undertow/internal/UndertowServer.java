@@ -66,13 +66,12 @@ public final class UndertowServer implements Server {
             UndertowExchange exchange = new UndertowExchange(http, config);
             // inline only on the IO thread: a pipelined request that Undertow starts on the thread that ended the one
             // before is dispatched, else Undertow would end it when this returns, before its response is sent
-            // a virtual thread; those an IO thread hands off in one turn of its loop start together
-            Executor usual = http.isInIoThread() ? batches.get()::add : WorkerBatch::start;
-            Executor start = exchange.starter(usual);
-            if (inline && start == usual && http.isRequestComplete() && http.isInIoThread()) {
+            if (inline && http.isRequestComplete() && http.isInIoThread() && exchange.headersWhole()) {
                 engine.serve(exchange);
             } else {
-                http.dispatch(start, () -> engine.serve(exchange));
+                // a virtual thread; those an IO thread hands off in one turn of its loop start together
+                Executor usual = http.isInIoThread() ? batches.get()::add : WorkerBatch::start;
+                http.dispatch(exchange.starter(usual), () -> engine.serve(exchange));
             }
         });
         // one IO thread per core, as there is one carrier thread per core: more only add context switches
