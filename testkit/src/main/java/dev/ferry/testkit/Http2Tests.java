@@ -476,24 +476,72 @@ abstract class Http2Tests extends Tier {
     /**
      * A client that floods PINGs and reads nothing (CVE-2019-9512) loses its connection within the idle timeout and
      * slack: a server either cuts the flood off or, having stopped reading, ends a connection that takes none of its
-     * answers. Another connection is served meanwhile.
+     * answers. Another connection is served meanwhile, and the server's heap does not take the answers in.
      */
     @Test
     void aPingFloodFromAClientThatReadsNothingIsCutOff() throws Exception {
+        floodReadingNothing(RawH2.frame(RawH2.PING, 0, 0, new byte[8]));
+    }
+
+    /** The same for a flood of empty SETTINGS frames, each of which asks for an acknowledgement (CVE-2019-9515). */
+    @Test
+    void aSettingsFloodFromAClientThatReadsNothingIsCutOff() throws Exception {
+        floodReadingNothing(RawH2.frame(RawH2.SETTINGS, 0, 0, new byte[0]));
+    }
+
+    /**
+     * The same for requests, each for 16 KiB, from a client whose windows let the server send everything and which
+     * reads nothing (CVE-2019-9517): the answers wait on the server, in bounded memory, and go with the connection.
+     */
+    @Test
+    void requestsFromAClientThatReadsNothingNeitherFillTheHeapNorHoldTheConnection() throws Exception {
+        byte[] block = RawH2.block(":method", "GET", ":scheme", "http", ":path", "/bytes/16384", ":authority", "localhost");
+        floodReadingNothing(h2 -> {
+            for (int stream = 1; stream < 2_000_000; ) { // a million requests, 16 GiB of answers
+                ByteArrayOutputStream batch = new ByteArrayOutputStream();
+                for (int i = 0; i < 1000; i++, stream += 2) {
+                    batch.writeBytes(RawH2.frame(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS, stream, block));
+                }
+                h2.raw(batch.toByteArray());
+            }
+        });
+    }
+
+    private void floodReadingNothing(byte[] frame) throws Exception {
+        ByteArrayOutputStream batch = new ByteArrayOutputStream();
+        for (int i = 0; i < 10_000; i++) {
+            batch.writeBytes(frame);
+        }
+        byte[] frames = batch.toByteArray();
+        floodReadingNothing(h2 -> {
+            for (int i = 0; i < 1_000; i++) { // 10 million frames: more than any socket buffers hold
+                h2.raw(frames);
+            }
+        });
+    }
+
+    /** Writes a flood on one connection. */
+    private interface Flood {
+        void write(RawH2 h2) throws IOException;
+    }
+
+    /**
+     * Writes this flood on a connection that reads nothing, and checks that the connection is gone
+     * within the idle timeout and slack, that another connection is served meanwhile, and that the heap of the
+     * server's JVM (the suite starts servers in-process; sampled after a collection every 500 ms) grows by less than
+     * 64 MiB.
+     */
+    private void floodReadingNothing(Flood flood) throws Exception {
+        Runtime heap = Runtime.getRuntime();
+        System.gc();
+        long before = heap.totalMemory() - heap.freeMemory();
         try (RawH2 h2 = RawH2.connect(port)) {
             h2.serverSettings();
-            byte[] ping = RawH2.frame(RawH2.PING, 0, 0, new byte[8]);
-            ByteArrayOutputStream batch = new ByteArrayOutputStream();
-            for (int i = 0; i < 10_000; i++) {
-                batch.writeBytes(ping);
-            }
-            byte[] pings = batch.toByteArray();
             var cut = new java.util.concurrent.CompletableFuture<IOException>();
             Thread writer = Thread.ofVirtual().start(() -> {
                 try {
-                    for (int i = 0; i < 1_000; i++) { // 10 million PINGs: more than any socket buffers hold
-                        h2.raw(pings);
-                    }
+                    flood.write(h2);
+                    cut.completeExceptionally(new AssertionError("the whole flood went through"));
                 } catch (IOException e) {
                     cut.complete(e);
                 }
@@ -501,14 +549,41 @@ abstract class Http2Tests extends Tier {
             try (RawH2 other = RawH2.connect(port)) {
                 assertServed(other.get(1, "/hello").reply(1), ConformanceApp.HELLO);
             }
+            long deadline = System.nanoTime() + IDLE_TIMEOUT.plus(CLOSE_SLACK).toNanos();
             try {
-                cut.get(IDLE_TIMEOUT.plus(CLOSE_SLACK).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new AssertionError("the flooding connection was still open after " + IDLE_TIMEOUT.plus(CLOSE_SLACK));
+                while (!cut.isDone() && System.nanoTime() < deadline) {
+                    Thread.sleep(500);
+                    System.gc();
+                    long grown = heap.totalMemory() - heap.freeMemory() - before;
+                    assertTrue(grown < 64 << 20, "the heap grew by " + grown + " bytes during the flood");
+                }
             } finally {
                 writer.interrupt();
             }
+            assertTrue(cut.isDone(), "the flooding connection was still open after " + IDLE_TIMEOUT.plus(CLOSE_SLACK));
+            assertTrue(cut.get() != null, "the flood ended with the connection");
         }
+    }
+
+    /**
+     * A stream whose client opens no window for its body (a zero initial window, then nothing) does not hold the
+     * server: within the idle timeout and slack it is reset or its connection ends, and its body's writer ends. A
+     * response without a body, on the same connection meanwhile, is served.
+     */
+    @Test
+    void aStreamGivenNoWindowEndsAfterTheIdleTimeout() throws Exception {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings();
+            h2.send(RawH2.SETTINGS, 0, 0, RawH2.settingsPayload(RawH2.SETTINGS_INITIAL_WINDOW_SIZE, 0));
+            h2.get(1, "/endless");
+            RawH2.Reply empty = h2.get(3, "/empty").reply(3);
+            assertEquals(200, empty.status(), empty.toString());
+            assertTrue(empty.complete(), empty.toString());
+            assertEquals(1, app.inProgress(), "the body's writer waits for a window");
+            RawH2.Reply starved = h2.reply(1, IDLE_TIMEOUT.plus(CLOSE_SLACK));
+            assertTrue(!starved.complete() && starved.body().length == 0, "nothing of the body went out: " + starved);
+        }
+        assertTrue(await(() -> app.inProgress() == 0, CLOSE_SLACK), "the body's writer ended; in progress: " + app.inProgress());
     }
 
     /**

@@ -27,6 +27,9 @@ public final class TomcatHttp2 extends Http2Protocol {
         setReadTimeout(config.requestHeaderTimeout().toMillis());
         setKeepAliveTimeout(config.idleTimeout().toMillis());
         setStreamReadTimeout(config.bodyReadTimeout().toMillis());
+        // a client that takes no bytes, or gives a stream no window, for the idle timeout: as on the other servers
+        setWriteTimeout(config.idleTimeout().toMillis());
+        setStreamWriteTimeout(config.idleTimeout().toMillis());
         // rapid reset (CVE-2023-44487) and other floods: Tomcat's overhead protection at its defaults, stated here
         setOverheadCountFactor(10);
         setOverheadResetFactor(50);

@@ -308,7 +308,7 @@ final class Http2Connections {
         private final StreamConnection connection;
         private final long idleNanos;
         private final AtomicBoolean watching = new AtomicBoolean();
-        private volatile long progress; // bytes written so far
+        private volatile long progressed = System.nanoTime(); // when a byte last went out
         private volatile boolean stalled; // the last write or flush left bytes unwritten
         private boolean boundary = true;
         volatile boolean goAway;
@@ -319,28 +319,31 @@ final class Http2Connections {
             this.idleNanos = idleTimeout.toNanos();
         }
 
-        /** Notes how far a write got; once bytes are left, a timer closes the connection if none go out for the idle timeout. */
-        private void wrote(long n, boolean left) {
-            progress += n;
+        /** Notes whether bytes went out and whether some are left; once some are left, a timer closes the connection if none go out for the idle timeout. */
+        private void wrote(boolean moved, boolean left) {
+            if (moved) {
+                progressed = System.nanoTime();
+            }
             stalled = left;
             if (left && watching.compareAndSet(false, true)) {
-                watch(progress);
+                watch(idleNanos);
             }
         }
 
-        private void watch(long mark) {
+        private void watch(long delay) {
             connection.getIoThread().executeAfter(() -> {
-                if (progress == mark && stalled) {
+                long quiet = System.nanoTime() - progressed;
+                if (stalled && quiet >= idleNanos) {
                     IoUtils.safeClose(connection);
                 } else if (stalled) {
-                    watch(progress);
+                    watch(idleNanos - quiet);
                 } else {
                     watching.set(false);
                     if (stalled && watching.compareAndSet(false, true)) { // a stall that began meanwhile
-                        watch(progress);
+                        watch(idleNanos);
                     }
                 }
-            }, idleNanos, TimeUnit.NANOSECONDS);
+            }, delay, TimeUnit.NANOSECONDS);
         }
 
         /** Writes the GOAWAY when asked for and between frames; returns whether Undertow's bytes may follow. */
@@ -364,7 +367,7 @@ final class Http2Connections {
             }
             long n = next.write(srcs, offset, length);
             boundary = !Buffers.hasRemaining(srcs, offset, length);
-            wrote(n, !boundary);
+            wrote(n > 0, !boundary);
             passes();
             return n;
         }
@@ -382,7 +385,7 @@ final class Http2Connections {
         @Override
         public boolean flush() throws IOException {
             boolean flushed = passes() && next.flush();
-            wrote(0, !flushed);
+            wrote(flushed, !flushed);
             return flushed;
         }
     }
