@@ -62,6 +62,15 @@ public interface Exchange {
     }
 
     /**
+     * Returns the scheme the request names itself: on an HTTP/2 stream its {@code :scheme} pseudo-header, or
+     * null when it has none; elsewhere {@link #scheme()}. The engine refuses an HTTP/2 request whose
+     * {@code :scheme} is not the connection's.
+     */
+    default String requestScheme() {
+        return scheme();
+    }
+
+    /**
      * Returns the part of the target under which the app is deployed, such as a servlet context path,
      * raw as in the target; empty at the root.
      */

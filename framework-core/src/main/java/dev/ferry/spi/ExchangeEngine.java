@@ -91,6 +91,9 @@ final class ExchangeEngine implements Engine {
         }
         Status refused = facts.refusal(exchange.method(), target, version, http10, http2, maxRequestLine,
                 maxHeaderBytes, maxHeaderCount);
+        if (refused == null && http2 && !exchange.scheme().equals(exchange.requestScheme())) {
+            refused = Status.BAD_REQUEST; // no :scheme, or another than the connection's (RFC 9113, section 8.3.1)
+        }
         if (refused == null) {
             refused = facts.target(target, exchange.method());
         }

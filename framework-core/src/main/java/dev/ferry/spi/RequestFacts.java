@@ -84,11 +84,11 @@ final class RequestFacts implements BiConsumer<String, String> {
         if (method.length() + target.length() + version.length() + 2 > maxLine) {
             return Status.URI_TOO_LONG;
         }
-        if (size / 2 > maxHeaderCount || bytes > maxHeaderBytes) {
+        if (size / 2 > maxHeaderCount || (http2 ? http2ListSize(method, target) : bytes) > maxHeaderBytes) {
             return Status.REQUEST_HEADER_FIELDS_TOO_LARGE;
         }
         if (http2) {
-            return version.equals("HTTP/2.0") ? http2Refusal(method) : Status.BAD_REQUEST;
+            return version.equals("HTTP/2.0") ? http2Refusal(method, target) : Status.BAD_REQUEST;
         }
         if (!http10 && !version.equals("HTTP/1.1")) {
             boolean shaped = version.length() == 8 && version.startsWith("HTTP/") && Character.isDigit(version.charAt(5))
@@ -110,21 +110,47 @@ final class RequestFacts implements BiConsumer<String, String> {
     }
 
     /**
-     * The rules of an HTTP/2 request (RFC 9113, section 8.2): token names, no field of the connection,
-     * no transfer coding, at most one sound Content-Length, and one Host (the adapter passes
-     * {@code :authority} as Host).
+     * The size of the header list as SETTINGS_MAX_HEADER_LIST_SIZE counts it (RFC 9113, section 6.5.2): each
+     * field's name and value and 32 bytes, the pseudo-header fields included ({@code :scheme} taken at its
+     * longer value, Host counted under the name {@code :authority} that it stands for).
      */
-    private Status http2Refusal(String method) {
-        if (!Fields.isToken(method) || method.length() > 32 || badValue || hosts != 1 || !Fields.isHost(host)
+    private int http2ListSize(String method, String target) {
+        int total = ":method".length() + method.length() + ":path".length() + target.length() + ":scheme".length()
+                + "https".length() + 3 * 32;
+        for (int i = 0; i < size; i += 2) {
+            String name = fields[i];
+            total += (name.length() == 4 && name.equalsIgnoreCase("Host") ? ":authority".length() : name.length())
+                    + fields[i + 1].length() + 32;
+        }
+        return total;
+    }
+
+    /**
+     * The rules of an HTTP/2 request (RFC 9113, section 8.2): token names, values without control
+     * characters or whitespace at either end, no field of the connection, no transfer coding, at most one
+     * sound Content-Length, a Host (the adapter passes {@code :authority} as Host) with any others equal to
+     * it, and a target of visible ASCII characters.
+     */
+    private Status http2Refusal(String method, String target) {
+        if (!Fields.isToken(method) || method.length() > 32 || hosts == 0 || !Fields.isHost(host)
                 || connection != null || codings > 0 || lengths > 1
                 || lengths == 1 && ExchangeEngine.parseLength(contentLength) < 0) {
             return Status.BAD_REQUEST;
         }
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c < 0x21 || c > 0x7E) {
+                return Status.BAD_REQUEST; // as on HTTP/1.1, where a space ends the target and raw octets are refused
+            }
+        }
         for (int i = 0; i < size; i += 2) {
             String name = fields[i];
-            if (!Fields.isToken(name) || name.equalsIgnoreCase("Keep-Alive") || name.equalsIgnoreCase("Upgrade")
+            String value = fields[i + 1];
+            if (!Fields.isToken(name) || !Fields.isValue(value)
+                    || hosts > 1 && name.length() == 4 && name.equalsIgnoreCase("Host") && !value.equals(host)
+                    || name.equalsIgnoreCase("Keep-Alive") || name.equalsIgnoreCase("Upgrade")
                     || name.equalsIgnoreCase("Proxy-Connection")
-                    || name.equalsIgnoreCase("TE") && !fields[i + 1].trim().equalsIgnoreCase("trailers")) {
+                    || name.equalsIgnoreCase("TE") && !value.equalsIgnoreCase("trailers")) {
                 return Status.BAD_REQUEST;
             }
         }

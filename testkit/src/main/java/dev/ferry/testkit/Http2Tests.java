@@ -586,6 +586,165 @@ abstract class Http2Tests extends Tier {
         assertTrue(await(() -> app.inProgress() == 0, CLOSE_SLACK), "the body's writer ended; in progress: " + app.inProgress());
     }
 
+    // --- malformed requests (RFC 9113, sections 8.2 and 8.3)
+
+    /** A request on stream 1 of its own connection: its header fields, and the body sent in one DATA frame, or none. */
+    private record Sent(String name, String[] fields, String body) {
+    }
+
+    /** A GET of /hello with this query, its usual pseudo-header fields, then these. */
+    private static Sent get(String name, String query, String... extra) {
+        return build(name, "GET", "/hello?" + query, null, extra);
+    }
+
+    /**
+     * A POST of this body (or none) to /echo?framing, its usual pseudo-header fields, then these. The app may see
+     * it: a body unlike its Content-Length shows only as the body is read.
+     */
+    private static Sent post(String name, String body, String... extra) {
+        return build(name, "POST", "/echo?framing", body, extra);
+    }
+
+    private static Sent build(String name, String method, String path, String body, String... extra) {
+        List<String> fields = new ArrayList<>(List.of(":method", method, ":scheme", "http", ":path", path,
+                ":authority", "localhost"));
+        fields.addAll(List.of(extra));
+        return new Sent(name, fields.toArray(String[]::new), body);
+    }
+
+    private static Sent bare(String name, String body, String... fields) {
+        return new Sent(name, fields, body);
+    }
+
+    /** Sends it and returns the reply on its stream. */
+    private RawH2.Reply send(Sent request) throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings();
+            h2.headers(1, request.body() == null, request.fields());
+            if (request.body() != null) {
+                try {
+                    h2.data(1, request.body().getBytes(StandardCharsets.ISO_8859_1), true);
+                } catch (IOException closed) {
+                    // refused before the body: the reply tells
+                }
+            }
+            return h2.reply(1);
+        }
+    }
+
+    /** Each request is refused, with 4xx, RST_STREAM or GOAWAY, and the app sees none of those to /hello?malformed. */
+    private void assertRefused(List<Sent> requests) throws IOException {
+        List<String> served = new ArrayList<>();
+        for (Sent request : requests) {
+            RawH2.Reply reply = send(request);
+            boolean refused = reply.status() >= 400 && reply.status() < 500
+                    || reply.status() < 0 && (reply.reset() >= 0 || reply.goAway() != null || !reply.ended());
+            if (!refused) {
+                served.add(request.name() + ": " + reply);
+            }
+        }
+        assertEquals(List.of(), served, "malformed requests must be refused");
+        assertEquals(0, app.invocations("malformed"), "the app saw a malformed request");
+    }
+
+    /**
+     * What RFC 9113 (section 8.2.1) makes a malformed field, a missing, repeated, misplaced or unknown pseudo-header
+     * field, a {@code :scheme} other than the connection's, a bad method, authority or target: refused on every
+     * server, however each server's own parser words it (a 400 from the engine, RST_STREAM or GOAWAY from the
+     * server), and never seen by the app. A body unlike its Content-Length is refused too, once it shows.
+     */
+    @Test
+    void malformedRequestsAreRefused() throws IOException {
+        String q = "malformed";
+        assertRefused(List.of(
+                get("an upper-case name", q, "X-Upper", "1"),
+                get("a space in a name", q, "x bad", "1"),
+                get("a colon in a name", q, "x:y", "1"),
+                get("NUL in a name", q, "x\0y", "1"),
+                get("CR in a value", q, "x-a", "a\rb"),
+                get("LF in a value", q, "x-a", "a\nb"),
+                get("NUL in a value", q, "x-a", "a\0b"),
+                get("DEL in a value", q, "x-a", "a\u007fb"),
+                get("a value with a leading space", q, "x-a", " ab"),
+                get("a value with a trailing tab", q, "x-a", "ab\t"),
+                get("TE other than trailers", q, "te", "gzip"),
+                get("two :path", q, ":path", "/hello?" + q),
+                get("an unknown pseudo-header", q, ":foo", "1"),
+                get("a response pseudo-header", q, ":status", "200"),
+                bare("two :method", null, ":method", "GET", ":method", "POST", ":scheme", "http", ":path", "/hello?" + q,
+                        ":authority", "localhost"),
+                bare("a pseudo-header after a field", null, ":method", "GET", ":scheme", "http", "x-a", "1",
+                        ":path", "/hello?" + q, ":authority", "localhost"),
+                bare("no :path", null, ":method", "GET", ":scheme", "http", ":authority", "localhost"),
+                bare("no :method", null, ":scheme", "http", ":path", "/hello?" + q, ":authority", "localhost"),
+                bare("no :scheme", null, ":method", "GET", ":path", "/hello?" + q, ":authority", "localhost"),
+                bare(":scheme https on h2c", null, ":method", "GET", ":scheme", "https", ":path", "/hello?" + q,
+                        ":authority", "localhost"),
+                bare(":scheme ftp", null, ":method", "GET", ":scheme", "ftp", ":path", "/hello?" + q, ":authority", "localhost"),
+                bare("neither :authority nor Host", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q),
+                bare("an empty :authority", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q, ":authority", ""),
+                bare("userinfo in :authority", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q,
+                        ":authority", "user@localhost"),
+                bare("a space in :authority", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q,
+                        ":authority", "local host"),
+                bare("an empty :path", null, ":method", "GET", ":scheme", "http", ":path", "", ":authority", "localhost"),
+                bare("a space in :path", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q + " x",
+                        ":authority", "localhost"),
+                bare("a raw octet in :path", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q + "\u00e9",
+                        ":authority", "localhost"),
+                bare("a method with a space", null, ":method", "GE T", ":scheme", "http", ":path", "/hello?" + q,
+                        ":authority", "localhost"),
+                bare("an empty method", null, ":method", "", ":scheme", "http", ":path", "/hello?" + q, ":authority", "localhost"),
+                post("Content-Length over the body", "abc", "content-length", "5"),
+                post("Content-Length under the body", "abc", "content-length", "2"),
+                post("two Content-Length values", "abc", "content-length", "3", "content-length", "4"),
+                post("a Content-Length that is no number", "abc", "content-length", "abc"),
+                post("a negative Content-Length", "abc", "content-length", "-1"),
+                post("a Content-Length with a sign", "abc", "content-length", "+3"),
+                post("a Content-Length and no body", null, "content-length", "3")));
+    }
+
+    /**
+     * A Host field unlike {@code :authority}, or two Host fields without it: two hosts for one request, of which a
+     * proxy in front may have believed either (RFC 9113, section 8.3.1), refused as on HTTP/1.1.
+     */
+    @Test
+    void aHostUnlikeTheAuthorityIsRefused() throws IOException {
+        assertRefused(List.of(get("Host unlike :authority", "malformed", "host", "other.example"),
+                bare("two Host fields", null, ":method", "GET", ":scheme", "http", ":path", "/hello?malformed",
+                        "host", "a.example", "host", "b.example")));
+    }
+
+    /** Content-Length repeated, even with one value, is refused as on HTTP/1.1. */
+    @Test
+    void aRepeatedContentLengthIsRefused() throws IOException {
+        assertRefused(List.of(post("Content-Length twice", "abc", "content-length", "3", "content-length", "3"),
+                post("Content-Length as a list", "abc", "content-length", "3, 3")));
+    }
+
+    /**
+     * What RFC 9113 lets through is served alike: TE trailers, a value with an octet above ASCII, a Host field
+     * standing for {@code :authority}, cookies in separate fields, a lower-case method (methods are case-sensitive:
+     * {@code get} is not GET, and the router answers it 405 or 501, the same everywhere).
+     */
+    @Test
+    void wellFormedVariantsAreServedAlike() throws IOException {
+        assertServed(send(get("TE trailers", "variant", "te", "trailers")), ConformanceApp.HELLO);
+        RawH2.Reply high = send(bare("octet", null, ":method", "GET", ":scheme", "http", ":path", "/header/x-a",
+                ":authority", "localhost", "x-a", "a\u00e9b"));
+        assertEquals(200, high.status(), high.toString());
+        assertEquals("a\u00e9b", high.text());
+        RawH2.Reply host = send(bare("Host only", null, ":method", "GET", ":scheme", "http", ":path", "/header/host",
+                "host", "h.example"));
+        assertEquals("h.example", host.text(), host.toString());
+        RawH2.Reply cookies = send(bare("cookies", null, ":method", "GET", ":scheme", "http", ":path", "/cookies",
+                ":authority", "localhost", "cookie", "session=s1", "cookie", "theme=dark"));
+        assertEquals("session=s1 theme=dark", cookies.text(), cookies.toString());
+        RawH2.Reply lower = send(bare("lower", null, ":method", "get", ":scheme", "http", ":path", "/hello?variant",
+                ":authority", "localhost"));
+        assertTrue(lower.status() == 405 || lower.status() == 501, lower.toString());
+    }
+
     /**
      * DATA frames that carry nothing (CVE-2019-9518): a body with two among its bytes is echoed; 10,000 in a row are
      * cut off with ENHANCE_YOUR_CALM, as GOAWAY or as RST_STREAM (Tomcat's own count, whose point varies, resets the

@@ -249,19 +249,16 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
 
     @Override
     public void headers(BiConsumer<String, String> action) {
-        CharSequence authority = null;
-        boolean host = false;
+        CharSequence authority = request.authority();
+        if (authority != null) {
+            action.accept("Host", authority.toString());
+        }
         for (Map.Entry<CharSequence, CharSequence> field : request) {
             CharSequence name = field.getKey();
-            if (name.length() > 0 && name.charAt(0) == ':') {
-                authority = AsciiString.contentEquals(name, ":authority") ? field.getValue() : authority;
-            } else {
-                host |= AsciiString.contentEqualsIgnoreCase(name, "host");
-                action.accept(name.toString(), field.getValue().toString());
+            if ((name.length() == 0 || name.charAt(0) != ':') && !(authority != null
+                    && AsciiString.contentEqualsIgnoreCase(name, "host") && AsciiString.contentEquals(field.getValue(), authority))) {
+                action.accept(name.toString(), field.getValue().toString()); // a Host unlike :authority: the engine refuses both
             }
-        }
-        if (!host && authority != null) {
-            action.accept("Host", authority.toString());
         }
     }
 
@@ -270,6 +267,12 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
 
     @Override
     public String scheme() { return secure ? "https" : "http"; }
+
+    @Override
+    public String requestScheme() {
+        CharSequence scheme = request.scheme();
+        return scheme == null ? null : scheme.toString();
+    }
 
     @Override
     public InputStream body() { return body != null ? body : InputStream.nullInputStream(); }

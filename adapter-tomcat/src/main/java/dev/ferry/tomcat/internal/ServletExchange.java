@@ -21,7 +21,7 @@ import org.apache.coyote.Response;
  * A servlet request's facts and the engine's response primitives, through the servlet API in any container and on
  * Ferry's embedded Tomcat also through the Tomcat response handed over as {@link #TOMCAT} (only then are its classes used).
  */
-public record ServletExchange(String method, String target, String version, String scheme, String contextPath,
+public record ServletExchange(String method, String target, String version, String scheme, String requestScheme, String contextPath,
                               InetSocketAddress remoteAddress, HttpServletRequest request, HttpServletResponse response,
                               Object tomcat, AtomicBoolean aborted) implements Exchange {
 
@@ -36,8 +36,10 @@ public record ServletExchange(String method, String target, String version, Stri
         String servletPath = request.getServletPath();
         boolean prefix = !servletPath.isEmpty() && rest.startsWith(servletPath) && request.getHttpServletMapping().getMappingMatch() == MappingMatch.PATH;
         String query = request.getQueryString();
+        // on HTTP/2 the container takes its scheme from :scheme; the connection's is whether it is secure
+        String scheme = request.getProtocol().equals("HTTP/2.0") ? request.isSecure() ? "https" : "http" : request.getScheme();
         return new ServletExchange(request.getMethod(), context + rest + (query == null ? "" : "?" + query), request.getProtocol(),
-                request.getScheme(), prefix ? context + servletPath : context, new InetSocketAddress(request.getRemoteAddr(),
+                scheme, request.getScheme(), prefix ? context + servletPath : context, new InetSocketAddress(request.getRemoteAddr(),
                 request.getRemotePort()), request, response, request.getAttribute(TOMCAT), new AtomicBoolean());
     }
 

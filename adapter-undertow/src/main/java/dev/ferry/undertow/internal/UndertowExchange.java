@@ -133,6 +133,11 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     }
 
     @Override
+    public String requestScheme() {
+        return http2() ? http.getRequestScheme() : scheme(); // on HTTP/2, Undertow's :scheme
+    }
+
+    @Override
     public InetSocketAddress remoteAddress() {
         return http.getSourceAddress();
     }
