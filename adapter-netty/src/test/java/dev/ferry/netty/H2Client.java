@@ -84,7 +84,8 @@ final class H2Client implements AutoCloseable {
 
     /** Opens a stream with a request head; returns its id. */
     int request(String method, String path, boolean endStream, String... fields) throws IOException {
-        Http2Headers headers = new DefaultHttp2Headers(false).method(method).scheme("http").path(path).authority("test");
+        Http2Headers headers = new DefaultHttp2Headers(false).method(method)
+                .scheme(socket instanceof javax.net.ssl.SSLSocket ? "https" : "http").path(path).authority("test");
         for (int i = 0; i < fields.length; i += 2) {
             headers.add(fields[i], fields[i + 1]);
         }
