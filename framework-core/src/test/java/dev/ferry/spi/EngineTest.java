@@ -46,6 +46,7 @@ class EngineTest {
         ResponseHead head;
         boolean http2;
         boolean bodyFollows;
+        String requestScheme = "http";
 
         Recorder(String method, String target, String version, String body, String... headers) {
             this.method = method;
@@ -103,6 +104,11 @@ class EngineTest {
         @Override
         public boolean bodyFollows() {
             return bodyFollows;
+        }
+
+        @Override
+        public String requestScheme() {
+            return requestScheme;
         }
 
         @Override
@@ -361,13 +367,33 @@ class EngineTest {
         refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Upgrade", "websocket"), 400);
         refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "x(y)", "1"), 400);
         refused.put(new Recorder("GET", "/", "HTTP/2.0", ""), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "x-a", " leading"), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "x-a", "trailing\t"), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "x-a", "a\rb"), 400);
+        refused.put(new Recorder("GET", "/a b", "HTTP/2.0", "", "Host", "h"), 400);
+        refused.put(new Recorder("GET", "/\u00e9", "HTTP/2.0", "", "Host", "h"), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Host", "other"), 400);
+        // as SETTINGS_MAX_HEADER_LIST_SIZE counts: 124 for :method, :path and :scheme, 43 for :authority, and x with
+        // 33 more than its value comes to one byte over the default 16 KiB (under it, counted as on HTTP/1.1)
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "x", "v".repeat(16384 - 124 - 43 - 33 + 1)), 431);
         refused.put(new Recorder("GET", "/", "HTTP/1.1", "", "Host", "h"), 400);
         refused.forEach((exchange, status) -> {
             exchange.http2 = true; // the last one names another version
             serve(request -> Response.ok(), exchange);
-            assertEquals(status, exchange.head.status(), exchange.fields.toString());
+            assertEquals(status, exchange.head.status(), exchange.target + " " + exchange.fields.stream().map(java.util.Arrays::toString).toList());
             assertTrue(exchange.head.http2());
         });
+        for (String scheme : new String[] {null, "https", "ftp"}) {
+            Recorder named = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h");
+            named.http2 = true;
+            named.requestScheme = scheme;
+            serve(request -> Response.ok(), named);
+            assertEquals(400, named.head.status(), ":scheme " + scheme + " on a plain connection");
+        }
+        Recorder same = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Host", "h", "x-a", "a\u00e9 b");
+        same.http2 = true;
+        serve(request -> Response.ok(), same);
+        assertEquals(200, same.head.status(), "Host twice with one value, an octet above ASCII and an inner space");
         Recorder trailers = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "TE", "trailers");
         trailers.http2 = true;
         serve(request -> Response.ok(), trailers);
