@@ -11,10 +11,6 @@ class UndertowConformanceTest extends ConformanceSuite {
         return Map.of("Http2.connectionFieldsAreRefusedOnTheirStreamOnly",
                 "Undertow's HPACK decoder ends the whole connection with GOAWAY (PROTOCOL_ERROR) on a request's "
                         + "transfer-encoding field, a stream error that RFC 9113 (section 5.4.1) lets it treat as a "
-                        + "connection error; the other connection fields are refused on their stream only",
-                "Http2.aHostUnlikeTheAuthorityIsRefused",
-                "Undertow puts :authority in place of an HTTP/2 request's Host fields before any handler runs "
-                        + "(Http2ReceiveListener), so the request reaches the engine with one Host and the others are "
-                        + "gone; RFC 9113 (section 8.3.1) says a server SHOULD refuse such a request");
+                        + "connection error; the other connection fields are refused on their stream only");
     }
 }

@@ -53,6 +53,14 @@ public interface Exchange {
     /** Passes each request header field, in the order received, to the action. */
     void headers(BiConsumer<String, String> action);
 
+    /**
+     * Passes each field of the request's trailer section, pseudo-header fields included, once its body has ended; the
+     * engine refuses a body whose trailers are malformed (RFC 9113, section 8.1). A server whose own parser refuses
+     * such trailers has nothing to pass.
+     */
+    default void trailers(BiConsumer<String, String> action) {
+    }
+
     /** Returns the address of the peer. */
     InetSocketAddress remoteAddress();
 

@@ -2,6 +2,7 @@ package dev.ferry.spi;
 
 import dev.ferry.HttpException;
 import dev.ferry.Status;
+import dev.ferry.internal.Fields;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -88,6 +89,10 @@ final class RequestBody extends InputStream {
                 failure = Status.BAD_REQUEST;
                 throw new HttpException(failure);
             }
+            if (exchange.http2() && malformedTrailers()) {
+                failure = Status.BAD_REQUEST;
+                throw new HttpException(failure);
+            }
             return -1;
         }
         read += n;
@@ -101,10 +106,18 @@ final class RequestBody extends InputStream {
             failure = Status.REQUEST_TIMEOUT;
             throw new HttpException(failure);
         }
-        if (declared >= 0 && read == declared) {
-            ended = true;
+        if (declared >= 0 && read == declared && !exchange.http2()) {
+            ended = true; // on HTTP/2 the next read meets the stream's end, and its trailers
         }
         return n;
+    }
+
+    /** Returns whether a trailer field is a pseudo-header field, a name that is no lower-case token, or a bad value. */
+    private boolean malformedTrailers() {
+        boolean[] malformed = {false};
+        exchange.trailers((name, value) -> malformed[0] |= !Fields.isToken(name)
+                || !name.equals(name.toLowerCase(java.util.Locale.ROOT)) || !Fields.isValue(value));
+        return malformed[0];
     }
 
     /** Returns whether {@link #drain} may keep the connection: the body is neither refused, broken, too long nor uninvited. */

@@ -112,15 +112,22 @@ final class RequestFacts implements BiConsumer<String, String> {
     /**
      * The size of the header list as SETTINGS_MAX_HEADER_LIST_SIZE counts it (RFC 9113, section 6.5.2): each
      * field's name and value and 32 bytes, the pseudo-header fields included ({@code :scheme} taken at its
-     * longer value, Host counted under the name {@code :authority} that it stands for).
+     * longer value, Host counted under the name {@code :authority} that it stands for, and each cookie of a
+     * Cookie field as a field of its own, as a client may send them and as some servers join them).
      */
     private int http2ListSize(String method, String target) {
         int total = ":method".length() + method.length() + ":path".length() + target.length() + ":scheme".length()
                 + "https".length() + 3 * 32;
         for (int i = 0; i < size; i += 2) {
             String name = fields[i];
+            String value = fields[i + 1];
+            if (name.length() == 6 && name.equalsIgnoreCase("Cookie")) {
+                int crumbs = value.split("; ", -1).length;
+                total += crumbs * ("cookie".length() + 32) + value.length() - 2 * (crumbs - 1);
+                continue;
+            }
             total += (name.length() == 4 && name.equalsIgnoreCase("Host") ? ":authority".length() : name.length())
-                    + fields[i + 1].length() + 32;
+                    + value.length() + 32;
         }
         return total;
     }
@@ -128,14 +135,17 @@ final class RequestFacts implements BiConsumer<String, String> {
     /**
      * The rules of an HTTP/2 request (RFC 9113, section 8.2): token names, values without control
      * characters or whitespace at either end, no field of the connection, no transfer coding, at most one
-     * sound Content-Length, a Host (the adapter passes {@code :authority} as Host) with any others equal to
-     * it, and a target of visible ASCII characters.
+     * sound Content-Length, one Host (the adapter passes {@code :authority} as Host, and any other Host or
+     * {@code :authority} it sees), and a target of visible ASCII characters in origin form, or {@code *}.
      */
     private Status http2Refusal(String method, String target) {
-        if (!Fields.isToken(method) || method.length() > 32 || hosts == 0 || !Fields.isHost(host)
+        if (!Fields.isToken(method) || method.length() > 32 || hosts != 1 || !Fields.isHost(host)
                 || connection != null || codings > 0 || lengths > 1
                 || lengths == 1 && ExchangeEngine.parseLength(contentLength) < 0) {
             return Status.BAD_REQUEST;
+        }
+        if (!target.startsWith("/") && !target.equals("*")) {
+            return Status.BAD_REQUEST; // :path holds no scheme or authority (RFC 9113, section 8.3.1)
         }
         for (int i = 0; i < target.length(); i++) {
             char c = target.charAt(i);
@@ -146,9 +156,7 @@ final class RequestFacts implements BiConsumer<String, String> {
         for (int i = 0; i < size; i += 2) {
             String name = fields[i];
             String value = fields[i + 1];
-            if (!Fields.isToken(name) || !Fields.isValue(value)
-                    || hosts > 1 && name.length() == 4 && name.equalsIgnoreCase("Host") && !value.equals(host)
-                    || name.equalsIgnoreCase("Keep-Alive") || name.equalsIgnoreCase("Upgrade")
+            if (!Fields.isToken(name) || !Fields.isValue(value) || name.equalsIgnoreCase("Keep-Alive") || name.equalsIgnoreCase("Upgrade")
                     || name.equalsIgnoreCase("Proxy-Connection")
                     || name.equalsIgnoreCase("TE") && !value.equalsIgnoreCase("trailers")) {
                 return Status.BAD_REQUEST;

@@ -373,6 +373,8 @@ class EngineTest {
         refused.put(new Recorder("GET", "/a b", "HTTP/2.0", "", "Host", "h"), 400);
         refused.put(new Recorder("GET", "/\u00e9", "HTTP/2.0", "", "Host", "h"), 400);
         refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Host", "other"), 400);
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Host", "h"), 400);
+        refused.put(new Recorder("GET", "http://h/", "HTTP/2.0", "", "Host", "h"), 400);
         // as SETTINGS_MAX_HEADER_LIST_SIZE counts: 124 for :method, :path and :scheme, 43 for :authority, and x with
         // 33 more than its value comes to one byte over the default 16 KiB (under it, counted as on HTTP/1.1)
         refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "x", "v".repeat(16384 - 124 - 43 - 33 + 1)), 431);
@@ -390,10 +392,10 @@ class EngineTest {
             serve(request -> Response.ok(), named);
             assertEquals(400, named.head.status(), ":scheme " + scheme + " on a plain connection");
         }
-        Recorder same = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Host", "h", "x-a", "a\u00e9 b");
-        same.http2 = true;
-        serve(request -> Response.ok(), same);
-        assertEquals(200, same.head.status(), "Host twice with one value, an octet above ASCII and an inner space");
+        Recorder high = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "x-a", "a\u00e9 b");
+        high.http2 = true;
+        serve(request -> Response.ok(), high);
+        assertEquals(200, high.head.status(), "an octet above ASCII and an inner space");
         Recorder trailers = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "TE", "trailers");
         trailers.http2 = true;
         serve(request -> Response.ok(), trailers);

@@ -687,6 +687,12 @@ abstract class Http2Tests extends Tier {
                         ":authority", "user@localhost"),
                 bare("a space in :authority", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q,
                         ":authority", "local host"),
+                bare(":path in absolute form", null, ":method", "GET", ":scheme", "http", ":path",
+                        "http://localhost/hello?" + q, ":authority", "localhost"),
+                bare("two :authority", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q,
+                        ":authority", "localhost", ":authority", "localhost"),
+                bare("port 0 in :authority", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q,
+                        ":authority", "localhost:0"),
                 bare("an empty :path", null, ":method", "GET", ":scheme", "http", ":path", "", ":authority", "localhost"),
                 bare("a space in :path", null, ":method", "GET", ":scheme", "http", ":path", "/hello?" + q + " x",
                         ":authority", "localhost"),
@@ -713,6 +719,36 @@ abstract class Http2Tests extends Tier {
         assertRefused(List.of(get("Host unlike :authority", "malformed", "host", "other.example"),
                 bare("two Host fields", null, ":method", "GET", ":scheme", "http", ":path", "/hello?malformed",
                         "host", "a.example", "host", "b.example")));
+    }
+
+    /**
+     * A trailer section with a pseudo-header field or an upper-case name is malformed (RFC 9113, section 8.1): the
+     * body it ends is refused, with or without a Content-Length, while a sound trailer section is served.
+     */
+    @Test
+    void malformedTrailersAreRefused() throws IOException {
+        List<String> refused = new ArrayList<>();
+        for (String[] trailer : new String[][] {{":path", "/x"}, {"X-Upper", "1"}, {"x-t", "1"}}) {
+            for (boolean length : new boolean[] {false, true}) {
+                try (RawH2 h2 = RawH2.connect(port)) {
+                    h2.serverSettings();
+                    h2.headers(1, false, length ? h2.request("POST", "/echo?trailers", "content-length", "3")
+                            : h2.request("POST", "/echo?trailers"));
+                    RawH2.Reply reply;
+                    try {
+                        h2.data(1, "abc".getBytes(StandardCharsets.US_ASCII), false).headers(1, true, trailer);
+                    } catch (IOException closed) {
+                        // refused before the trailers went: the reply tells
+                    }
+                    reply = h2.reply(1);
+                    if (!reply.complete() || reply.status() != 200) {
+                        refused.add(trailer[0] + (length ? " with" : " without") + " Content-Length");
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(":path with Content-Length", ":path without Content-Length",
+                "X-Upper with Content-Length", "X-Upper without Content-Length"), refused.stream().sorted().toList());
     }
 
     /** Content-Length repeated, even with one value, is refused as on HTTP/1.1. */

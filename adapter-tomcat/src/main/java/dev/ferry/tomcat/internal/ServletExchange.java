@@ -67,7 +67,7 @@ public record ServletExchange(String method, String target, String version, Stri
         if (http2() && request.getHeader("Host") == null && name != null && !name.isEmpty()) {
             // :authority, which the container parses into the server's name and port (the scheme's default port left out)
             int port = request.getServerPort();
-            boolean usual = port <= 0 || port == (scheme.equals("https") ? 443 : 80);
+            boolean usual = port < 0 || port == (scheme.equals("https") ? 443 : 80); // a port of 0 is passed on, to be refused
             action.accept("Host", usual ? name : name + ":" + port);
         }
     }

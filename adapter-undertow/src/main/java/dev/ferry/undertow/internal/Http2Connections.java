@@ -15,13 +15,16 @@ import io.undertow.server.protocol.http.HttpOpenListener;
 import io.undertow.server.protocol.http2.Http2ReceiveListener;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -180,6 +183,7 @@ final class Http2Connections {
         private final ArrayDeque<int[]> split = new ArrayDeque<>();
         private final Map<Integer, Runnable> waiting = new HashMap<>();
         private int[] received; // the split block of the stream receive() returned last, else null
+        private List<String> hosts; // the :authority and Host values of the stream receive() returned last
 
         Connection(StreamConnection connection, ByteBufferPool pool, PooledByteBuffer first, OptionMap options, HeadGuard guard,
                    GoAwaySink sink) {
@@ -200,6 +204,7 @@ final class Http2Connections {
                     received = block[0] == stream.getStreamId() ? block : null;
                 }
                 HeaderMap fields = stream.getHeaders();
+                hosts = hosts(fields);
                 if (!fields.contains(AUTHORITY) && fields.contains(Headers.HOST)) {
                     fields.put(AUTHORITY, fields.getFirst(Headers.HOST));
                 }
@@ -214,6 +219,32 @@ final class Http2Connections {
                 }
             }
             return frame;
+        }
+
+        /**
+         * Returns each {@code :authority} value, then each Host value unlike the first of them (every Host value when
+         * there is none): Undertow puts the first {@code :authority} in place of all of them before any handler runs,
+         * and the engine refuses a request with more than one.
+         */
+        private static List<String> hosts(HeaderMap fields) {
+            List<String> hosts = new ArrayList<>(fields.get(AUTHORITY) == null ? List.of() : fields.get(AUTHORITY));
+            String authority = hosts.isEmpty() ? null : hosts.getFirst();
+            HeaderValues host = fields.get(Headers.HOST);
+            if (host != null) {
+                for (String value : host) {
+                    if (!value.equals(authority)) {
+                        hosts.add(value);
+                    }
+                }
+            }
+            return hosts;
+        }
+
+        /** Returns the {@code :authority} and Host values of the stream receive() returned last; on the IO thread. */
+        List<String> hostsOfLast() {
+            List<String> last = hosts;
+            hosts = null;
+            return last;
         }
 
         /** Counts an exchange on a stream of this connection until it completes. */

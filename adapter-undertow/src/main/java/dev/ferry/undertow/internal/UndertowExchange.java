@@ -17,7 +17,10 @@ import java.util.List;
 import io.undertow.io.IoCallback;
 import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpAttachments;
 import io.undertow.server.protocol.http.HttpContinue;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Protocols;
@@ -45,6 +48,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     private final HttpServerExchange http;
     private final HeadGuard guard;
     private final Http2Connections.Connection connection; // over HTTP/2, else null
+    private final List<String> hosts; // over HTTP/2, the :authority and Host values as sent, else null
     private final ServerConfig config;
     private final boolean http2;
     private ResponseHead head;
@@ -62,8 +66,10 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
             connection = http.getConnection().getAttachment(Http2Connections.CONNECTION);
             connection.opened(http);
             this.guard = connection.guard;
+            this.hosts = connection.hostsOfLast();
         } else {
             connection = null;
+            this.hosts = null;
             this.guard = (HeadGuard) ((AbstractServerConnection) http.getConnection()).getOriginalSourceConduit();
         }
         this.config = config;
@@ -119,10 +125,27 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     @Override
     public void headers(BiConsumer<String, String> action) {
         var fields = http.getRequestHeaders();
+        if (hosts != null) {
+            hosts.forEach(host -> action.accept("Host", host)); // Undertow's Host is the first :authority alone
+        }
         for (long at = fields.fastIterateNonEmpty(); at != -1; at = fields.fiNextNonEmpty(at)) {
             var values = fields.fiCurrent(at);
+            if (hosts != null && values.getHeaderName().equals(Headers.HOST)) {
+                continue;
+            }
             for (int i = 0; i < values.size(); i++) {
                 action.accept(values.getHeaderName().toString(), values.get(i));
+            }
+        }
+    }
+
+    /** Undertow does not check a trailer section as it checks the header section: the engine does. */
+    @Override
+    public void trailers(BiConsumer<String, String> action) {
+        HeaderMap trailers = http.getAttachment(HttpAttachments.REQUEST_TRAILERS);
+        if (trailers != null) {
+            for (HeaderValues values : trailers) {
+                values.forEach(value -> action.accept(values.getHeaderName().toString(), value));
             }
         }
     }
