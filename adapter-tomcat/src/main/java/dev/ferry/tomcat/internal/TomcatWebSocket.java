@@ -143,7 +143,10 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
             events.ended(null);
         } else if (code == 1009 && !closeRequested) {
             // Tomcat closes with 1009 itself when a message passes the buffer it was given, and reports it like a
-            // peer's close frame; a peer's own 1009 is taken for the same (this side then reports the limit)
+            // peer's close frame; a peer's own 1009 is taken for the same (this side then reports the limit). The
+            // core's close that follows must not go out: a second close frame written while Tomcat writes its own
+            // reached a client interleaved with it
+            closedByTomcat = true;
             events.tooLarge();
             events.ended(null);
         } else {

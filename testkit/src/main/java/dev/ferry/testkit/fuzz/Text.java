@@ -1,12 +1,13 @@
 package dev.ferry.testkit.fuzz;
 
-/** Escapes raw octets for reports: CR, LF and tab by name, other controls and non-ASCII as hex. */
-final class Text {
+/** Escapes raw octets for the fuzzers' reports: CR, LF and tab by name, other controls and non-ASCII as hex. */
+public final class Text {
 
     private Text() {
     }
 
-    static String escape(String raw) {
+    /** Returns the text with CR, LF, tab and backslash escaped, other controls and non-ASCII as {@code \\xNN}. */
+    public static String escape(String raw) {
         StringBuilder out = new StringBuilder(raw.length() + 16);
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
@@ -22,7 +23,7 @@ final class Text {
     }
 
     /** Escapes and shortens long runs of one character, as the limit mutations make. */
-    static String brief(String raw, int max) {
+    public static String brief(String raw, int max) {
         StringBuilder out = new StringBuilder();
         int i = 0;
         while (i < raw.length()) {
