@@ -84,7 +84,8 @@ final class RequestFacts implements BiConsumer<String, String> {
         if (method.length() + target.length() + version.length() + 2 > maxLine) {
             return Status.URI_TOO_LONG;
         }
-        if (size / 2 > maxHeaderCount || (http2 ? http2ListSize(method, target) : bytes) > maxHeaderBytes) {
+        if ((http2 ? http2Count() : size / 2) > maxHeaderCount
+                || (http2 ? http2ListSize(method, target) : bytes) > maxHeaderBytes) {
             return Status.REQUEST_HEADER_FIELDS_TOO_LARGE;
         }
         if (http2) {
@@ -110,10 +111,27 @@ final class RequestFacts implements BiConsumer<String, String> {
     }
 
     /**
+     * The fields of an HTTP/2 request, each cookie of a Cookie field counted as a field of its own: a client may send
+     * cookies so (RFC 9113, section 8.2.3), and some servers join them before the engine sees them, so that only
+     * this count is the same on every server.
+     */
+    private int http2Count() {
+        int count = size / 2;
+        for (int i = 0; i < size; i += 2) {
+            if (fields[i].length() == 6 && fields[i].equalsIgnoreCase("Cookie")) {
+                count += fields[i + 1].split("; ", -1).length - 1;
+            }
+        }
+        return count;
+    }
+
+    /**
      * The size of the header list as SETTINGS_MAX_HEADER_LIST_SIZE counts it (RFC 9113, section 6.5.2): each
-     * field's name and value and 32 bytes, the pseudo-header fields included ({@code :scheme} taken at its
-     * longer value, Host counted under the name {@code :authority} that it stands for, and each cookie of a
-     * Cookie field as a field of its own, as a client may send them and as some servers join them).
+     * field's name and value and 32 bytes, the pseudo-header fields included. Where a server may have dropped or
+     * joined fields before the engine sees them, the count takes the larger case, so that it is at least what
+     * every server counts and the engine decides alike: {@code :scheme} at its longer value, each Host as both
+     * {@code :authority} and a Host field (a request may carry both, equal), and each cookie of a Cookie field as
+     * a field of its own.
      */
     private int http2ListSize(String method, String target) {
         int total = ":method".length() + method.length() + ":path".length() + target.length() + ":scheme".length()
@@ -126,8 +144,8 @@ final class RequestFacts implements BiConsumer<String, String> {
                 total += crumbs * ("cookie".length() + 32) + value.length() - 2 * (crumbs - 1);
                 continue;
             }
-            total += (name.length() == 4 && name.equalsIgnoreCase("Host") ? ":authority".length() : name.length())
-                    + value.length() + 32;
+            boolean host = name.length() == 4 && name.equalsIgnoreCase("Host");
+            total += name.length() + value.length() + 32 + (host ? ":authority".length() + value.length() + 32 : 0);
         }
         return total;
     }

@@ -751,6 +751,39 @@ abstract class Http2Tests extends Tier {
                 "X-Upper with Content-Length", "X-Upper without Content-Length"), refused.stream().sorted().toList());
     }
 
+    /**
+     * A HEADERS frame whose priority names its own stream as the dependency is a stream error (RFC 9113, section
+     * 5.3.1); the same request with a sound priority, padded, or split into CONTINUATION frames is served.
+     */
+    @Test
+    void aStreamThatDependsOnItselfIsRefused() throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings();
+            byte[] block = RawH2.block(h2.request("GET", "/hello?malformed"));
+            java.nio.ByteBuffer self = java.nio.ByteBuffer.allocate(5 + block.length).putInt(1).put((byte) 15).put(block);
+            RawH2.Reply reply = h2.send(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS | RawH2.PRIORITY, 1,
+                    self.array()).reply(1);
+            assertTrue(reply.status() < 0 && (reply.reset() == RawH2.PROTOCOL_ERROR || reply.goAway() != null),
+                    "RST_STREAM or GOAWAY (PROTOCOL_ERROR), got " + reply);
+        }
+        assertEquals(0, app.invocations("malformed"), "the app saw the stream");
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings();
+            byte[] block = RawH2.block(h2.request("GET", "/hello"));
+            java.nio.ByteBuffer sound = java.nio.ByteBuffer.allocate(5 + block.length).putInt(0).put((byte) 15).put(block);
+            assertServed(h2.send(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS | RawH2.PRIORITY, 1, sound.array())
+                    .reply(1), ConformanceApp.HELLO);
+            byte[] padded = new byte[1 + block.length + 7];
+            padded[0] = 7;
+            System.arraycopy(block, 0, padded, 1, block.length);
+            assertServed(h2.send(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS | RawH2.PADDED, 3, padded).reply(3),
+                    ConformanceApp.HELLO);
+            h2.send(RawH2.HEADERS, RawH2.END_STREAM, 5, java.util.Arrays.copyOf(block, block.length / 2));
+            assertServed(h2.send(RawH2.CONTINUATION, RawH2.END_HEADERS, 5,
+                    java.util.Arrays.copyOfRange(block, block.length / 2, block.length)).reply(5), ConformanceApp.HELLO);
+        }
+    }
+
     /** Content-Length repeated, even with one value, is refused as on HTTP/1.1. */
     @Test
     void aRepeatedContentLengthIsRefused() throws IOException {
