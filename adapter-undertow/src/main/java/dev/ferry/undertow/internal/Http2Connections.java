@@ -183,6 +183,7 @@ final class Http2Connections {
         private final ArrayDeque<int[]> split = new ArrayDeque<>();
         private final Map<Integer, Runnable> waiting = new HashMap<>();
         private int[] received; // the split block of the stream receive() returned last, else null
+        private int[] unended; // the split block whose last frame has not been read yet: one at a time (RFC 9113, 6.10)
         private List<String> hosts; // the :authority and Host values of the stream receive() returned last
 
         Connection(StreamConnection connection, ByteBufferPool pool, PooledByteBuffer first, OptionMap options, HeadGuard guard,
@@ -204,7 +205,8 @@ final class Http2Connections {
                     received = block[0] == stream.getStreamId() ? block : null;
                 }
                 HeaderMap fields = stream.getHeaders();
-                hosts = hosts(fields);
+                // a block split into CONTINUATION frames has more fields to come: its exchange reads them when it starts
+                hosts = received == null ? hosts(fields) : null;
                 if (!fields.contains(AUTHORITY) && fields.contains(Headers.HOST)) {
                     fields.put(AUTHORITY, fields.getFirst(Headers.HOST));
                 }
@@ -226,13 +228,17 @@ final class Http2Connections {
          * there is none): Undertow puts the first {@code :authority} in place of all of them before any handler runs,
          * and the engine refuses a request with more than one.
          */
-        private static List<String> hosts(HeaderMap fields) {
-            List<String> hosts = new ArrayList<>(fields.get(AUTHORITY) == null ? List.of() : fields.get(AUTHORITY));
+        static List<String> hosts(HeaderMap fields) {
+            List<String> hosts = new ArrayList<>();
+            HeaderValues authorities = fields.get(AUTHORITY);
+            if (authorities != null) {
+                authorities.forEach(hosts::add);
+            }
             String authority = hosts.isEmpty() ? null : hosts.getFirst();
             HeaderValues host = fields.get(Headers.HOST);
             if (host != null) {
                 for (String value : host) {
-                    if (!value.equals(authority)) {
+                    if (value != null && !value.equals(authority)) {
                         hosts.add(value);
                     }
                 }
@@ -240,7 +246,10 @@ final class Http2Connections {
             return hosts;
         }
 
-        /** Returns the {@code :authority} and Host values of the stream receive() returned last; on the IO thread. */
+        /**
+         * Returns the {@code :authority} and Host values of the stream receive() returned last, or null when its header
+         * block is split (they are read from its fields once the block has ended); on the IO thread.
+         */
         List<String> hostsOfLast() {
             List<String> last = hosts;
             hosts = null;
@@ -310,6 +319,7 @@ final class Http2Connections {
             if (type == 1 && !ends) {
                 int[] block = {stream, 0};
                 split.add(block);
+                unended = block;
                 // its stream is open for Undertow, which keeps the connection then: the block must end within the
                 // header timeout, as a head does on HTTP/1.1
                 getIoThread().executeAfter(() -> {
@@ -317,8 +327,10 @@ final class Http2Connections {
                         sendGoAway(ERROR_NO_ERROR);
                     }
                 }, headerTimeoutMillis, TimeUnit.MILLISECONDS);
-            } else if (type == 9 && ends && !split.isEmpty() && split.peekLast()[1] == 0) {
-                int[] block = split.peekLast();
+            } else if (type == 9 && ends && unended != null) {
+                // not looked up in split: receive() may have taken the block out before its last frame came
+                int[] block = unended;
+                unended = null;
                 block[1] = 1;
                 Runnable task = waiting.remove(block[0]);
                 if (task != null) {

@@ -48,7 +48,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     private final HttpServerExchange http;
     private final HeadGuard guard;
     private final Http2Connections.Connection connection; // over HTTP/2, else null
-    private final List<String> hosts; // over HTTP/2, the :authority and Host values as sent, else null
+    private final List<String> hosts; // over HTTP/2 with a header block in one frame, the :authority and Host values as sent
     private final ServerConfig config;
     private final boolean http2;
     private ResponseHead head;
@@ -101,12 +101,26 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
 
     @Override
     public String method() {
-        return http.getRequestMethod().toString();
+        String late = late(":method");
+        return late != null ? late : http.getRequestMethod().toString();
+    }
+
+    /**
+     * Returns a pseudo-header field that came in a CONTINUATION frame, or null: Undertow takes the request's method,
+     * path, scheme and authority from its fields when the HEADERS frame is read, and removes them, so those of a
+     * header block split into CONTINUATION frames stay among the fields.
+     */
+    private String late(String name) {
+        return http2 ? http.getRequestHeaders().getFirst(name) : null;
     }
 
     /** Returns the target as sent; Undertow drops a '?' that begins the query, but the first parameter's name keeps it. */
     @Override
     public String target() {
+        String late = late(":path");
+        if (late != null) {
+            return late;
+        }
         String query = http.getQueryString();
         var parameters = http.getQueryParameters();
         String first = parameters.isEmpty() ? "" : "?" + query.split("&", 2)[0].split("=", 2)[0];
@@ -125,13 +139,16 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     @Override
     public void headers(BiConsumer<String, String> action) {
         var fields = http.getRequestHeaders();
-        if (hosts != null) {
-            hosts.forEach(host -> action.accept("Host", host)); // Undertow's Host is the first :authority alone
+        // Undertow's Host is the first :authority alone; a split block's fields are whole only now
+        List<String> sent = hosts != null || !http2 ? hosts : Http2Connections.Connection.hosts(fields);
+        if (sent != null) {
+            sent.forEach(host -> action.accept("Host", host));
         }
         for (long at = fields.fastIterateNonEmpty(); at != -1; at = fields.fiNextNonEmpty(at)) {
             var values = fields.fiCurrent(at);
-            if (hosts != null && values.getHeaderName().equals(Headers.HOST)) {
-                continue;
+            if (sent != null && values.getHeaderName().equals(Headers.HOST)
+                    || values.getHeaderName().length() > 0 && values.getHeaderName().byteAt(0) == ':') {
+                continue; // a pseudo-header field that came late is not a field
             }
             for (int i = 0; i < values.size(); i++) {
                 action.accept(values.getHeaderName().toString(), values.get(i));
@@ -157,7 +174,8 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
 
     @Override
     public String requestScheme() {
-        return http2() ? http.getRequestScheme() : scheme(); // on HTTP/2, Undertow's :scheme
+        String late = late(":scheme");
+        return !http2 ? scheme() : late != null ? late : http.getRequestScheme(); // on HTTP/2, Undertow's :scheme
     }
 
     @Override
