@@ -711,12 +711,13 @@ abstract class Http2Tests extends Tier {
     }
 
     /**
-     * A Host field unlike {@code :authority}, or two Host fields without it: two hosts for one request, of which a
-     * proxy in front may have believed either (RFC 9113, section 8.3.1), refused as on HTTP/1.1.
+     * A Host field unlike {@code :authority}, or two Host fields with it or without it: two hosts for one request,
+     * of which a proxy in front may have believed either (RFC 9113, section 8.3.1), refused as on HTTP/1.1.
      */
     @Test
     void aHostUnlikeTheAuthorityIsRefused() throws IOException {
         assertRefused(List.of(get("Host unlike :authority", "malformed", "host", "other.example"),
+                get("Host twice, equal to :authority", "malformed", "host", "localhost", "host", "localhost"),
                 bare("two Host fields", null, ":method", "GET", ":scheme", "http", ":path", "/hello?malformed",
                         "host", "a.example", "host", "b.example")));
     }

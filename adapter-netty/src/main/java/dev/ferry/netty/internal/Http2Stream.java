@@ -253,12 +253,18 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         if (authority != null) {
             action.accept("Host", authority.toString());
         }
+        boolean restated = false; // a Host equal to :authority, left out once: a second Host, like or unlike, is passed on
         for (Map.Entry<CharSequence, CharSequence> field : request) {
             CharSequence name = field.getKey();
-            if ((name.length() == 0 || name.charAt(0) != ':') && !(authority != null
-                    && AsciiString.contentEqualsIgnoreCase(name, "host") && AsciiString.contentEquals(field.getValue(), authority))) {
-                action.accept(name.toString(), field.getValue().toString()); // a Host unlike :authority: the engine refuses both
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                continue;
             }
+            if (!restated && authority != null && AsciiString.contentEqualsIgnoreCase(name, "host")
+                    && AsciiString.contentEquals(field.getValue(), authority)) {
+                restated = true;
+                continue;
+            }
+            action.accept(name.toString(), field.getValue().toString()); // the engine refuses a request with two hosts
         }
     }
 

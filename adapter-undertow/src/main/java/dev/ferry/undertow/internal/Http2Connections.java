@@ -224,9 +224,9 @@ final class Http2Connections {
         }
 
         /**
-         * Returns each {@code :authority} value, then each Host value unlike the first of them (every Host value when
-         * there is none): Undertow puts the first {@code :authority} in place of all of them before any handler runs,
-         * and the engine refuses a request with more than one.
+         * Returns each {@code :authority} value, then each Host value but one equal to the first of them: Undertow puts
+         * the first {@code :authority} in place of all of them before any handler runs, and the engine refuses a
+         * request with more than one.
          */
         static List<String> hosts(HeaderMap fields) {
             List<String> hosts = new ArrayList<>();
@@ -237,9 +237,12 @@ final class Http2Connections {
             String authority = hosts.isEmpty() ? null : hosts.getFirst();
             HeaderValues host = fields.get(Headers.HOST);
             if (host != null) {
+                boolean restated = false; // a Host equal to :authority, left out once
                 for (String value : host) {
-                    if (value != null && !value.equals(authority)) {
+                    if (value != null && (restated || !value.equals(authority))) {
                         hosts.add(value);
+                    } else if (value != null) {
+                        restated = true;
                     }
                 }
             }
