@@ -111,7 +111,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
      * header block split into CONTINUATION frames stay among the fields.
      */
     private String late(String name) {
-        return http2 ? http.getRequestHeaders().getFirst(name) : null;
+        return http2 && hosts == null ? http.getRequestHeaders().getFirst(name) : null; // hosts is null for a split block
     }
 
     /** Returns the target as sent; Undertow drops a '?' that begins the query, but the first parameter's name keeps it. */
