@@ -11,7 +11,6 @@ import jakarta.websocket.Extension;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.MessageHandler;
 import jakarta.websocket.PongMessage;
-import jakarta.websocket.SendHandler;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerContainer;
@@ -23,6 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.tomcat.websocket.WsIOException;
 import org.apache.tomcat.websocket.WsSession;
 
@@ -30,11 +33,36 @@ import org.apache.tomcat.websocket.WsSession;
  * One WebSocket connection on Tomcat's own support (tomcat-embed-websocket, the Jakarta WebSocket API): the
  * container performs the handshake through {@link ServerContainer#upgradeHttpToWebSocket}, buffers whole
  * messages up to the limit (closing with 1009 itself past it), answers pings and the peer's close frame.
+ *
+ * <p>Frames go out through Tomcat's blocking sends, each on a thread of {@link #SENDS}. Its non-blocking ones
+ * race its own close frame: when its reader closes the session over a broken or oversized message, it first
+ * fails the non-blocking write in progress, which lets the close frame's header be written into the buffer that
+ * write still holds. The header was then lost on the wire, and the client read the close frame's payload as a
+ * frame header. A blocking send is never failed that way: the close frame waits for it.
  */
 final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
 
     /** The servlet context attribute under which a container offers its WebSocket support. */
     static final String CONTAINER = ServerContainer.class.getName();
+
+    /**
+     * How long Tomcat's own close frame waits for a send in progress (its default is 50 ms, after which it drops
+     * the close frame and cuts the connection); {@link #abort} shortens it to nothing.
+     */
+    private static final String CLOSE_WAIT = "org.apache.tomcat.websocket.ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT";
+    private static final long CLOSE_WAIT_MILLIS = 2_000;
+
+    /**
+     * Platform threads for the blocking sends, at most one per session at a time (the core sends one frame after
+     * another): Tomcat blocks in {@code Object.wait}, which holds a virtual thread's carrier on JDK 21.
+     */
+    private static final ExecutorService SENDS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), task -> {
+                Thread thread = new Thread(task, "ferry-websocket-send");
+                thread.setDaemon(true);
+                thread.setContextClassLoader(TomcatWebSocket.class.getClassLoader()); // not the web application's
+                return thread;
+            });
 
     private final WebSocketUpgrade upgrade;
     private volatile Session session;
@@ -123,6 +151,7 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
         session.setMaxTextMessageBufferSize(max);
         session.setMaxBinaryMessageBufferSize(max);
         session.setMaxIdleTimeout(0); // the core runs the idle timeout
+        session.getUserProperties().put(CLOSE_WAIT, CLOSE_WAIT_MILLIS);
         events = upgrade.open(this);
         session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> events.text(text));
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) bytes -> events.binary(copy(bytes)));
@@ -183,22 +212,19 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
 
     @Override
     public CompletionStage<Void> text(String message) {
-        CompletableFuture<Void> sent = new CompletableFuture<>();
-        session.getAsyncRemote().sendText(message, handler(sent));
-        return sent;
+        return blocking(() -> session.getBasicRemote().sendText(message));
     }
 
     @Override
     public CompletionStage<Void> binary(ByteBuffer message) {
-        CompletableFuture<Void> sent = new CompletableFuture<>();
-        session.getAsyncRemote().sendBinary(copy(message), handler(sent));
-        return sent;
+        ByteBuffer copy = copy(message);
+        return blocking(() -> session.getBasicRemote().sendBinary(copy));
     }
 
     @Override
     public CompletionStage<Void> ping(ByteBuffer data) {
         ByteBuffer copy = copy(data);
-        return blocking(() -> session.getAsyncRemote().sendPing(copy)); // Tomcat's ping blocks until written
+        return blocking(() -> session.getBasicRemote().sendPing(copy));
     }
 
     @Override
@@ -214,6 +240,7 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
 
     @Override
     public void abort() {
+        session.getUserProperties().put(CLOSE_WAIT, 1L); // a send in progress is not waited for
         try {
             session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, ""));
         } catch (IOException | RuntimeException e) {
@@ -238,7 +265,7 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
 
     private static CompletionStage<Void> blocking(Blocking action) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
+        SENDS.execute(() -> {
             try {
                 action.run();
                 done.complete(null);
@@ -247,15 +274,5 @@ final class TomcatWebSocket extends Endpoint implements WebSocketTransport {
             }
         });
         return done;
-    }
-
-    private static SendHandler handler(CompletableFuture<Void> sent) {
-        return result -> {
-            if (result.isOK()) {
-                sent.complete(null);
-            } else {
-                sent.completeExceptionally(result.getException());
-            }
-        };
     }
 }
