@@ -3,7 +3,6 @@ package dev.ferry.undertow.internal;
 import dev.ferry.spi.ContinuationLimit;
 import dev.ferry.spi.EmptyDataLimit;
 import dev.ferry.spi.ResetLimit;
-import dev.ferry.spi.WorkerBatch;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
@@ -21,19 +20,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xnio.Buffers;
 import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
@@ -132,7 +128,8 @@ final class Http2Connections {
         channel.putAttachment(CONNECTION, channel);
         open.add(channel);
         channel.addCloseTask(open::remove);
-        channel.getReceiveSetter().set(new Http2ReceiveListener(http1.getRootHandler(), options, http1.getBufferPool().getBufferSize(), null));
+        channel.listener = new Http2ReceiveListener(http1.getRootHandler(), options, http1.getBufferPool().getBufferSize(), null);
+        channel.getReceiveSetter().set(channel.listener);
         channel.resumeReceives();
         // Undertow's idle timer (NO_REQUEST_TIMEOUT) starts once a stream has ended: this one covers the time before
         connection.getIoThread().executeAfter(() -> {
@@ -178,13 +175,14 @@ final class Http2Connections {
         private final ResetLimit resets = new ResetLimit();
         private final ContinuationLimit continuations = new ContinuationLimit();
         private final EmptyDataLimit emptyData = new EmptyDataLimit();
-        // Undertow starts a stream at its HEADERS frame, before the CONTINUATION frames of its header block are read:
-        // the streams whose block is in several frames, as the scan found them, wait for its end ({id, ended})
-        private final ArrayDeque<int[]> split = new ArrayDeque<>();
-        private final Map<Integer, Runnable> waiting = new HashMap<>();
-        private int[] received; // the split block of the stream receive() returned last, else null
-        private int[] unended; // the split block whose last frame has not been read yet: one at a time (RFC 9113, 6.10)
+        // Undertow starts a stream at its HEADERS frame, before the CONTINUATION frames of its header block are read,
+        // and its listener checks the fields then: such a stream is kept from the listener until the block is read
+        private int[] unended; // {stream, ended}: the block whose last frame is not yet read, one at a time (RFC 9113, 6.10)
+        private boolean blockEnds; // the frame being scanned is that block's last
+        private Http2StreamSourceChannel held; // the stream of that block, once Undertow has started it
+        private Http2StreamSourceChannel ready; // a held stream whose block is read, for the listener's next receive()
         private List<String> hosts; // the :authority and Host values of the stream receive() returned last
+        ChannelListener<? super Http2Channel> listener; // Undertow's, which takes the streams receive() returns
 
         Connection(StreamConnection connection, ByteBufferPool pool, PooledByteBuffer first, OptionMap options, HeadGuard guard,
                    GoAwaySink sink) {
@@ -197,16 +195,15 @@ final class Http2Connections {
 
         @Override
         public AbstractHttp2StreamSourceChannel receive() throws IOException {
-            AbstractHttp2StreamSourceChannel frame = super.receive();
-            received = null;
+            AbstractHttp2StreamSourceChannel frame = ready != null ? ready : super.receive();
+            ready = null;
             if (frame instanceof Http2StreamSourceChannel stream) {
-                while (!split.isEmpty() && split.peek()[0] <= stream.getStreamId()) {
-                    int[] block = split.poll();
-                    received = block[0] == stream.getStreamId() ? block : null;
+                if (unended != null && unended[0] == stream.getStreamId()) {
+                    held = stream;
+                    return null;
                 }
                 HeaderMap fields = stream.getHeaders();
-                // a block split into CONTINUATION frames has more fields to come: its exchange reads them when it starts
-                hosts = received == null ? hosts(fields) : null;
+                hosts = hosts(fields);
                 if (!fields.contains(AUTHORITY) && fields.contains(Headers.HOST)) {
                     fields.put(AUTHORITY, fields.getFirst(Headers.HOST));
                 }
@@ -249,10 +246,7 @@ final class Http2Connections {
             return hosts;
         }
 
-        /**
-         * Returns the {@code :authority} and Host values of the stream receive() returned last, or null when its header
-         * block is split (they are read from its fields once the block has ended); on the IO thread.
-         */
+        /** Returns the {@code :authority} and Host values of the stream receive() returned last; on the IO thread. */
         List<String> hostsOfLast() {
             List<String> last = hosts;
             hosts = null;
@@ -269,30 +263,6 @@ final class Http2Connections {
             });
         }
 
-        /** Returns whether the header block of the stream receive() returned last came in several frames; on the IO thread. */
-        boolean headersSplit() {
-            return received != null;
-        }
-
-        /**
-         * Returns how to start the exchange of the stream receive() returned last: as usual when its header block came
-         * in one frame, else on a virtual thread once Undertow has read the block's last frame; on the IO thread.
-         */
-        Executor afterHeaders(Executor usual) {
-            int[] block = received;
-            received = null;
-            if (block == null) {
-                return usual;
-            }
-            return task -> {
-                if (block[1] == 1) {
-                    getIoThread().execute(() -> WorkerBatch.start(task)); // after Undertow has read this read's frames
-                } else {
-                    waiting.put(block[0], task);
-                }
-            };
-        }
-
         /** Reads the frame headers among the bytes, skipping payloads; counts resets, small header fragments and empty DATA frames. */
         void scan(ByteBuffer bytes, int from, int to) {
             for (int i = from; i < to; ) {
@@ -300,6 +270,9 @@ final class Http2Connections {
                     int skip = Math.min(payloadLeft, to - i);
                     i += skip;
                     payloadLeft -= skip;
+                    if (payloadLeft == 0) {
+                        frameScanned();
+                    }
                     continue;
                 }
                 head[headAt++] = bytes.get(i++);
@@ -314,6 +287,9 @@ final class Http2Connections {
                         headerBlock(head[3], (head[4] & 4) != 0,
                                 (head[5] & 0x7F) << 24 | (head[6] & 0xFF) << 16 | (head[7] & 0xFF) << 8 | head[8] & 0xFF);
                     }
+                    if (payloadLeft == 0) {
+                        frameScanned();
+                    }
                 }
             }
         }
@@ -321,7 +297,6 @@ final class Http2Connections {
         private void headerBlock(int type, boolean ends, int stream) {
             if (type == 1 && !ends) {
                 int[] block = {stream, 0};
-                split.add(block);
                 unended = block;
                 // its stream is open for Undertow, which keeps the connection then: the block must end within the
                 // header timeout, as a head does on HTTP/1.1
@@ -331,15 +306,29 @@ final class Http2Connections {
                     }
                 }, headerTimeoutMillis, TimeUnit.MILLISECONDS);
             } else if (type == 9 && ends && unended != null) {
-                // not looked up in split: receive() may have taken the block out before its last frame came
-                int[] block = unended;
-                unended = null;
-                block[1] = 1;
-                Runnable task = waiting.remove(block[0]);
-                if (task != null) {
-                    getIoThread().execute(() -> WorkerBatch.start(task));
-                }
+                blockEnds = true;
             }
+        }
+
+        /**
+         * A whole frame has been scanned, so Undertow reads it in this read: when it ends the open block, the block's
+         * stream goes to the listener after that, if Undertow has started it already.
+         */
+        private void frameScanned() {
+            if (!blockEnds) {
+                return;
+            }
+            blockEnds = false;
+            int[] block = unended;
+            unended = null;
+            block[1] = 1;
+            getIoThread().execute(() -> {
+                if (held != null && held.getStreamId() == block[0]) {
+                    ready = held;
+                    held = null;
+                    ChannelListeners.invokeChannelListener(this, listener);
+                }
+            });
         }
     }
 

@@ -32,7 +32,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.zip.Deflater;
@@ -75,19 +74,6 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
         this.config = config;
     }
 
-    /**
-     * Returns how to start this exchange when it is dispatched, on the IO thread that received it: as usual, or, over
-     * HTTP/2, once the rest of a header block split into CONTINUATION frames has been read.
-     */
-    Executor starter(Executor usual) {
-        return connection == null ? usual : connection.afterHeaders(usual);
-    }
-
-    /** Returns whether Undertow has read the request's whole header block: over HTTP/2 it may start a stream before. */
-    boolean headersWhole() {
-        return connection == null || !connection.headersSplit();
-    }
-
     @Override
     public boolean http2() {
         return http2;
@@ -101,26 +87,12 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
 
     @Override
     public String method() {
-        String late = late(":method");
-        return late != null ? late : http.getRequestMethod().toString();
-    }
-
-    /**
-     * Returns a pseudo-header field that came in a CONTINUATION frame, or null: Undertow takes the request's method,
-     * path, scheme and authority from its fields when the HEADERS frame is read, and removes them, so those of a
-     * header block split into CONTINUATION frames stay among the fields.
-     */
-    private String late(String name) {
-        return http2 && hosts == null ? http.getRequestHeaders().getFirst(name) : null; // hosts is null for a split block
+        return http.getRequestMethod().toString();
     }
 
     /** Returns the target as sent; Undertow drops a '?' that begins the query, but the first parameter's name keeps it. */
     @Override
     public String target() {
-        String late = late(":path");
-        if (late != null) {
-            return late;
-        }
         String query = http.getQueryString();
         var parameters = http.getQueryParameters();
         String first = parameters.isEmpty() ? "" : "?" + query.split("&", 2)[0].split("=", 2)[0];
@@ -139,16 +111,13 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     @Override
     public void headers(BiConsumer<String, String> action) {
         var fields = http.getRequestHeaders();
-        // Undertow's Host is the first :authority alone; a split block's fields are whole only now
-        List<String> sent = hosts != null || !http2 ? hosts : Http2Connections.Connection.hosts(fields);
-        if (sent != null) {
-            sent.forEach(host -> action.accept("Host", host));
+        if (hosts != null) { // Undertow's Host is the first :authority alone
+            hosts.forEach(host -> action.accept("Host", host));
         }
         for (long at = fields.fastIterateNonEmpty(); at != -1; at = fields.fiNextNonEmpty(at)) {
             var values = fields.fiCurrent(at);
-            if (sent != null && values.getHeaderName().equals(Headers.HOST)
-                    || values.getHeaderName().length() > 0 && values.getHeaderName().byteAt(0) == ':') {
-                continue; // a pseudo-header field that came late is not a field
+            if (hosts != null && values.getHeaderName().equals(Headers.HOST)) {
+                continue;
             }
             for (int i = 0; i < values.size(); i++) {
                 action.accept(values.getHeaderName().toString(), values.get(i));
@@ -174,8 +143,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
 
     @Override
     public String requestScheme() {
-        String late = late(":scheme");
-        return !http2 ? scheme() : late != null ? late : http.getRequestScheme(); // on HTTP/2, Undertow's :scheme
+        return http2 ? http.getRequestScheme() : scheme(); // on HTTP/2, Undertow's :scheme
     }
 
     @Override

@@ -16,7 +16,6 @@ import io.undertow.server.protocol.http.HttpOpenListener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
@@ -66,12 +65,11 @@ public final class UndertowServer implements Server {
             UndertowExchange exchange = new UndertowExchange(http, config);
             // inline only on the IO thread: a pipelined request that Undertow starts on the thread that ended the one
             // before is dispatched, else Undertow would end it when this returns, before its response is sent
-            if (inline && http.isRequestComplete() && http.isInIoThread() && exchange.headersWhole()) {
+            if (inline && http.isRequestComplete() && http.isInIoThread()) {
                 engine.serve(exchange);
             } else {
                 // a virtual thread; those an IO thread hands off in one turn of its loop start together
-                Executor usual = http.isInIoThread() ? batches.get()::add : WorkerBatch::start;
-                http.dispatch(exchange.starter(usual), () -> engine.serve(exchange));
+                http.dispatch(http.isInIoThread() ? batches.get()::add : WorkerBatch::start, () -> engine.serve(exchange));
             }
         });
         // one IO thread per core, as there is one carrier thread per core: more only add context switches
