@@ -711,4 +711,47 @@ abstract class HardeningTests extends Tier {
                     "only a 408 may precede the close: " + text);
         }
     }
+
+    /**
+     * Connections that ended are not kept: a server that held each one until a timer set for it fired (the header
+     * timeout, or the linger after a last response) kept thousands in the heap, which a burst of short connections,
+     * TLS handshakes say, fills. After 3,000 connections of one request each, ended by the client once the
+     * response is read (FIN or reset, by turns), the heap after a collection has grown by less than 3 MiB. (It grew
+     * by 7 MiB on a server that kept them for the header timeout, about 2.3 KiB each; by under 0.6 MiB on each
+     * server since.)
+     */
+    @Test
+    void connectionsThatEndedAreNotKeptInTheHeap() throws Exception {
+        for (int i = 0; i < 300; i++) { // the first connections warm up what stays: pools, compiled code
+            shortConnection(i % 2 == 0);
+        }
+        long before = usedAfterCollection();
+        for (int i = 0; i < 3000; i++) {
+            shortConnection(i % 2 == 0);
+        }
+        long grown = usedAfterCollection() - before;
+        assertTrue(grown < 3 << 20, "the heap grew by " + (grown >> 10) + " KiB over 3,000 connections that ended");
+    }
+
+    private void shortConnection(boolean reset) throws IOException {
+        RawClient client = connect();
+        RawResponse response = client.send("GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").readFinal();
+        assertEquals(200, response.status(), response.head());
+        if (reset) {
+            client.reset();
+        } else {
+            client.close();
+        }
+    }
+
+    private static long usedAfterCollection() throws InterruptedException {
+        Runtime heap = Runtime.getRuntime();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) { // the least of three: a collection may leave what a thread held a moment ago
+            System.gc();
+            Thread.sleep(100);
+            used = Math.min(used, heap.totalMemory() - heap.freeMemory());
+        }
+        return used;
+    }
 }

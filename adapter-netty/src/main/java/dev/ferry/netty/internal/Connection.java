@@ -218,7 +218,8 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
      */
     private void lingerAfterLastResponse() {
         channel.shutdownOutput();
-        channel.eventLoop().schedule(() -> channel.close(), Engine.LINGER.toNanos(), TimeUnit.NANOSECONDS);
+        var lingerEnds = channel.eventLoop().schedule(() -> channel.close(), Engine.LINGER.toNanos(), TimeUnit.NANOSECONDS);
+        channel.closeFuture().addListener(closed -> lingerEnds.cancel(false)); // else it holds the channel until then
     }
 
     @Override

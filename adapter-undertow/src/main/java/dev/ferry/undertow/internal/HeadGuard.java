@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
+import org.xnio.XnioExecutor;
 import org.xnio.conduits.AbstractStreamSourceConduit;
 import org.xnio.conduits.StreamSourceConduit;
 
@@ -25,6 +26,11 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     final HeadCheck check;
     private ByteBuffer refusal;
     private boolean arrived;
+    // the timers hold the connection until they fire: each is removed once moot, as the connections closed in the
+    // meantime would otherwise stay in the heap (a thousand handshakes a second kept ten thousand for the header timeout)
+    private XnioExecutor.Key firstByteDue;
+    private XnioExecutor.Key lingerEnds;
+    private ByteBuffer dropped;
     volatile boolean closing; // a response that ends the connection was sent, its request read as Undertow reads it
     private volatile boolean lingering;
     volatile boolean engineReads; // from the engine's first read of a request body until it hands over the response
@@ -37,7 +43,7 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
         this.connection = connection;
         this.check = HeadCheck.following(config);
         // once bytes arrive, Undertow's parse timeout (the same) counts from the first of a head
-        connection.getIoThread().executeAfter(this, config.requestHeaderTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        firstByteDue = connection.getIoThread().executeAfter(this, config.requestHeaderTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -63,7 +69,10 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
         if (n <= 0) {
             return n < 0 && engineReads ? 0 : n; // the client's end inside a body: the exchange answers 400, Undertow would close
         }
-        arrived = true;
+        if (!arrived) {
+            arrived = true;
+            firstByteDue.remove();
+        }
         int end = dst.position();
         int stop = check.scan(dst, from, end);
         while (check.blank() > 0) {
@@ -118,15 +127,22 @@ final class HeadGuard extends AbstractStreamSourceConduit<StreamSourceConduit> i
     private int drop() throws IOException {
         if (!lingering) {
             lingering = true;
-            connection.getIoThread().executeAfter(() -> IoUtils.safeClose(connection), Engine.LINGER.toNanos(),
+            lingerEnds = connection.getIoThread().executeAfter(() -> IoUtils.safeClose(connection), Engine.LINGER.toNanos(),
                     TimeUnit.NANOSECONDS);
+            dropped = ByteBuffer.allocate(8192);
         }
-        ByteBuffer scratch = ByteBuffer.allocate(8192);
         int n;
-        do {
-            scratch.clear();
-            n = next.read(scratch);
-        } while (n > 0);
+        try {
+            do {
+                dropped.clear();
+                n = next.read(dropped);
+            } while (n > 0);
+        } catch (IOException reset) {
+            n = -1;
+        }
+        if (n < 0) {
+            lingerEnds.remove(); // the client has ended its side, or reset it: Undertow closes now
+        }
         return n;
     }
 

@@ -33,6 +33,7 @@ import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
+import org.xnio.XnioExecutor;
 import org.xnio.channels.Channels;
 import org.xnio.conduits.AbstractStreamSinkConduit;
 import org.xnio.conduits.ConduitStreamSourceChannel;
@@ -132,7 +133,7 @@ final class Http2Connections {
         channel.getReceiveSetter().set(channel.listener);
         channel.resumeReceives();
         // Undertow's idle timer (NO_REQUEST_TIMEOUT) starts once a stream has ended: this one covers the time before
-        connection.getIoThread().executeAfter(() -> {
+        channel.beforeFirstStream = connection.getIoThread().executeAfter(() -> {
             if (!channel.opened) {
                 channel.sendGoAway(Http2Channel.ERROR_NO_ERROR);
             }
@@ -169,6 +170,7 @@ final class Http2Connections {
         private final int headerTimeoutMillis;
         private final AtomicInteger streams = new AtomicInteger();
         boolean opened; // a stream has reached the app (set on the IO thread)
+        XnioExecutor.Key beforeFirstStream; // the idle timer until then, removed then: it holds the connection
         private final byte[] head = new byte[9];
         private int headAt;
         private int payloadLeft;
@@ -255,7 +257,10 @@ final class Http2Connections {
 
         /** Counts an exchange on a stream of this connection until it completes. */
         void opened(HttpServerExchange exchange) {
-            opened = true;
+            if (!opened) {
+                opened = true;
+                beforeFirstStream.remove();
+            }
             streams.incrementAndGet();
             exchange.addExchangeCompleteListener((done, next) -> {
                 streams.decrementAndGet();
