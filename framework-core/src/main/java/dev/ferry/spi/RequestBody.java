@@ -5,6 +5,7 @@ import dev.ferry.Status;
 import dev.ferry.internal.Fields;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Locale;
 
 /**
  * The request body as the app reads it: opened from the server on the first read, which is when
@@ -116,7 +117,7 @@ final class RequestBody extends InputStream {
     private boolean malformedTrailers() {
         boolean[] malformed = {false};
         exchange.trailers((name, value) -> malformed[0] |= !Fields.isToken(name)
-                || !name.equals(name.toLowerCase(java.util.Locale.ROOT)) || !Fields.isValue(value));
+                || !name.equals(name.toLowerCase(Locale.ROOT)) || !Fields.isValue(value));
         return malformed[0];
     }
 

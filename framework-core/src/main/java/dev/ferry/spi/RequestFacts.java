@@ -15,6 +15,8 @@ final class RequestFacts implements BiConsumer<String, String> {
     int size;
     private int bytes;
     private int hosts;
+    private int hostBytes;
+    private int cookieSplits; // the "; " that separate cookies in Cookie fields
     private int lengths;
     private String contentLength;
     private int codings;
@@ -34,16 +36,21 @@ final class RequestFacts implements BiConsumer<String, String> {
         fields[size++] = name;
         fields[size++] = value;
         bytes += name.length() + value.length() + 4;
+        boolean cookie = name.length() == 6 && name.equalsIgnoreCase("Cookie");
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c < 0x20 && c != '\t' || c == 0x7F) {
                 badValue = true;
+            }
+            if (cookie && c == ';' && i + 1 < value.length() && value.charAt(i + 1) == ' ') {
+                cookieSplits++;
             }
         }
         switch (name.length()) {
             case 4 -> {
                 if (name.equalsIgnoreCase("Host")) {
                     hosts++;
+                    hostBytes += value.length();
                     host = value;
                 }
             }
@@ -84,7 +91,7 @@ final class RequestFacts implements BiConsumer<String, String> {
         if (method.length() + target.length() + version.length() + 2 > maxLine) {
             return Status.URI_TOO_LONG;
         }
-        if ((http2 ? http2Count() : size / 2) > maxHeaderCount
+        if ((http2 ? size / 2 + cookieSplits : size / 2) > maxHeaderCount
                 || (http2 ? http2ListSize(method, target) : bytes) > maxHeaderBytes) {
             return Status.REQUEST_HEADER_FIELDS_TOO_LARGE;
         }
@@ -111,52 +118,21 @@ final class RequestFacts implements BiConsumer<String, String> {
     }
 
     /**
-     * The fields of an HTTP/2 request, each cookie of a Cookie field counted as a field of its own: a client may send
-     * cookies so (RFC 9113, section 8.2.3), and some servers join them before the engine sees them, so that only
-     * this count is the same on every server.
-     */
-    private int http2Count() {
-        int count = size / 2;
-        for (int i = 0; i < size; i += 2) {
-            if (fields[i].length() == 6 && fields[i].equalsIgnoreCase("Cookie")) {
-                count += separators(fields[i + 1]);
-            }
-        }
-        return count;
-    }
-
-    /** Returns how many "; " separate the cookies of a Cookie value. */
-    private static int separators(String cookies) {
-        int n = 0;
-        for (int at = cookies.indexOf("; "); at >= 0; at = cookies.indexOf("; ", at + 2)) {
-            n++;
-        }
-        return n;
-    }
-
-    /**
      * The size of the header list as SETTINGS_MAX_HEADER_LIST_SIZE counts it (RFC 9113, section 6.5.2): each
      * field's name and value and 32 bytes, the pseudo-header fields included. Where a server may have dropped or
      * joined fields before the engine sees them, the count takes the larger case, so that it is at least what
      * every server counts and the engine decides alike: {@code :scheme} at its longer value, each Host as both
      * {@code :authority} and a Host field (a request may carry both, equal), and each cookie of a Cookie field as
-     * a field of its own.
+     * a field of its own (a client may send cookies so, RFC 9113, section 8.2.3, and some servers join them);
+     * the field count of an HTTP/2 request counts each cookie so too.
      */
     private int http2ListSize(String method, String target) {
-        int total = ":method".length() + method.length() + ":path".length() + target.length() + ":scheme".length()
+        int pseudo = ":method".length() + method.length() + ":path".length() + target.length() + ":scheme".length()
                 + "https".length() + 3 * 32;
-        for (int i = 0; i < size; i += 2) {
-            String name = fields[i];
-            String value = fields[i + 1];
-            if (name.length() == 6 && name.equalsIgnoreCase("Cookie")) {
-                int crumbs = separators(value) + 1;
-                total += crumbs * ("cookie".length() + 32) + value.length() - 2 * (crumbs - 1);
-                continue;
-            }
-            boolean host = name.length() == 4 && name.equalsIgnoreCase("Host");
-            total += name.length() + value.length() + 32 + (host ? ":authority".length() + value.length() + 32 : 0);
-        }
-        return total;
+        int sent = bytes + (32 - 4) * (size / 2); // bytes counts each field's name and value and 4
+        int asAuthority = hosts * (":authority".length() + 32) + hostBytes;
+        int asCookies = cookieSplits * ("cookie".length() + 32 - "; ".length());
+        return pseudo + sent + asAuthority + asCookies;
     }
 
     /**

@@ -381,6 +381,9 @@ class EngineTest {
         // each cookie counts as a field on HTTP/2, as a client may send them: Host and 100 cookies are 101 fields
         refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Cookie", String.join("; ",
                 java.util.Collections.nCopies(100, "a=1"))), 431);
+        // and in the list size: each of 10 cookies a=1 counts 6 + 3 + 32
+        refused.put(new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Cookie", String.join("; ",
+                java.util.Collections.nCopies(10, "a=1")), "x", "v".repeat(16384 - 124 - 43 - 37 - 410 - 33 + 1)), 431);
         refused.put(new Recorder("GET", "/", "HTTP/1.1", "", "Host", "h"), 400);
         refused.forEach((exchange, status) -> {
             exchange.http2 = true; // the last one names another version
@@ -399,6 +402,16 @@ class EngineTest {
         high.http2 = true;
         serve(request -> Response.ok(), high);
         assertEquals(200, high.head.status(), "an octet above ASCII and an inner space");
+        for (Recorder atLimit : java.util.List.of( // one byte, or one field, under the 431s above
+                new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "x", "v".repeat(16384 - 124 - 43 - 37 - 33)),
+                new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Cookie", String.join("; ",
+                        java.util.Collections.nCopies(99, "a=1"))),
+                new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "Cookie", String.join("; ",
+                        java.util.Collections.nCopies(10, "a=1")), "x", "v".repeat(16384 - 124 - 43 - 37 - 410 - 33)))) {
+            atLimit.http2 = true;
+            serve(request -> Response.ok(), atLimit);
+            assertEquals(200, atLimit.head.status(), atLimit.fields.stream().map(java.util.Arrays::toString).toList().toString());
+        }
         Recorder trailers = new Recorder("GET", "/", "HTTP/2.0", "", "Host", "h", "TE", "trailers");
         trailers.http2 = true;
         serve(request -> Response.ok(), trailers);

@@ -47,7 +47,7 @@ final class UndertowExchange extends InputStream implements Exchange, BiConsumer
     private final HttpServerExchange http;
     private final HeadGuard guard;
     private final Http2Connections.Connection connection; // over HTTP/2, else null
-    private final List<String> hosts; // over HTTP/2 with a header block in one frame, the :authority and Host values as sent
+    private final List<String> hosts; // over HTTP/2, the :authority and Host values as sent
     private final ServerConfig config;
     private final boolean http2;
     private ResponseHead head;
