@@ -267,7 +267,7 @@ public final class ConformanceApp {
                 .delete("/method", done(method))
                 .patch("/method", done(method)).route(Method.TRACE, "/method", done(method))
                 .route(Method.of("PURGE"), "/method", done(method))
-                .post("/echo", done(echo)).put("/echo", done(echo))
+                .get("/echo", done(echo)).post("/echo", done(echo)).put("/echo", done(echo))
                 .get("/headers", done(request -> {
                     StringBuilder text = new StringBuilder();
                     request.headers().forEach((name, value) -> text.append(name.toLowerCase(java.util.Locale.ROOT))

@@ -791,8 +791,9 @@ abstract class Http2Tests extends Tier {
 
     /**
      * A header block split into CONTINUATION frames that come in later reads is served as a whole, with the
-     * {@code :path} split between the frames: a GET that its HEADERS frame ends and a POST whose body follows. (A
-     * server that starts a stream at its HEADERS frame must not check or take its fields before the block ends.)
+     * {@code :path} split between the frames: GETs that their HEADERS frame ends, one of them reading its empty body,
+     * and a POST whose body follows. (A server that starts a stream at its HEADERS frame must not check or take its
+     * fields before the block ends, nor wait for a body after it when the HEADERS frame ended the stream.)
      * The fragments are over 1 KiB: Tomcat counts smaller ones as overhead.
      */
     @Test
@@ -800,11 +801,13 @@ abstract class Http2Tests extends Tier {
         try (RawH2 h2 = RawH2.connect(port)) {
             h2.serverSettings();
             int stream = 1;
-            for (String method : List.of("GET", "POST")) {
-                boolean get = method.equals("GET");
+            // the GET to /echo reads its body, which the HEADERS frame ended empty
+            for (String[] request : List.of(new String[] {"GET", "/header/x-split", "yes"}, new String[] {"GET", "/echo", ""},
+                    new String[] {"POST", "/echo", "split body"})) {
+                boolean get = request[0].equals("GET");
                 String query = "?q=" + "q".repeat(1500);
-                byte[] block = RawH2.block(":method", method, ":scheme", "http", ":authority", "localhost",
-                        ":path", (get ? "/header/x-split" : "/echo") + query, "x-split", "yes", "x-pad", "p".repeat(1500));
+                byte[] block = RawH2.block(":method", request[0], ":scheme", "http", ":authority", "localhost",
+                        ":path", request[1] + query, "x-split", "yes", "x-pad", "p".repeat(1500));
                 h2.send(RawH2.HEADERS, get ? RawH2.END_STREAM : 0, stream, java.util.Arrays.copyOf(block, 1100));
                 Thread.sleep(100); // each frame in a read of its own
                 h2.send(RawH2.CONTINUATION, 0, stream, java.util.Arrays.copyOfRange(block, 1100, 2200));
@@ -815,10 +818,35 @@ abstract class Http2Tests extends Tier {
                     h2.send(RawH2.DATA, RawH2.END_STREAM, stream, "split body".getBytes(StandardCharsets.UTF_8));
                 }
                 RawH2.Reply reply = h2.reply(stream);
-                assertEquals(200, reply.status(), method + ": " + reply);
-                assertEquals(get ? "yes" : "split body", reply.text(), method + ": " + reply);
+                String what = request[0] + " " + request[1] + ": " + reply;
+                assertEquals(200, reply.status(), what);
+                assertEquals(request[2], reply.text(), what);
+                assertTrue(reply.complete(), what);
                 stream += 2;
             }
+        }
+    }
+
+    /**
+     * Many GETs on one connection, each ended by its HEADERS frame with a CONTINUATION frame in a later read, are all
+     * served: twice the streams a connection may have open at once, one after the other, then a plain GET.
+     */
+    @Test
+    void manyHeaderBlocksSplitAcrossReadsOnOneConnectionAreServed() throws IOException, InterruptedException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings();
+            int stream = 1;
+            for (int i = 0; i < 2 * MAX_STREAMS + 1; i++, stream += 2) {
+                byte[] block = RawH2.block(":method", "GET", ":scheme", "http", ":authority", "localhost",
+                        ":path", "/echo?q=" + "q".repeat(1500));
+                h2.send(RawH2.HEADERS, RawH2.END_STREAM, stream, java.util.Arrays.copyOf(block, 1100));
+                Thread.sleep(5); // in a read of its own
+                h2.send(RawH2.CONTINUATION, RawH2.END_HEADERS, stream, java.util.Arrays.copyOfRange(block, 1100, block.length));
+                RawH2.Reply reply = h2.reply(stream);
+                assertEquals(200, reply.status(), "split GET " + (i + 1) + ": " + reply);
+            }
+            h2.headers(stream, true, h2.request("GET", "/hello"));
+            assertServed(h2.reply(stream), ConformanceApp.HELLO);
         }
     }
 

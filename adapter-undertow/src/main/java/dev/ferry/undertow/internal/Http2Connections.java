@@ -179,7 +179,9 @@ final class Http2Connections {
         private final EmptyDataLimit emptyData = new EmptyDataLimit();
         // Undertow starts a stream at its HEADERS frame, before the CONTINUATION frames of its header block are read,
         // and its listener checks the fields then: such a stream is kept from the listener until the block is read
-        private int[] unended; // {stream, ended}: the block whose last frame is not yet read, one at a time (RFC 9113, 6.10)
+        // {stream, ended, ends the stream}: the block whose last frame is not yet read, one at a time (RFC 9113, 6.10)
+        private int[] unended;
+        private int endedBeforeTheirBlock; // held streams whose HEADERS frame ended them (see release())
         private boolean blockEnds; // the frame being scanned is that block's last
         private Http2StreamSourceChannel held; // the stream of that block, once Undertow has started it
         private Http2StreamSourceChannel ready; // a held stream whose block is read, for the listener's next receive()
@@ -289,7 +291,7 @@ final class Http2Connections {
                         getIoThread().execute(() -> sendGoAway(ERROR_ENHANCE_YOUR_CALM));
                     }
                     if (head[3] == 1 || head[3] == 9) {
-                        headerBlock(head[3], (head[4] & 4) != 0,
+                        headerBlock(head[3], (head[4] & 4) != 0, (head[4] & 1) != 0,
                                 (head[5] & 0x7F) << 24 | (head[6] & 0xFF) << 16 | (head[7] & 0xFF) << 8 | head[8] & 0xFF);
                     }
                     if (payloadLeft == 0) {
@@ -299,9 +301,9 @@ final class Http2Connections {
             }
         }
 
-        private void headerBlock(int type, boolean ends, int stream) {
+        private void headerBlock(int type, boolean ends, boolean endsStream, int stream) {
             if (type == 1 && !ends) {
-                int[] block = {stream, 0};
+                int[] block = {stream, 0, endsStream ? 1 : 0};
                 unended = block;
                 // its stream is open for Undertow, which keeps the connection then: the block must end within the
                 // header timeout, as a head does on HTTP/1.1
@@ -331,9 +333,32 @@ final class Http2Connections {
                 if (held != null && held.getStreamId() == block[0]) {
                     ready = held;
                     held = null;
+                    boolean ended = block[2] == 1;
+                    if (ended) {
+                        endedWithItsBlock(ready);
+                    }
                     ChannelListeners.invokeChannelListener(this, listener);
+                    if (ended && ++endedBeforeTheirBlock == maxStreams) {
+                        sink.goAway = true; // no new streams here, please: the ones in flight go on
+                        sendPing(new byte[8]);
+                    } else if (ended && endedBeforeTheirBlock == 2 * maxStreams) {
+                        sendGoAway(ERROR_NO_ERROR); // a client that goes on regardless: Undertow's GOAWAY, then the close
+                    }
                 }
             });
+        }
+
+        /**
+         * Ends the request of a stream whose HEADERS frame ended it. Undertow takes END_STREAM only from a HEADERS frame
+         * that also ends the block, so the stream it started at that frame would wait for a body until the body read
+         * timeout. Its source is closed without a reset, which Undertow's listener takes as a whole request. Undertow
+         * keeps the record of such a stream until the connection ends: once there are as many as the streams a
+         * connection may have open at once, the client gets a GOAWAY that lets it finish its streams and go on on a new
+         * connection; at twice that, the connection ends.
+         */
+        private void endedWithItsBlock(Http2StreamSourceChannel stream) {
+            stream.setIgnoreForceClose(true);
+            stream.close();
         }
     }
 
