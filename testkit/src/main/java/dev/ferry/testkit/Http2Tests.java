@@ -829,18 +829,18 @@ abstract class Http2Tests extends Tier {
 
     /**
      * Many GETs on one connection, each ended by its HEADERS frame with a CONTINUATION frame in a later read, are all
-     * served: twice the streams a connection may have open at once, one after the other, then a plain GET.
+     * served: three times the streams a connection may have open at once, one after the other, then a plain GET.
      */
     @Test
     void manyHeaderBlocksSplitAcrossReadsOnOneConnectionAreServed() throws IOException, InterruptedException {
         try (RawH2 h2 = RawH2.connect(port)) {
             h2.serverSettings();
             int stream = 1;
-            for (int i = 0; i < 2 * MAX_STREAMS + 1; i++, stream += 2) {
+            for (int i = 0; i < 3 * MAX_STREAMS + 1; i++, stream += 2) {
                 byte[] block = RawH2.block(":method", "GET", ":scheme", "http", ":authority", "localhost",
                         ":path", "/echo?q=" + "q".repeat(1500));
                 h2.send(RawH2.HEADERS, RawH2.END_STREAM, stream, java.util.Arrays.copyOf(block, 1100));
-                Thread.sleep(5); // in a read of its own
+                Thread.sleep(10); // in a read of its own
                 h2.send(RawH2.CONTINUATION, RawH2.END_HEADERS, stream, java.util.Arrays.copyOfRange(block, 1100, block.length));
                 RawH2.Reply reply = h2.reply(stream);
                 assertEquals(200, reply.status(), "split GET " + (i + 1) + ": " + reply);
