@@ -181,7 +181,7 @@ final class Http2Connections {
         // and its listener checks the fields then: such a stream is kept from the listener until the block is read
         // {stream, ended, ends the stream}: the block whose last frame is not yet read, one at a time (RFC 9113, 6.10)
         private int[] unended;
-        private int endedBeforeTheirBlock; // held streams whose HEADERS frame ended them (see release())
+        private int endedByHeaders; // held streams whose HEADERS frame ended them (see endRequest())
         private boolean blockEnds; // the frame being scanned is that block's last
         private Http2StreamSourceChannel held; // the stream of that block, once Undertow has started it
         private Http2StreamSourceChannel ready; // a held stream whose block is read, for the listener's next receive()
@@ -333,16 +333,13 @@ final class Http2Connections {
                 if (held != null && held.getStreamId() == block[0]) {
                     ready = held;
                     held = null;
-                    boolean ended = block[2] == 1;
-                    if (ended) {
-                        endedWithItsBlock(ready);
+                    boolean endedByHeaders = block[2] == 1;
+                    if (endedByHeaders) {
+                        endRequest(ready);
                     }
                     ChannelListeners.invokeChannelListener(this, listener);
-                    if (ended && ++endedBeforeTheirBlock == maxStreams) {
-                        sink.goAway = true; // no new streams here, please: the ones in flight go on
-                        sendPing(new byte[8]);
-                    } else if (ended && endedBeforeTheirBlock == 2 * maxStreams) {
-                        sendGoAway(ERROR_NO_ERROR); // a client that goes on regardless: Undertow's GOAWAY, then the close
+                    if (endedByHeaders) {
+                        countEndedByHeaders();
                     }
                 }
             });
@@ -356,9 +353,18 @@ final class Http2Connections {
          * connection may have open at once, the client gets a GOAWAY that lets it finish its streams and go on on a new
          * connection; at twice that, the connection ends.
          */
-        private void endedWithItsBlock(Http2StreamSourceChannel stream) {
+        private void endRequest(Http2StreamSourceChannel stream) {
             stream.setIgnoreForceClose(true);
             stream.close();
+        }
+
+        private void countEndedByHeaders() {
+            if (++endedByHeaders == maxStreams) {
+                sink.goAway = true; // no new streams here, please: the ones in flight go on
+                sendPing(new byte[8]);
+            } else if (endedByHeaders == 2 * maxStreams) {
+                sendGoAway(ERROR_NO_ERROR); // a client that goes on regardless: Undertow's GOAWAY, then the close
+            }
         }
     }
 
