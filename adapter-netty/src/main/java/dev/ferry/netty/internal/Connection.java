@@ -19,7 +19,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.channel.SingleThreadEventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
@@ -156,6 +158,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
             return;
         }
         channel.write(message, channel.voidPromise());
+        if (more instanceof ChunkedInput<?> && channel.pipeline().get(ChunkedWriteHandler.class) == null) {
+            // a file over TLS, read as the connection drains: the handler that does it is added once it is needed
+            channel.pipeline().addAfter(channel.pipeline().context(SslHandler.class).name(), null, new ChunkedWriteHandler());
+        }
         if (more != null) {
             channel.write(more, channel.voidPromise());
         }

@@ -26,7 +26,6 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
@@ -84,7 +83,7 @@ public final class NettyServer implements Server {
                             if (tls != null) { // decrypts ahead of the decoder, so the head check sees plain bytes
                                 SslHandler ssl = new SslHandler(tls.createSSLEngine());
                                 ssl.setHandshakeTimeoutMillis(config.requestHeaderTimeout().toMillis());
-                                channel.pipeline().addLast(ssl, new ChunkedWriteHandler());
+                                channel.pipeline().addLast(ssl); // a ChunkedWriteHandler follows it once a file is sent
                             }
                             channel.pipeline().addLast(new FlushConsolidationHandler(FLUSHES_PER_WRITE), idle, new RequestDecoder(config),
                                     new Connection(channel, engine, config, idle));
