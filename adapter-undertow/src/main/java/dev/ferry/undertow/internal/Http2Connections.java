@@ -142,10 +142,7 @@ final class Http2Connections {
 
     /** Tells each HTTP/2 client that no new stream will be taken: GOAWAY, then a PING that makes Undertow write. */
     void stopping() {
-        open.forEach(channel -> channel.getIoThread().execute(() -> {
-            channel.sink.goAway = true;
-            channel.sendPing(new byte[8]);
-        }));
+        open.forEach(channel -> channel.getIoThread().execute(channel::goingAway));
     }
 
     /** Sends Undertow's GOAWAY (no error, the last stream it took) on every HTTP/2 connection; Undertow then closes it. */
@@ -179,9 +176,8 @@ final class Http2Connections {
         private final EmptyDataLimit emptyData = new EmptyDataLimit();
         // Undertow starts a stream at its HEADERS frame, before the CONTINUATION frames of its header block are read,
         // and its listener checks the fields then: such a stream is kept from the listener until the block is read
-        // {stream, ended, ends the stream}: the block whose last frame is not yet read, one at a time (RFC 9113, 6.10)
-        private int[] unended;
-        private int endedByHeaders; // held streams whose HEADERS frame ended them (see endRequest())
+        private Block unended; // the block whose last frame is not yet read: one at a time (RFC 9113, 6.10)
+        private int endedByHeaders; // held streams whose HEADERS frame ended them (see countEndedByHeaders())
         private boolean blockEnds; // the frame being scanned is that block's last
         private Http2StreamSourceChannel held; // the stream of that block, once Undertow has started it
         private Http2StreamSourceChannel ready; // a held stream whose block is read, for the listener's next receive()
@@ -202,7 +198,7 @@ final class Http2Connections {
             AbstractHttp2StreamSourceChannel frame = ready != null ? ready : super.receive();
             ready = null;
             if (frame instanceof Http2StreamSourceChannel stream) {
-                if (unended != null && unended[0] == stream.getStreamId()) {
+                if (unended != null && unended.stream() == stream.getStreamId()) {
                     held = stream;
                     return null;
                 }
@@ -257,6 +253,12 @@ final class Http2Connections {
             return last;
         }
 
+        /** Tells the client that no new stream will be taken: GOAWAY, then a PING that makes Undertow write; on the IO thread. */
+        void goingAway() {
+            sink.goAway = true;
+            sendPing(new byte[8]);
+        }
+
         /** Counts an exchange on a stream of this connection until it completes. */
         void opened(HttpServerExchange exchange) {
             if (!opened) {
@@ -303,15 +305,13 @@ final class Http2Connections {
 
         private void headerBlock(int type, boolean ends, boolean endsStream, int stream) {
             if (type == 1 && !ends) {
-                int[] block = {stream, 0, endsStream ? 1 : 0};
-                unended = block;
                 // its stream is open for Undertow, which keeps the connection then: the block must end within the
                 // header timeout, as a head does on HTTP/1.1
-                getIoThread().executeAfter(() -> {
-                    if (block[1] == 0 && isOpen()) {
+                unended = new Block(stream, endsStream, getIoThread().executeAfter(() -> {
+                    if (isOpen()) {
                         sendGoAway(ERROR_NO_ERROR);
                     }
-                }, headerTimeoutMillis, TimeUnit.MILLISECONDS);
+                }, headerTimeoutMillis, TimeUnit.MILLISECONDS));
             } else if (type == 9 && ends && unended != null) {
                 blockEnds = true;
             }
@@ -326,42 +326,46 @@ final class Http2Connections {
                 return;
             }
             blockEnds = false;
-            int[] block = unended;
+            Block block = unended;
             unended = null;
-            block[1] = 1;
+            block.timeout().remove(); // else it holds the connection until it fires
             getIoThread().execute(() -> {
-                if (held != null && held.getStreamId() == block[0]) {
+                if (held != null && held.getStreamId() == block.stream()) {
                     ready = held;
                     held = null;
-                    boolean endedByHeaders = block[2] == 1;
-                    if (endedByHeaders) {
+                    if (block.endsStream()) {
                         endRequest(ready);
                     }
                     ChannelListeners.invokeChannelListener(this, listener);
-                    if (endedByHeaders) {
+                    if (block.endsStream()) {
                         countEndedByHeaders();
                     }
                 }
             });
         }
 
+        /** A header block that a HEADERS frame began and has not ended, and the timer that ends the connection if it never does. */
+        private record Block(int stream, boolean endsStream, XnioExecutor.Key timeout) {
+        }
+
         /**
          * Ends the request of a stream whose HEADERS frame ended it. Undertow takes END_STREAM only from a HEADERS frame
          * that also ends the block, so the stream it started at that frame would wait for a body until the body read
-         * timeout. Its source is closed without a reset, which Undertow's listener takes as a whole request. Undertow
-         * keeps the record of such a stream until the connection ends: once there are as many as the streams a
-         * connection may have open at once, the client gets a GOAWAY that lets it finish its streams and go on on a new
-         * connection; at twice that, the connection ends.
+         * timeout. Its source is closed without a reset, which Undertow's listener takes as a whole request.
          */
         private void endRequest(Http2StreamSourceChannel stream) {
             stream.setIgnoreForceClose(true);
             stream.close();
         }
 
+        /**
+         * Undertow keeps the record of a stream ended by its HEADERS frame until the connection ends: once there are as
+         * many as the streams a connection may have open at once, the client gets a GOAWAY that lets it finish its
+         * streams and go on on a new connection; at twice that, the connection ends.
+         */
         private void countEndedByHeaders() {
             if (++endedByHeaders == maxStreams) {
-                sink.goAway = true; // no new streams here, please: the ones in flight go on
-                sendPing(new byte[8]);
+                goingAway();
             } else if (endedByHeaders == 2 * maxStreams) {
                 sendGoAway(ERROR_NO_ERROR); // a client that goes on regardless: Undertow's GOAWAY, then the close
             }
