@@ -61,9 +61,7 @@ public final class NettyServer implements Server {
         }
         // io_uring, else epoll, else NIO, unless the property names one; only the chosen one's classes are loaded
         transport = uring ? "io_uring" : epoll ? "epoll" : "nio";
-        // Netty's own number of event loops (io.netty.eventLoopThreads, else two per core): over HTTP/2 in the
-        // default mode, one loop per core left the core idle while the client answered a whole turn's responses
-        group = new MultiThreadIoEventLoopGroup(uring ? IoUringIoHandler.newFactory()
+        group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), uring ? IoUringIoHandler.newFactory()
                 : epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         var type = uring ? IoUringServerSocketChannel.class : epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         try {

@@ -71,8 +71,8 @@ import javax.net.ssl.SSLException;
 
 /**
  * The raw Netty baseline: a tuned plain pipeline on the transport Ferry's Netty adapter picks
- * (io_uring, epoll, NIO; {@code ferry.netty.transport} forces one), one event loop group of Netty's
- * default size, one flush per read batch and a Date header formatted once a second. It serves the hello
+ * (io_uring, epoll, NIO; {@code ferry.netty.transport} forces one), one event loop group sized to the
+ * cores, one flush per read batch and a Date header formatted once a second. It serves the hello
  * example's bytes: {@code GET /plaintext} and {@code GET /json} (serialised with Jackson per request),
  * on the port of system property {@code ferry.port}. {@code -Draw.http2=true} adds Netty's HTTP/2 codec
  * ({@code Http2FrameCodec} with {@code Http2MultiplexHandler}, a child channel per stream) behind
@@ -120,8 +120,10 @@ public final class RawNetty {
                 channel = NioServerSocketChannel.class;
             }
         }
-        // Netty's own number of event loops (two per core), as Ferry's adapter runs it: matched is the same
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(factory);
+        // Netty's own default is two event loops per core; matched, one per core as the adapter runs
+        EventLoopGroup group = Boolean.getBoolean("raw.matched")
+                ? new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), factory)
+                : new MultiThreadIoEventLoopGroup(factory);
         group.scheduleAtFixedRate(() -> date = now(), 1, 1, TimeUnit.SECONDS);
         Channel server = new ServerBootstrap()
                 .group(group)
