@@ -70,6 +70,11 @@ public final class AbRatio {
         Run(double requestsPerSecond, double p99Millis, String errors) {
             this(requestsPerSecond, p99Millis, errors, "");
         }
+
+        /** Returns this run with the p99 of another. */
+        Run withP99(double millis) {
+            return new Run(requestsPerSecond, millis, errors, detail);
+        }
     }
 
     /** The JVM's own threads besides the JIT compilers: the garbage collector and housekeeping. */
@@ -245,8 +250,10 @@ public final class AbRatio {
                 List<Run> runsB = new ArrayList<>();
                 for (int round = 0; round < settings.rounds(); round++) {
                     boolean aFirst = round % 2 == 0;
-                    Run x = load(aFirst ? first : second, path, settings.seconds(), settings);
-                    Run y = load(aFirst ? second : first, path, settings.seconds(), settings);
+                    Run x = withLatency(load(aFirst ? first : second, path, settings.seconds(), settings),
+                            aFirst ? first : second, path, settings);
+                    Run y = withLatency(load(aFirst ? second : first, path, settings.seconds(), settings),
+                            aFirst ? second : first, path, settings);
                     Run runA = aFirst ? x : y;
                     Run runB = aFirst ? y : x;
                     runsA.add(runA);
@@ -455,21 +462,38 @@ public final class AbRatio {
         return switch (settings.protocol()) {
             case H1 -> wrk(target, path, seconds, settings.connections(), settings.loadCpu());
             case H1_TLS -> wrk(target, path, seconds, settings.tlsConnections(), settings.loadCpu());
-            case H2C, H2 -> h2load(target, path, seconds, settings);
+            case H2C, H2 -> h2load(target, path, seconds, settings, false);
             case HANDSHAKE -> handshakes(target, path, seconds, settings);
         };
+    }
+
+    /** The length of the run that measures an HTTP/2 p99 on its own. */
+    static final int LATENCY_SECONDS = 2;
+
+    /**
+     * Returns the run with its p99 from a run of its own when the protocol is HTTP/2 (see {@link #h2load}), else as it
+     * is.
+     */
+    static Run withLatency(Run run, Target target, String path, Settings settings) throws IOException, InterruptedException {
+        return settings.protocol().http2() ? run.withP99(h2load(target, path, LATENCY_SECONDS, settings, true).p99Millis) : run;
     }
 
     /**
      * h2load for some seconds: {@code -c} connections each keeping {@code -m} streams in flight, prior knowledge
      * on an http URI, ALPN offering only {@code h2} on an https one (so that a server without HTTP/2 fails
-     * instead of falling back to HTTP/1.1); p99 from its per-request log.
+     * instead of falling back to HTTP/1.1). With {@code latency}, p99 from its per-request log, else none (NaN):
+     * writing the log costs h2load about a third of its rate per core, which slows a server that waits for the
+     * client more than one that does not, so the rate is measured without it.
      */
-    static Run h2load(Target target, String path, int seconds, Settings settings) throws IOException, InterruptedException {
-        Path log = Files.createTempFile("ferry-ab-h2load-", ".tsv");
+    static Run h2load(Target target, String path, int seconds, Settings settings, boolean latency)
+            throws IOException, InterruptedException {
+        Path log = latency ? Files.createTempFile("ferry-ab-h2load-", ".tsv") : null;
         try {
             List<String> command = new ArrayList<>(List.of("taskset", "-c", settings.loadCpu(), "h2load", "-t1",
-                    "-c" + settings.h2Clients(), "-m" + settings.streams(), "-D" + seconds, "--log-file=" + log));
+                    "-c" + settings.h2Clients(), "-m" + settings.streams(), "-D" + seconds));
+            if (latency) {
+                command.add("--log-file=" + log);
+            }
             if (target.tls) {
                 command.add("--npn-list=h2");
             }
@@ -487,13 +511,16 @@ public final class AbRatio {
                         + figures.applicationProtocol() + ", " + figures.status2xx() + " 2xx of " + figures.requests() + " requests): "
                         + output.lines().filter(line -> !line.startsWith("progress:")).limit(12).toList());
             }
-            double[] millis = Parsers.h2loadLog(Files.readString(log, StandardCharsets.ISO_8859_1));
+            double p99 = latency ? Parsers.percentile(Parsers.h2loadLog(Files.readString(log, StandardCharsets.ISO_8859_1)), 99)
+                    : Double.NaN;
             String errors = figures.errors() == 0 ? "" : " [" + figures.errorDetail() + "]";
             String detail = (figures.tlsProtocol() == null ? "" : figures.tlsProtocol() + " " + figures.cipher() + ", ")
                     + "application protocol " + figures.applicationProtocol();
-            return new Run(figures.requestsPerSecond(), Parsers.percentile(millis, 99), errors, detail);
+            return new Run(figures.requestsPerSecond(), p99, errors, detail);
         } finally {
-            Files.deleteIfExists(log);
+            if (log != null) {
+                Files.deleteIfExists(log);
+            }
         }
     }
 

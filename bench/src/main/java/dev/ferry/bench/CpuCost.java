@@ -98,7 +98,8 @@ public final class CpuCost {
         if (elapsed > seconds * 1.5) {
             System.out.printf(Locale.ROOT, "  (the load took %.1f s for a %d s run)%n", elapsed, seconds);
         }
-        return new Cost(requests, cpuMicros / requests, servingTicks * 1e6 / 100.0 / requests, run.p99Millis(),
+        double p99 = AbRatio.withLatency(run, target, path, settings).p99Millis(); // after the CPU time is read
+        return new Cost(requests, cpuMicros / requests, servingTicks * 1e6 / 100.0 / requests, p99,
                 run.requestsPerSecond(), cpuMicros / 1e6 / elapsed);
     }
 
