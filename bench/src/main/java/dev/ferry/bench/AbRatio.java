@@ -250,10 +250,8 @@ public final class AbRatio {
                 List<Run> runsB = new ArrayList<>();
                 for (int round = 0; round < settings.rounds(); round++) {
                     boolean aFirst = round % 2 == 0;
-                    Run x = withLatency(load(aFirst ? first : second, path, settings.seconds(), settings),
-                            aFirst ? first : second, path, settings);
-                    Run y = withLatency(load(aFirst ? second : first, path, settings.seconds(), settings),
-                            aFirst ? second : first, path, settings);
+                    Run x = withLatency(aFirst ? first : second, path, settings);
+                    Run y = withLatency(aFirst ? second : first, path, settings);
                     Run runA = aFirst ? x : y;
                     Run runB = aFirst ? y : x;
                     runsA.add(runA);
@@ -470,10 +468,12 @@ public final class AbRatio {
     /** The length of the run that measures an HTTP/2 p99 on its own. */
     static final int LATENCY_SECONDS = 2;
 
-    /**
-     * Returns the run with its p99 from a run of its own when the protocol is HTTP/2 (see {@link #h2load}), else as it
-     * is.
-     */
+    /** One load run for its rate; over HTTP/2 the p99 comes from a short run of its own after it (see {@link #h2load}). */
+    static Run withLatency(Target target, String path, Settings settings) throws IOException, InterruptedException {
+        return withLatency(load(target, path, settings.seconds(), settings), target, path, settings);
+    }
+
+    /** Returns the run with its p99 from a run of its own when the protocol is HTTP/2, else as it is. */
     static Run withLatency(Run run, Target target, String path, Settings settings) throws IOException, InterruptedException {
         return settings.protocol().http2() ? run.withP99(h2load(target, path, LATENCY_SECONDS, settings, true).p99Millis) : run;
     }
