@@ -482,8 +482,8 @@ public final class AbRatio {
      * h2load for some seconds: {@code -c} connections each keeping {@code -m} streams in flight, prior knowledge
      * on an http URI, ALPN offering only {@code h2} on an https one (so that a server without HTTP/2 fails
      * instead of falling back to HTTP/1.1). With {@code latency}, p99 from its per-request log, else none (NaN):
-     * writing the log costs h2load about a third of its rate per core, which slows a server that waits for the
-     * client more than one that does not, so the rate is measured without it.
+     * writing the log slows h2load, and with it a server that waits for the client more than one that does not,
+     * so the rate is measured without it.
      */
     static Run h2load(Target target, String path, int seconds, Settings settings, boolean latency)
             throws IOException, InterruptedException {
