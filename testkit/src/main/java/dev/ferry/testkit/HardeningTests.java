@@ -744,7 +744,8 @@ abstract class HardeningTests extends Tier {
         }
     }
 
-    private static long usedAfterCollection() throws InterruptedException {
+    /** Returns the heap in use after a collection, the least of three. */
+    static long usedAfterCollection() throws InterruptedException {
         Runtime heap = Runtime.getRuntime();
         long used = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) { // the least of three: a collection may leave what a thread held a moment ago

@@ -1065,4 +1065,40 @@ abstract class Http2Tests extends Tier {
             stopWithin(off, Duration.ofMillis(500));
         }
     }
+
+    /**
+     * h2c connections that ended are not kept: a server that held each one until a timer set for it fired (the idle
+     * timer before a first stream, the header timer of an unended header block) kept them in the heap. On a server
+     * whose timers are a minute long, after 2,000 connections that sent the preface and SETTINGS and ended, by turns
+     * at once and in the middle of a header block (HEADERS without END_HEADERS), the heap after a collection has
+     * grown by less than 3 MiB.
+     */
+    @Test
+    void connectionsThatEndedAreNotKeptInTheHeap() throws Exception {
+        Server slow = suite.start(handler(), config().toBuilder().idleTimeout(Duration.ofMinutes(1))
+                .requestHeaderTimeout(Duration.ofMinutes(1)).build());
+        try {
+            for (int i = 0; i < 200; i++) { // the first connections warm up what stays: pools, compiled code
+                endedConnection(slow.port(), i % 2 == 0);
+            }
+            long before = HardeningTests.usedAfterCollection();
+            for (int i = 0; i < 2000; i++) {
+                endedConnection(slow.port(), i % 2 == 0);
+            }
+            long grown = HardeningTests.usedAfterCollection() - before;
+            assertTrue(grown < 3 << 20, "the heap grew by " + (grown >> 10) + " KiB over 2,000 h2c connections that ended");
+        } finally {
+            stopWithin(slow, Duration.ofSeconds(2));
+        }
+    }
+
+    private static void endedConnection(int port, boolean inBlock) throws IOException {
+        try (RawH2 h2 = RawH2.connect(port)) {
+            h2.serverSettings();
+            if (inBlock) {
+                h2.send(RawH2.HEADERS, 0, 1, RawH2.block(":method", "GET", ":scheme", "http", ":authority", "localhost",
+                        ":path", "/hello"));
+            }
+        }
+    }
 }

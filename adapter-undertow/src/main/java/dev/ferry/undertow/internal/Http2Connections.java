@@ -128,7 +128,10 @@ final class Http2Connections {
         guard.http2 = channel;
         channel.putAttachment(CONNECTION, channel);
         open.add(channel);
-        channel.addCloseTask(open::remove);
+        channel.addCloseTask(closed -> {
+            open.remove(closed);
+            channel.closed();
+        });
         channel.listener = new Http2ReceiveListener(http1.getRootHandler(), options, http1.getBufferPool().getBufferSize(), null);
         channel.getReceiveSetter().set(channel.listener);
         channel.resumeReceives();
@@ -257,6 +260,16 @@ final class Http2Connections {
         void goingAway() {
             sink.goAway = true;
             sendPing(new byte[8]);
+        }
+
+        /** Removes the timers that would hold this connection in the heap until they fire, once it has closed. */
+        void closed() {
+            if (beforeFirstStream != null) {
+                beforeFirstStream.remove();
+            }
+            if (unended != null) {
+                unended.timeout().remove();
+            }
         }
 
         /** Counts an exchange on a stream of this connection until it completes. */
