@@ -250,8 +250,8 @@ public final class AbRatio {
                 List<Run> runsB = new ArrayList<>();
                 for (int round = 0; round < settings.rounds(); round++) {
                     boolean aFirst = round % 2 == 0;
-                    Run x = withLatency(aFirst ? first : second, path, settings);
-                    Run y = withLatency(aFirst ? second : first, path, settings);
+                    Run x = measure(aFirst ? first : second, path, settings);
+                    Run y = measure(aFirst ? second : first, path, settings);
                     Run runA = aFirst ? x : y;
                     Run runB = aFirst ? y : x;
                     runsA.add(runA);
@@ -469,7 +469,7 @@ public final class AbRatio {
     static final int LATENCY_SECONDS = 2;
 
     /** One load run for its rate; over HTTP/2 the p99 comes from a short run of its own after it (see {@link #h2load}). */
-    static Run withLatency(Target target, String path, Settings settings) throws IOException, InterruptedException {
+    static Run measure(Target target, String path, Settings settings) throws IOException, InterruptedException {
         return withLatency(load(target, path, settings.seconds(), settings), target, path, settings);
     }
 
