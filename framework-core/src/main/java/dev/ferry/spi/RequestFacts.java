@@ -24,6 +24,8 @@ final class RequestFacts implements BiConsumer<String, String> {
     private String connection;
     private String host;
     private boolean badValue;
+    private boolean http2BadValue; // beyond Latin-1, or whitespace at either end: values HTTP/2 refuses too
+    private boolean http2ConnectionField; // a field HTTP/2 has no place for: Keep-Alive, Upgrade, Proxy-Connection, TE but trailers
     boolean expectContinue;
     /** An Expect field other than {@code 100-continue}: an expectation no server here can meet. */
     boolean unknownExpectation;
@@ -37,16 +39,25 @@ final class RequestFacts implements BiConsumer<String, String> {
         fields[size++] = value;
         bytes += name.length() + value.length() + 4;
         boolean cookie = name.length() == 6 && name.equalsIgnoreCase("Cookie");
-        for (int i = 0; i < value.length(); i++) {
+        int last = value.length() - 1;
+        if (last >= 0 && (isBlank(value.charAt(0)) || isBlank(value.charAt(last)))) {
+            http2BadValue = true;
+        }
+        for (int i = 0; i <= last; i++) {
             char c = value.charAt(i);
             if (c < 0x20 && c != '\t' || c == 0x7F) {
                 badValue = true;
+            } else if (c > 0xFF) {
+                http2BadValue = true;
             }
             if (cookie && c == ';' && i + 1 < value.length() && value.charAt(i + 1) == ' ') {
                 cookieSplits++;
             }
         }
         switch (name.length()) {
+            case 2 -> http2ConnectionField |= name.equalsIgnoreCase("TE") && !value.equalsIgnoreCase("trailers");
+            case 7 -> http2ConnectionField |= name.equalsIgnoreCase("Upgrade");
+            case 16 -> http2ConnectionField |= name.equalsIgnoreCase("Proxy-Connection");
             case 4 -> {
                 if (name.equalsIgnoreCase("Host")) {
                     hosts++;
@@ -64,6 +75,7 @@ final class RequestFacts implements BiConsumer<String, String> {
                 if (name.equalsIgnoreCase("Connection")) {
                     connection = connection == null ? value : connection + "," + value;
                 }
+                http2ConnectionField |= name.equalsIgnoreCase("Keep-Alive");
             }
             case 14 -> {
                 if (name.equalsIgnoreCase("Content-Length")) {
@@ -156,16 +168,19 @@ final class RequestFacts implements BiConsumer<String, String> {
                 return Status.BAD_REQUEST; // as on HTTP/1.1, where a space ends the target and raw octets are refused
             }
         }
+        if (badValue || http2BadValue || http2ConnectionField) {
+            return Status.BAD_REQUEST;
+        }
         for (int i = 0; i < size; i += 2) {
-            String name = fields[i];
-            String value = fields[i + 1];
-            if (!Fields.isToken(name) || !Fields.isValue(value) || name.equalsIgnoreCase("Keep-Alive") || name.equalsIgnoreCase("Upgrade")
-                    || name.equalsIgnoreCase("Proxy-Connection")
-                    || name.equalsIgnoreCase("TE") && !value.equalsIgnoreCase("trailers")) {
+            if (!Fields.isToken(fields[i])) {
                 return Status.BAD_REQUEST;
             }
         }
         return null;
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
     }
 
     /**

@@ -11,9 +11,9 @@ import dev.ferry.spi.ResponseHead;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -39,6 +39,8 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,12 +60,11 @@ import java.util.function.BiConsumer;
  * One HTTP/2 stream of a connection served by Netty's HTTP/2 codec ({@link Http2FrameCodec} and
  * {@link Http2MultiplexHandler}, a child channel per stream), and the exchange it carries to the engine.
  */
-final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange {
+final class Http2Stream implements Exchange {
 
-    private static final AsciiString DATE = AsciiString.cached("date");
-    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
+    private static final AttributeKey<Http2Stream> STREAM = AttributeKey.valueOf(Http2Stream.class, "stream");
     private static final int MAX_NAMES = 256;
-    private static final Map<String, AsciiString> NAMES = new ConcurrentHashMap<>();
+    private static final Map<String, Name> NAMES = new ConcurrentHashMap<>();
 
     /** The connection's receive window: the streams' bodies share it, each bounded by its own (the default, 64 KiB). */
     private static final int CONNECTION_WINDOW = 1024 * 1024;
@@ -105,12 +106,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(EmptyDataLimit.MAX_EMPTY_FRAMES)
                 .gracefulShutdownTimeoutMillis(config.idleTimeout().toMillis()).build(); // after GOAWAY, streams get this long
         var events = new ConnectionEvents();
-        var streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new Http2Stream(stream, engine, config, idle, events.serving));
-            }
-        });
+        var streams = new Http2MultiplexHandler(new Streams(engine, config, idle, events.serving));
         // the streams' flushes between two reads (responses that virtual threads hand back one by one) reach the
         // codec as one: each codec flush shares the window among the streams with frames queued and submits a socket write
         connection.pipeline().addLast(codec, new FlushConsolidationHandler(NettyServer.FLUSHES_PER_WRITE, true), streams, events);
@@ -135,6 +131,57 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         codec.gracefulShutdownTimeoutMillis(Math.max(0, grace.toMillis()));
         connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
         connection.close(); // the codec closes once its streams are done, or at the timeout
+    }
+
+    /**
+     * The one handler of a connection's streams, each in its own child channel: a stream's state is its channel's
+     * attribute, made with its first frame, rather than a handler of its own added to the stream's pipeline (which
+     * costs a pipeline change and an initializer's bookkeeping for each stream).
+     */
+    @ChannelHandler.Sharable
+    private static final class Streams extends ChannelInboundHandlerAdapter {
+        private final Engine engine;
+        private final ServerConfig config;
+        private final IdleStateHandler idle;
+        private final AtomicInteger serving;
+
+        Streams(Engine engine, ServerConfig config, IdleStateHandler idle, AtomicInteger serving) {
+            this.engine = engine;
+            this.config = config;
+            this.idle = idle;
+            this.serving = serving;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Attribute<Http2Stream> attribute = ctx.channel().attr(STREAM);
+            Http2Stream stream = attribute.get();
+            if (stream == null) {
+                stream = new Http2Stream((Http2StreamChannel) ctx.channel(), engine, config, idle, serving);
+                attribute.set(stream);
+            }
+            stream.read(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            Http2Stream stream = ctx.channel().attr(STREAM).get();
+            if (stream != null) {
+                stream.event(event);
+            }
+            ReferenceCountUtil.release(event);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            Http2Stream stream = ctx.channel().attr(STREAM).get();
+            if (stream != null) {
+                stream.inactive();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) { ctx.channel().close(); }
     }
 
     /** What concerns the whole connection once it speaks HTTP/2. */
@@ -164,8 +211,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         }
     }
 
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    private void read(Object msg) {
         if (msg instanceof Http2HeadersFrame frame && request == null) {
             request = frame.headers();
             requestDone = frame.isEndStream();
@@ -206,12 +252,10 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         channel.config().setAutoRead(body == null || !body.full(channel.config().isAutoRead()));
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    private void event(Object event) {
         if (event instanceof Http2ResetFrame && body != null && !requestDone) {
             body.fail(new IOException("the client reset the stream"));
         }
-        ReferenceCountUtil.release(event);
     }
 
     /** The response is handed over whole, or the stream is gone: the exchange no longer keeps the connection from idling. */
@@ -221,16 +265,12 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         }
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    private void inactive() {
         handedOver();
         if (body != null && !requestDone) {
             body.fail(new IOException("the stream was closed"));
         }
     }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) { channel.close(); }
 
     @Override
     public String method() { return String.valueOf(request.method() == null ? "" : request.method()); }
@@ -374,14 +414,55 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         }
     }
 
-    /** A field name as HTTP/2 spells it, kept for the next response: an app sends the same few names again and again. */
-    private static AsciiString lowerCase(String name) {
-        AsciiString known = NAMES.get(name);
+    /**
+     * A response field name as HTTP/2 spells it, with the last value sent under it, both as {@link AsciiString}:
+     * the HPACK encoder hashes and compares an {@code AsciiString} without walking its characters, and an app
+     * sends the same few names, most with the same value instance (a content type, the second's date), again
+     * and again. The last value is one immutable pair, so a stream that reads it while another replaces it
+     * sees one or the other.
+     */
+    private static final class Name {
+        final AsciiString lower;
+        private Value last = new Value("", AsciiString.EMPTY_STRING);
+
+        Name(AsciiString lower) { this.lower = lower; }
+
+        AsciiString ascii(String value) {
+            Value known = last;
+            if (known.text != value) {
+                known = new Value(value, new AsciiString(value));
+                last = known;
+            }
+            return known.ascii;
+        }
+    }
+
+    private record Value(String text, AsciiString ascii) {
+    }
+
+    private static final Name DATE = new Name(AsciiString.cached("date"));
+    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
+    private static final AsciiString[] LENGTHS = new AsciiString[1024]; // the short bodies' lengths, made once each
+
+    private static Name name(String name) {
+        Name known = NAMES.get(name);
         if (known == null) {
-            known = AsciiString.cached(name.toLowerCase(Locale.ROOT));
+            known = new Name(AsciiString.cached(name.toLowerCase(Locale.ROOT)));
             if (NAMES.size() < MAX_NAMES) {
                 NAMES.putIfAbsent(name, known);
             }
+        }
+        return known;
+    }
+
+    private static AsciiString length(long length) {
+        if (length >= LENGTHS.length) {
+            return AsciiString.of(Long.toString(length));
+        }
+        AsciiString known = LENGTHS[(int) length];
+        if (known == null) {
+            known = AsciiString.cached(Long.toString(length));
+            LENGTHS[(int) length] = known;
         }
         return known;
     }
@@ -390,10 +471,13 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Exchange
         // the engine has checked every field already; Netty's checks would only repeat it
         Http2Headers fields = new DefaultHttp2Headers(false);
         fields.status(HttpResponseStatus.valueOf(head.status()).codeAsText());
-        head.forEachAppField((name, value) -> fields.add(lowerCase(name), value));
-        fields.set(DATE, head.date());
+        head.forEachAppField((name, value) -> {
+            Name known = name(name);
+            fields.add(known.lower, known.ascii(value));
+        });
+        fields.set(DATE.lower, DATE.ascii(head.date()));
         if (head.contentLength() >= 0) {
-            fields.setLong(CONTENT_LENGTH, head.contentLength());
+            fields.set(CONTENT_LENGTH, length(head.contentLength()));
         }
         return new DefaultHttp2HeadersFrame(fields, endStream);
     }
