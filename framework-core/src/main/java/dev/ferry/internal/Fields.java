@@ -7,12 +7,18 @@ package dev.ferry.internal;
  */
 public final class Fields {
 
-    private static final boolean[] TOKEN = new boolean[128];
+    private static final String TOKEN_CHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    private static final long TOKEN_LOW = mask(0); // the token characters below 64, a bit each
+    private static final long TOKEN_HIGH = mask(64); // the ones from 64 to 127
 
-    static {
-        for (char c : "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".toCharArray()) {
-            TOKEN[c] = true;
+    private static long mask(int from) {
+        long mask = 0;
+        for (char c : TOKEN_CHARS.toCharArray()) {
+            if (c >= from && c < from + 64) {
+                mask |= 1L << (c - from);
+            }
         }
+        return mask;
     }
 
     private Fields() {
@@ -20,7 +26,7 @@ public final class Fields {
 
     /** Returns whether the character may appear in a token. */
     public static boolean isTokenChar(char c) {
-        return c < 128 && TOKEN[c];
+        return c < 128 && ((c < 64 ? TOKEN_LOW : TOKEN_HIGH) >>> c & 1) != 0;
     }
 
     /** Returns whether the text is a non-empty token. */
@@ -30,7 +36,8 @@ public final class Fields {
         }
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c >= 128 || !TOKEN[c]) {
+            // a shift takes the low six bits of c: the bit of c in the mask of its half of ASCII
+            if (c >= 128 || ((c < 64 ? TOKEN_LOW : TOKEN_HIGH) >>> c & 1) == 0) {
                 return false;
             }
         }

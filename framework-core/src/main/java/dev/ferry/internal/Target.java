@@ -57,7 +57,28 @@ public record Target(String[] raw, String[] decoded, String query) {
             throw bad("a request target has no fragment");
         }
         String query = question < 0 ? null : target.substring(question + 1);
+        if (isPlain(target, start, end)) {
+            String[] segments = segments(target, start, end);
+            return new Target(segments, segments, query);
+        }
         return new Target(segments(target, start, end), null, query).decode();
+    }
+
+    /**
+     * Returns whether each segment of the path is its own decoded form and passes the checks as it is: no
+     * escape, NUL, backslash or octet beyond ASCII, no empty segment before the last, and no segment that
+     * starts with a dot (so no {@code .} or {@code ..}, with parameters or without). Most paths are so.
+     */
+    private static boolean isPlain(String target, int start, int end) {
+        char previous = 0;
+        for (int i = start; i < end; i++) {
+            char c = target.charAt(i);
+            if (c == '%' || c == '\\' || c == 0 || c > 0x7E || previous == '/' && (c == '/' || c == '.')) {
+                return false;
+            }
+            previous = c;
+        }
+        return true;
     }
 
     private static String[] segments(String target, int start, int end) {

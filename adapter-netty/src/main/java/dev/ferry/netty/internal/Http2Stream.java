@@ -78,6 +78,7 @@ final class Http2Stream implements Exchange {
     private final AtomicInteger serving; // the connection's exchanges whose response is not yet handed over whole
     private final AtomicBoolean counted = new AtomicBoolean();
     private Http2Headers request;
+    private String method, target; // of the request, once asked for
     private BodyStream body;
     private boolean requestDone;
 
@@ -273,10 +274,22 @@ final class Http2Stream implements Exchange {
     }
 
     @Override
-    public String method() { return String.valueOf(request.method() == null ? "" : request.method()); }
+    public String method() {
+        if (method == null) { // the engine asks more than once; GET and POST as the constants, without a copy
+            CharSequence sent = request.method();
+            method = sent == null ? "" : AsciiString.contentEquals(sent, "GET") ? "GET"
+                    : AsciiString.contentEquals(sent, "POST") ? "POST" : sent.toString();
+        }
+        return method;
+    }
 
     @Override
-    public String target() { return String.valueOf(request.path() == null ? "" : request.path()); }
+    public String target() {
+        if (target == null) {
+            target = request.path() == null ? "" : request.path().toString();
+        }
+        return target;
+    }
 
     @Override
     public String version() { return "HTTP/2.0"; }
