@@ -20,15 +20,18 @@ import java.util.function.BiConsumer;
 public final class Headers {
 
     private static final String[] NONE = new String[0];
-    private static final Headers EMPTY = new Headers(NONE, 0);
+    private static final Headers EMPTY = new Headers(NONE, 0, true);
 
     /** Alternating names and values: name at 2i, value at 2i + 1. */
     private final String[] fields;
     private final int size;
+    /** Every field was checked as it was added; false for fields a server parsed, and what is made from them. */
+    private final boolean checked;
 
-    private Headers(String[] fields, int size) {
+    private Headers(String[] fields, int size, boolean checked) {
         this.fields = fields;
         this.size = size;
+        this.checked = checked;
     }
 
     /** Returns headers with no fields. */
@@ -128,7 +131,7 @@ public final class Headers {
         String[] copy = Arrays.copyOf(fields, size + 2);
         copy[size] = name;
         copy[size + 1] = value;
-        return new Headers(copy, size + 2);
+        return new Headers(copy, size + 2, checked);
     }
 
     /** Returns a copy in which the named field has exactly this one value. */
@@ -155,7 +158,7 @@ public final class Headers {
                 copy[n++] = fields[i + 1];
             }
         }
-        return new Headers(copy, n);
+        return new Headers(copy, n, checked);
     }
 
     /** Returns a copy without any field of that name. */
@@ -171,7 +174,7 @@ public final class Headers {
                 copy[n++] = fields[i + 1];
             }
         }
-        return new Headers(copy, n);
+        return new Headers(copy, n, checked);
     }
 
     @Override
@@ -206,6 +209,11 @@ public final class Headers {
         return text.append('}').toString();
     }
 
+    /** Returns whether every field passed the checks of {@link Builder#add} when it was added. */
+    boolean checked() {
+        return checked;
+    }
+
     private static void checkField(String name, String value) {
         Fields.check(name, value);
     }
@@ -232,7 +240,7 @@ public final class Headers {
             namesAndValues[j] = name;
             namesAndValues[j + 1] = value;
         }
-        return new Headers(namesAndValues, length);
+        return new Headers(namesAndValues, length, false);
     }
 
     /** Collects fields in order and builds {@link Headers} once, without intermediate copies. */
@@ -260,7 +268,7 @@ public final class Headers {
 
         /** Returns the headers collected so far. */
         public Headers build() {
-            return size == 0 ? EMPTY : new Headers(Arrays.copyOf(fields, size), size);
+            return size == 0 ? EMPTY : new Headers(Arrays.copyOf(fields, size), size, true);
         }
     }
 }

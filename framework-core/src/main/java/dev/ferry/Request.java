@@ -41,6 +41,11 @@ public final class Request {
             public Headers parsedHeaders(String[] namesAndValues, int length) {
                 return Headers.parsed(namesAndValues, length);
             }
+
+            @Override
+            public boolean checked(Headers headers) {
+                return headers.checked();
+            }
         });
     }
 

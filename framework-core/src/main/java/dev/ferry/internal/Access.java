@@ -19,6 +19,9 @@ public final class Access {
 
         /** Returns headers from alternating names and values that a server parsed and the contract checked. */
         dev.ferry.Headers parsedHeaders(String[] namesAndValues, int length);
+
+        /** Returns whether every field of the headers was checked as it was added (a server's parsed ones were not). */
+        boolean checked(dev.ferry.Headers headers);
     }
 
     private static volatile Requests requests;

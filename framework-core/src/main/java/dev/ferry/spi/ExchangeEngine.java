@@ -459,8 +459,9 @@ final class ExchangeEngine implements Engine {
         int[] n = {0};
         String[] problem = {null};
         String[] appLength = {null};
+        boolean checked = Access.requests().checked(headers); // else a request's fields, sent back as they came
         headers.forEach((name, value) -> {
-            String wrong = Fields.problem(name, value);
+            String wrong = checked ? null : Fields.problem(name, value);
             if (wrong != null) {
                 problem[0] = wrong;
                 return;
