@@ -307,6 +307,9 @@ public final class Request {
     }
 
     Request mounted(int segments, Map<String, String> params) {
+        if (segments == 0 && params.isEmpty() && pathParams.isEmpty()) {
+            return this; // the same request: immutable, so shared
+        }
         return new Request(method, version, scheme, target, first + segments, headers, body, remoteAddress, params,
                 attributes);
     }
