@@ -201,6 +201,17 @@ class EngineTest {
     }
 
     @Test
+    void aRequestsParsedFieldsSentBackAreCheckedAgain() {
+        // a server's parser may let through a name that is no token; fields the app added were checked as added
+        Recorder echoed = serve(request -> Response.ok().withHeaders(request.headers().without("Host").plus("X-Ok", "1")),
+                Recorder.get("/", "Bad Name", "x"));
+        assertEquals(List.of("send 500 21"), echoed.calls);
+        Recorder sound = serve(request -> Response.ok().withHeaders(request.headers().without("Host")),
+                Recorder.get("/", "X-Id", "7"));
+        assertEquals("7", sound.fieldsSent().get("X-Id"));
+    }
+
+    @Test
     void http10KeepsAliveOnlyWhenAskedAndNeverChunks() {
         Recorder asked = serve(request -> Response.text("x"),
                 new Recorder("GET", "/", "HTTP/1.0", "", "Connection", "keep-alive"));
