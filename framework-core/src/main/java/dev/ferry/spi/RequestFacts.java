@@ -74,8 +74,9 @@ final class RequestFacts implements BiConsumer<String, String> {
             case 10 -> {
                 if (name.equalsIgnoreCase("Connection")) {
                     connection = connection == null ? value : connection + "," + value;
+                } else {
+                    http2ConnectionField |= name.equalsIgnoreCase("Keep-Alive");
                 }
-                http2ConnectionField |= name.equalsIgnoreCase("Keep-Alive");
             }
             case 14 -> {
                 if (name.equalsIgnoreCase("Content-Length")) {

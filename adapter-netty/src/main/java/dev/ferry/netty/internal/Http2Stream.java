@@ -71,27 +71,18 @@ final class Http2Stream implements Exchange {
     private static final int BODY_HIGH = 64 * 1024; // a stream's body bytes waiting for the app before the stream is not read
 
     private final Http2StreamChannel channel;
+    private final Streams connection;
     private final Runnable serve;
-    private final IdleStateHandler idle;
-    private final boolean inline, secure;
-    private final long idleNanos, bodyNanos;
-    private final AtomicInteger serving; // the connection's exchanges whose response is not yet handed over whole
     private final AtomicBoolean counted = new AtomicBoolean();
     private Http2Headers request;
     private String method, target; // of the request, once asked for
     private BodyStream body;
     private boolean requestDone;
 
-    private Http2Stream(Http2StreamChannel channel, Engine engine, ServerConfig config, IdleStateHandler idle,
-                        AtomicInteger serving) {
+    private Http2Stream(Http2StreamChannel channel, Streams connection) {
         this.channel = channel;
-        this.serving = serving;
-        this.serve = () -> engine.serve(this);
-        this.idle = idle;
-        this.secure = config.tls().isPresent();
-        this.inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
-        this.idleNanos = config.idleTimeout().toNanos();
-        this.bodyNanos = config.bodyReadTimeout().toNanos();
+        this.connection = connection;
+        this.serve = () -> connection.engine.serve(this);
     }
 
     /**
@@ -135,22 +126,27 @@ final class Http2Stream implements Exchange {
     }
 
     /**
-     * The one handler of a connection's streams, each in its own child channel: a stream's state is its channel's
-     * attribute, made with its first frame, rather than a handler of its own added to the stream's pipeline (which
-     * costs a pipeline change and an initializer's bookkeeping for each stream).
+     * The one handler of a connection's streams, each in its own child channel, with what they share, read from
+     * the settings once: a stream's state is its channel's attribute, made with its first frame, rather than a
+     * handler of its own added to the stream's pipeline (which costs a pipeline change and an initializer's
+     * bookkeeping for each stream).
      */
     @ChannelHandler.Sharable
     private static final class Streams extends ChannelInboundHandlerAdapter {
-        private final Engine engine;
-        private final ServerConfig config;
-        private final IdleStateHandler idle;
-        private final AtomicInteger serving;
+        final Engine engine;
+        final IdleStateHandler idle;
+        final AtomicInteger serving; // the connection's exchanges whose response is not yet handed over whole
+        final boolean inline, secure;
+        final long idleNanos, bodyNanos;
 
         Streams(Engine engine, ServerConfig config, IdleStateHandler idle, AtomicInteger serving) {
             this.engine = engine;
-            this.config = config;
             this.idle = idle;
             this.serving = serving;
+            this.secure = config.tls().isPresent();
+            this.inline = config.execution().orElse(Execution.VIRTUAL_THREADS) == Execution.IO_THREAD;
+            this.idleNanos = config.idleTimeout().toNanos();
+            this.bodyNanos = config.bodyReadTimeout().toNanos();
         }
 
         @Override
@@ -158,7 +154,7 @@ final class Http2Stream implements Exchange {
             Attribute<Http2Stream> attribute = ctx.channel().attr(STREAM);
             Http2Stream stream = attribute.get();
             if (stream == null) {
-                stream = new Http2Stream((Http2StreamChannel) ctx.channel(), engine, config, idle, serving);
+                stream = new Http2Stream((Http2StreamChannel) ctx.channel(), this);
                 attribute.set(stream);
             }
             stream.read(msg);
@@ -216,12 +212,12 @@ final class Http2Stream implements Exchange {
         if (msg instanceof Http2HeadersFrame frame && request == null) {
             request = frame.headers();
             requestDone = frame.isEndStream();
-            serving.incrementAndGet();
+            connection.serving.incrementAndGet();
             counted.set(true);
             if (!requestDone) {
-                body = new BodyStream(channel, this::updateReading, bodyNanos, BODY_HIGH);
+                body = new BodyStream(channel, this::updateReading, connection.bodyNanos, BODY_HIGH);
                 Connection.startWorker(channel, serve); // the app reads the body as it arrives, off the event loop
-            } else if (inline) {
+            } else if (connection.inline) {
                 serve.run();
             } else {
                 Connection.startWorker(channel, serve);
@@ -262,7 +258,7 @@ final class Http2Stream implements Exchange {
     /** The response is handed over whole, or the stream is gone: the exchange no longer keeps the connection from idling. */
     private void handedOver() {
         if (counted.compareAndSet(true, false)) {
-            serving.decrementAndGet();
+            connection.serving.decrementAndGet();
         }
     }
 
@@ -325,7 +321,7 @@ final class Http2Stream implements Exchange {
     public InetSocketAddress remoteAddress() { return (InetSocketAddress) channel.parent().remoteAddress(); }
 
     @Override
-    public String scheme() { return secure ? "https" : "http"; }
+    public String scheme() { return connection.secure ? "https" : "http"; }
 
     @Override
     public String requestScheme() {
@@ -338,7 +334,8 @@ final class Http2Stream implements Exchange {
 
     @Override
     public void sendContinue() throws IOException {
-        Connection.push(channel, new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("100")), idleNanos);
+        Connection.push(channel, new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("100")),
+                connection.idleNanos);
     }
 
     @Override
@@ -359,7 +356,7 @@ final class Http2Stream implements Exchange {
         if (whole) {
             handedOver();
             channel.flush();
-            idle.resetReadTimeout(); // the connection's idle time starts now
+            connection.idle.resetReadTimeout(); // the connection's idle time starts now
         } else {
             ended(last);
         }
@@ -385,7 +382,7 @@ final class Http2Stream implements Exchange {
     public void write(ByteBuffer bytes) throws IOException {
         if (bytes.hasRemaining()) { // copied: the caller may reuse its buffer once this returns
             Connection.push(channel, new DefaultHttp2DataFrame(channel.alloc().ioBuffer(bytes.remaining()).writeBytes(bytes)),
-                    idleNanos);
+                    connection.idleNanos);
         }
     }
 
@@ -415,7 +412,7 @@ final class Http2Stream implements Exchange {
     }
 
     private void over() {
-        idle.resetReadTimeout(); // the connection's idle time starts now, not at its last read
+        connection.idle.resetReadTimeout(); // the connection's idle time starts now, not at its last read
         if (body != null) { // the engine has read all it will
             body.fail(new IOException("the exchange is over"));
             body.release();
