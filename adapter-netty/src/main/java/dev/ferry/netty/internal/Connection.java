@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
@@ -394,12 +395,21 @@ final class Connection extends ChannelInboundHandlerAdapter implements Exchange,
     /** Writes and flushes; over the channel's high water mark, waits until written, up to the idle timeout. */
     static void push(io.netty.channel.Channel channel, Object message, long idleNanos) throws IOException {
         var written = channel.writeAndFlush(message);
-        if (!channel.isWritable() && !written.isDone() && !channel.eventLoop().inEventLoop()) { // a closed channel is not writable
+        settle(written, !channel.isWritable(), channel, idleNanos, channel::close); // a closed channel is not writable
+    }
+
+    /**
+     * Off the event loop and when {@code full}, waits until the write is done, up to the idle timeout, after which
+     * it runs {@code giveUp} and throws; throws if the write failed.
+     */
+    static void settle(ChannelFuture written, boolean full, io.netty.channel.Channel channel, long idleNanos, Runnable giveUp)
+            throws IOException {
+        if (full && !written.isDone() && !channel.eventLoop().inEventLoop()) {
             CountDownLatch done = new CountDownLatch(1);
             written.addListener(future -> done.countDown());
             try {
                 if (!done.await(idleNanos, TimeUnit.NANOSECONDS)) {
-                    channel.close();
+                    giveUp.run();
                     throw new IOException("the client took nothing for the idle timeout");
                 }
             } catch (InterruptedException e) {
