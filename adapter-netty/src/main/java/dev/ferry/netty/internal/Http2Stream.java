@@ -52,7 +52,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -151,7 +150,6 @@ final class Http2Stream implements Exchange {
         private final IntObjectMap<Http2Stream> open = new IntObjectHashMap<>();
         private ChannelHandlerContext ctx;
         private ChannelPromise quiet; // for writes whose failure the stream's end reports
-        private Host lastHost = new Host("", AsciiString.EMPTY_STRING);
 
         Streams(Engine engine, ServerConfig config, IdleStateHandler idle) {
             this.engine = engine;
@@ -166,19 +164,6 @@ final class Http2Stream implements Exchange {
         public void handlerAdded(ChannelHandlerContext ctx) {
             this.ctx = ctx;
             this.quiet = new VoidChannelPromise(ctx.channel(), false);
-        }
-
-        /**
-         * The authority as a string, the same instance while the connection's streams name the same one (HPACK
-         * hands over the same value each time). Streams may run at once, so the pair is replaced whole.
-         */
-        String host(CharSequence authority) {
-            Host known = lastHost;
-            if (known.sent != authority && !AsciiString.contentEquals(known.text, authority)) {
-                known = new Host(authority.toString(), authority);
-                lastHost = known;
-            }
-            return known.text;
         }
 
         @Override
@@ -200,8 +185,7 @@ final class Http2Stream implements Exchange {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof Http2FrameStreamEvent changed) {
-                if (changed.type() == Http2FrameStreamEvent.Type.State
-                        && changed.stream().state() == io.netty.handler.codec.http2.Http2Stream.State.CLOSED) {
+                if (changed.type() == Http2FrameStreamEvent.Type.State && closed(changed.stream())) {
                     Http2Stream exchange = open.remove(changed.stream().id());
                     if (exchange != null) {
                         exchange.inactive();
@@ -219,9 +203,8 @@ final class Http2Stream implements Exchange {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            var left = new ArrayList<>(open.values());
+            open.values().forEach(Http2Stream::inactive);
             open.clear();
-            left.forEach(Http2Stream::inactive);
             ctx.fireChannelInactive();
         }
 
@@ -229,7 +212,7 @@ final class Http2Stream implements Exchange {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof Http2FrameStreamException broken) {
                 // a stream error the codec leaves to the streams' handler: the stream is reset with its code
-                if (broken.stream().state() != io.netty.handler.codec.http2.Http2Stream.State.CLOSED) {
+                if (!closed(broken.stream())) {
                     ctx.writeAndFlush(new DefaultHttp2ResetFrame(broken.error()).stream(broken.stream()), quiet);
                 }
             } else if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
@@ -238,12 +221,13 @@ final class Http2Stream implements Exchange {
         }
     }
 
-    private record Host(String text, CharSequence sent) {
-    }
-
     private ChannelHandlerContext ctx() { return connection.ctx; }
 
-    private boolean closed() { return stream.state() == io.netty.handler.codec.http2.Http2Stream.State.CLOSED; }
+    private boolean closed() { return closed(stream); }
+
+    private static boolean closed(Http2FrameStream stream) {
+        return stream.state() == io.netty.handler.codec.http2.Http2Stream.State.CLOSED;
+    }
 
     /** Runs the task on the connection's event loop: now when called there. */
     private void onLoop(Runnable task) {
@@ -276,9 +260,8 @@ final class Http2Stream implements Exchange {
         } else if (msg instanceof Http2DataFrame data) {
             requestDone = data.isEndStream();
             int window = data.initialFlowControlledBytes();
-            if (body == null) {
+            if (body == null) { // the codec refuses DATA after a HEADERS frame that ended the stream
                 data.release();
-                giveBack(window);
                 return;
             }
             if (reading) {
@@ -361,7 +344,7 @@ final class Http2Stream implements Exchange {
     public void headers(BiConsumer<String, String> action) {
         CharSequence authority = request.authority();
         if (authority != null) {
-            action.accept("Host", connection.host(authority));
+            action.accept("Host", authority.toString());
         }
         boolean restated = false; // a Host equal to :authority, left out once: a second Host, like or unlike, is passed on
         for (Map.Entry<CharSequence, CharSequence> field : request) {
